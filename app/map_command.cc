@@ -1,0 +1,11 @@
+// Placeholder until the map subcommand lands; replaced by its owner.
+#include <cstdio>
+
+#include "app/commands.h"
+
+namespace promcast::app {
+int run_map(int /*argc*/, char** /*argv*/) {
+  std::fputs("promcast: the map subcommand is not part of this build yet\n", stderr);
+  return 2;
+}
+}  // namespace promcast::app

@@ -7,7 +7,7 @@ flavour=${1:-release}; shift || true
 jobs=${JOBS:-$(nproc)}
 case "$flavour" in
   release) dir=build;      args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
-  asan)    dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DPROMCAST_SANITIZE=ON -DPROMCAST_BENCH=OFF) ;;
+  asan)    dir=build-asan; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROMCAST_SANITIZE=ON -DPROMCAST_BENCH=OFF) ;;
   fuzz)    dir=build-fuzz; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++-19
                                  -DPROMCAST_FUZZ=ON -DPROMCAST_TESTS=OFF -DPROMCAST_BENCH=OFF) ;;
   *) echo "unknown flavour: $flavour" >&2; exit 2 ;;

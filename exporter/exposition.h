@@ -16,18 +16,20 @@ void write_text_exposition(const MetricStore& store, std::string& out,
                            std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
 /// Same, merging the families of several stores into one name-sorted output (e.g. the statsd store and a
-/// store of self-metrics), as client_golang's Gatherers does. A family name present in more than one store
+/// store of self-metrics), as client_golang's Gatherers does. Always pass the stores in the same order. A family name present in more than one store
 /// is written once, from the first store that has it.
 void write_text_exposition(std::span<const MetricStore* const> stores, std::string& out,
                            std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
-/// Appends `v` formatted as Go's strconv.FormatFloat(v, 'g', -1, 64) ("+Inf", "-Inf", "NaN", "1e+06").
+/// Appends `v` as expfmt writes sample values: Go's strconv.FormatFloat(v, 'g', -1, 64) ("1e+06",
+/// "0.0001", "1.5e-05"), with "+Inf", "-Inf", "NaN", and "0" for negative zero.
 void append_go_float(std::string& out, double v);
 
 /// Appends `value` escaped for a label value: backslash, double quote and newline.
 void append_escaped_label_value(std::string& out, std::string_view value);
 
 /// gzip (RFC 1952) of `data`, for `Accept-Encoding: gzip`. Default compression level unless given.
+/// Returns an empty string only if zlib fails (an invalid level).
 std::string gzip_compress(std::string_view data, int level = -1);
 
 }  // namespace promcast::exporter

@@ -68,6 +68,11 @@ struct MappingDefaults {
   std::chrono::nanoseconds ttl{0};
   HistogramOptions histogram_options;  // buckets never empty after parse
   SummaryOptions summary_options;      // quantiles never empty after parse
+
+  /// What statsd_exporter uses for an observer event no mapping matched: the default
+  /// quantiles, but the client library's max_age/age_buckets/buf_cap (the defaults' values
+  /// reach only mappings). Histograms use `histogram_options` as is.
+  [[nodiscard]] SummaryOptions unmatched_summary_options() const;
 };
 
 /// One entry of `mappings:`, resolved against the defaults.
@@ -84,7 +89,10 @@ struct MetricMapping {
   std::optional<MetricType> match_metric_type;
   /// The mapping's own, else the defaults' (may stay Default = summary).
   ObserverType observer_type = ObserverType::Default;
-  /// Effective options: the mapping's own values where set, else the defaults'.
+  /// What the exporter builds this mapping's observers with (statsd_exporter's registry
+  /// rules): the mapping's buckets / quantiles / native settings where set, else the
+  /// defaults'; summary max_age, age_buckets, buf_cap from the mapping only (the defaults'
+  /// values were merged in when the observer type is summary), 0 = client default.
   HistogramOptions histogram_options;
   SummaryOptions summary_options;
   /// Multiplier applied to observed values; nullopt = not set.

@@ -51,9 +51,11 @@ class Mapper {
   [[nodiscard]] const MappingConfig& config() const { return *config_; }
 
  private:
+  struct GlobTemplates;
   std::shared_ptr<const MappingConfig> config_;
   std::unique_ptr<detail::GlobMatcher> globs_;
   std::unique_ptr<detail::RegexMatcher> regexes_;
+  std::vector<GlobTemplates> glob_templates_;  // indexed like config_->mappings
 };
 
 /// statsd_exporter's EscapeMetricName: a valid Prometheus name from any statsd name.

@@ -1,0 +1,17 @@
+#pragma once
+// statsd_exporter's load-time validation grammars, hand-written instead of regexes so that
+// loading stays cheap and the rules are visible in one place.
+#include <string_view>
+
+namespace promcast::mappings::detail {
+
+/// A glob `match`: dot-separated segments, each `*` or a name. The first segment starts with
+/// [a-zA-Z_], later ones with [a-zA-Z0-9_]; then [a-zA-Z0-9_-]*. No partial wildcards.
+bool is_valid_glob(std::string_view match);
+/// A `name` template: [a-zA-Z_] or a `$N`/`${N}` reference first, then [a-zA-Z0-9_] or
+/// references (statsd_exporter's metricNameRE).
+bool is_valid_name_template(std::string_view name);
+/// A label key: [a-zA-Z_][a-zA-Z0-9_]+ (statsd_exporter's labelNameRE needs two characters).
+bool is_valid_label_name(std::string_view name);
+
+}  // namespace promcast::mappings::detail

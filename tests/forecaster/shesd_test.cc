@@ -1,0 +1,162 @@
+// S-H-ESD against a reference following Twitter's AnomalyDetection in R (scripts/fixtures/
+// make_detector_fixtures.R, using R's own stl()), on seeded synthetic series and on Twitter's example data.
+#include "forecaster/shesd.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <sstream>
+
+#include "tests/forecaster/fixtures/detectors/read_csv.h"
+
+namespace promcast::forecaster {
+namespace {
+
+using testing::fixture_path;
+using testing::read_csv;
+
+std::vector<std::size_t> parse_indices(const std::string& s) {
+  std::vector<std::size_t> out;
+  std::stringstream ss(s);
+  for (std::size_t v; ss >> v;) out.push_back(v);
+  return out;
+}
+
+ShesdThreshold parse_threshold(const std::string& s) {
+  if (s == "med_max") return ShesdThreshold::kMedMax;
+  if (s == "p95") return ShesdThreshold::kP95;
+  if (s == "p99") return ShesdThreshold::kP99;
+  return ShesdThreshold::kNone;
+}
+
+Direction parse_direction(const std::string& s) {
+  if (s == "pos") return Direction::kPositive;
+  if (s == "neg") return Direction::kNegative;
+  return Direction::kBoth;
+}
+
+// Exact on every case where R's stl() computed its robustness weights from the true median of the absolute
+// residuals. R calls psort() with the targets (n/2+1, n/2) in descending order, which for even n sometimes
+// leaves a neighbouring value in place of the median (the generator flags those pieces: r_stl_quirk); we
+// implement the paper's median, so there a borderline point may differ. Those cases must still agree
+// exactly in at least 90% of rows and otherwise differ by at most two indices.
+TEST(Shesd, AnomaliesAreExactlyTheReferences) {
+  const auto cases = read_csv(fixture_path("shesd_expected.csv"));
+  ASSERT_GE(cases.rows(), 40u);
+  std::size_t total = 0;
+  std::size_t quirk_rows = 0;
+  std::size_t quirk_mismatches = 0;
+  for (std::size_t c = 0; c < cases.rows(); ++c) {
+    const auto& series = cases.text.at("series")[c];
+    const auto y = read_csv(fixture_path("shesd_" + series + ".csv")).numbers.at("y");
+    ShesdOptions o;
+    o.period = static_cast<int>(cases.numbers.at("period")[c]);
+    o.max_anoms = cases.numbers.at("max_anoms")[c];
+    o.direction = parse_direction(cases.text.at("direction")[c]);
+    o.alpha = cases.numbers.at("alpha")[c];
+    o.threshold = parse_threshold(cases.text.at("threshold")[c]);
+    o.only_last = cases.numbers.at("only_last")[c] != 0.0;
+    o.longterm_period = static_cast<std::size_t>(cases.numbers.at("longterm_period")[c]);
+    auto d = shesd_detect(y, o);
+    ASSERT_TRUE(d.has_value()) << d.error().message;
+    const auto want = parse_indices(cases.text.at("anomalies")[c]);
+    const auto got = d->anomalies();
+    total += want.size();
+    if (cases.numbers.at("r_stl_quirk")[c] == 0.0) {
+      EXPECT_EQ(got, want) << "row " << c + 2 << " " << series;
+      continue;
+    }
+    ++quirk_rows;
+    if (got == want) continue;
+    ++quirk_mismatches;
+    std::vector<std::size_t> diff;
+    std::set_symmetric_difference(got.begin(), got.end(), want.begin(), want.end(), std::back_inserter(diff));
+    EXPECT_LE(diff.size(), 2u) << "row " << c + 2 << " " << series;
+  }
+  EXPECT_GT(total, 100u);
+  EXPECT_LE(quirk_mismatches * 10, quirk_rows);
+}
+
+std::vector<double> twitter_raw_data() {
+  const auto t = read_csv(std::string(PROMCAST_SHARED_DATA_DIR) + "/twitter_anomalydetection_raw_data.csv");
+  return t.numbers.at("count");
+}
+
+std::vector<std::size_t> read_expected(const std::string& name) {
+  std::ifstream in(fixture_path(name));
+  std::string line;
+  std::getline(in, line);
+  return parse_indices(line);
+}
+
+// Twitter's own test suite (tests/testthat, AnomalyDetectionVec) expects 131 anomalies for this call, 25 with
+// only_last and 6 with threshold = "med_max"; the reference reproduces those counts and we must match it.
+TEST(Shesd, TwitterExampleDataMatchesReferenceAndTwittersCounts) {
+  const auto y = twitter_raw_data();
+  ASSERT_EQ(y.size(), 14398u);
+  ShesdOptions o;
+  o.period = 1440;
+  o.max_anoms = 0.02;
+  o.direction = Direction::kBoth;
+  auto d = shesd_detect(y, o);
+  ASSERT_TRUE(d.has_value()) << d.error().message;
+  EXPECT_EQ(d->anomalies(), read_expected("shesd_twitter_raw_data_expected.txt"));
+  EXPECT_EQ(d->anomalies().size(), 131u);
+
+  o.only_last = true;
+  d = shesd_detect(y, o);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->anomalies(), read_expected("shesd_twitter_raw_data_only_last_expected.txt"));
+  EXPECT_EQ(d->anomalies().size(), 25u);
+
+  o.only_last = false;
+  o.threshold = ShesdThreshold::kMedMax;
+  d = shesd_detect(y, o);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->anomalies(), read_expected("shesd_twitter_raw_data_med_max_expected.txt"));
+  EXPECT_EQ(d->anomalies().size(), 6u);
+
+  o.threshold = ShesdThreshold::kNone;
+  o.longterm_period = 1440 * 14;  // longer than the series: one piece, same result
+  d = shesd_detect(y, o);
+  ASSERT_TRUE(d.has_value());
+  EXPECT_EQ(d->anomalies().size(), 131u);
+}
+
+TEST(Shesd, NeedsTwoFullPeriodsAndSaysSo) {
+  std::vector<double> y(48, 1.0);
+  ShesdOptions o;
+  o.period = 24;
+  auto d = shesd_detect(y, o);
+  ASSERT_FALSE(d.has_value());
+  EXPECT_NE(d.error().message.find("two full periods"), std::string::npos);
+}
+
+TEST(Shesd, InteriorGapsAreFilledButNotJudged) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  std::vector<double> y(24 * 6);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = 50 + 10 * std::sin(i * 2 * M_PI / 24) + noise(rng);
+  y[0] = std::nan("");
+  y[40] = std::nan("");
+  y[41] = std::nan("");
+  y[100] += 25;
+  ShesdOptions o;
+  o.period = 24;
+  o.direction = Direction::kBoth;
+  auto d = shesd_detect(y, o);
+  ASSERT_TRUE(d.has_value()) << d.error().message;
+  EXPECT_FALSE(d->points[0].judged);
+  EXPECT_FALSE(d->points[40].judged);
+  EXPECT_TRUE(d->points[39].judged);
+  EXPECT_TRUE(d->points[100].anomaly);
+  EXPECT_LE(d->anomalies().size(), 3u);
+  EXPECT_GT(d->points[100].score, 1.0);
+}
+
+}  // namespace
+}  // namespace promcast::forecaster

@@ -34,8 +34,13 @@ bool is_valid_glob(std::string_view match) {
     if (segment != "*") {
       if (segment.empty()) return false;
       if (!(first ? is_alpha_(segment[0]) : is_word(segment[0]))) return false;
+      // Then (-?[a-zA-Z0-9_])*: a dash only between word characters, never two in a row.
       for (size_t i = 1; i < segment.size(); ++i) {
-        if (!is_word(segment[i]) && segment[i] != '-') return false;
+        if (segment[i] == '-' && i + 1 < segment.size() && is_word(segment[i + 1])) {
+          ++i;
+        } else if (!is_word(segment[i])) {
+          return false;
+        }
       }
     }
     if (end == std::string_view::npos) return true;

@@ -6,7 +6,8 @@
 namespace promcast::mappings::detail {
 
 /// A glob `match`: dot-separated segments, each `*` or a name. The first segment starts with
-/// [a-zA-Z_], later ones with [a-zA-Z0-9_]; then [a-zA-Z0-9_-]*. No partial wildcards.
+/// [a-zA-Z_], later ones with [a-zA-Z0-9_]; then (-?[a-zA-Z0-9_])*, so no `--` and no
+/// trailing `-`. No partial wildcards (`foo*`).
 bool is_valid_glob(std::string_view match);
 /// A `name` template: [a-zA-Z_] or a `$N`/`${N}` reference first, then [a-zA-Z0-9_] or
 /// references (statsd_exporter's metricNameRE).

@@ -30,34 +30,37 @@ double sorted_median(const std::vector<Item>& a, std::size_t lo, std::size_t hi)
   return (a[half - 1].value + a[half].value) / 2.0;
 }
 
-// Median of |a[i] - c| over the sorted a[lo..hi] by merging the two sorted deviation runs on either side of c.
+// Median of |a[i] - c| over the sorted a[lo..hi]: the deviations form two sorted runs on either side of c,
+// and the k-th smallest of two sorted runs is found by binary search, so each ESD step costs O(log n).
 double sorted_mad(const std::vector<Item>& a, std::size_t lo, std::size_t hi, double c) {
   const std::size_t m = hi - lo + 1;
-  // s: first position with value >= c
-  std::size_t s = static_cast<std::size_t>(
-      std::lower_bound(a.begin() + static_cast<std::ptrdiff_t>(lo), a.begin() + static_cast<std::ptrdiff_t>(hi) + 1,
-                       c, [](const Item& it, double v) { return it.value < v; }) -
-      a.begin());
-  std::ptrdiff_t left = static_cast<std::ptrdiff_t>(s) - 1;  // walks down to lo
-  std::size_t right = s;                                     // walks up to hi
-  const std::size_t want_hi = m / 2;                         // 0-based rank of the upper middle
-  double prev = 0.0;
-  double cur = 0.0;
-  for (std::size_t r = 0; r <= want_hi; ++r) {
-    prev = cur;
-    const bool has_left = left >= static_cast<std::ptrdiff_t>(lo);
-    const bool has_right = right <= hi;
-    const double dl = has_left ? c - a[static_cast<std::size_t>(left)].value : std::numeric_limits<double>::infinity();
-    const double dr = has_right ? a[right].value - c : std::numeric_limits<double>::infinity();
-    if (dl <= dr) {
-      cur = dl;
-      --left;
-    } else {
-      cur = dr;
-      ++right;
+  const auto first = a.begin() + static_cast<std::ptrdiff_t>(lo);
+  const auto last = a.begin() + static_cast<std::ptrdiff_t>(hi) + 1;
+  const std::size_t s =
+      static_cast<std::size_t>(std::lower_bound(first, last, c, [](const Item& it, double v) { return it.value < v; }) -
+                               a.begin());
+  const std::size_t nl = s - lo;      // deviations c - a[s-1-t], increasing in t
+  const std::size_t nr = hi + 1 - s;  // deviations a[s+t] - c, increasing in t
+  auto left = [&](std::size_t t) { return c - a[s - 1 - t].value; };
+  auto right = [&](std::size_t t) { return a[s + t].value - c; };
+  auto kth = [&](std::size_t k) {  // 0-based rank in the merged runs
+    std::size_t from = k + 1 > nr ? k + 1 - nr : 0;
+    std::size_t to = std::min(k + 1, nl);
+    while (from < to) {
+      const std::size_t i = (from + to) / 2;
+      const std::size_t j = k + 1 - i;
+      if (i < nl && j > 0 && right(j - 1) > left(i))
+        from = i + 1;
+      else
+        to = i;
     }
-  }
-  const double med = m % 2 == 1 ? cur : (prev + cur) / 2.0;
+    const std::size_t i = from;
+    const std::size_t j = k + 1 - i;
+    const double lv = i > 0 ? left(i - 1) : -std::numeric_limits<double>::infinity();
+    const double rv = j > 0 ? right(j - 1) : -std::numeric_limits<double>::infinity();
+    return std::max(lv, rv);
+  };
+  const double med = m % 2 == 1 ? kth(m / 2) : (kth(m / 2 - 1) + kth(m / 2)) / 2.0;
   return kMadConstant * med;
 }
 

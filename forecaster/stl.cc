@@ -14,51 +14,53 @@
 namespace promcast::forecaster {
 namespace {
 
-// Loess estimate at position xs (1-based) from y[nleft..nright] (1-based, inclusive). y, w and rw are
-// pointers to element 0 of 0-based arrays. Returns false when every weight is zero.
+// Loess estimate at position xs (1-based) from y[nleft..nright] (1-based, inclusive); y and rw point to
+// element 0 of 0-based arrays. Returns false when every weight is zero. One pass of weighted sums in
+// coordinates centred on xs gives the same local constant / local linear fit as the Fortran's normalise-
+// then-reweight passes (it is this function that dominates STL's run time).
 bool loess_estimate(const double* y, int n, int len, int degree, double xs, double& ys, int nleft, int nright,
-                    double* w, bool use_rw, const double* rw) {
+                    double* /*work*/, bool use_rw, const double* rw) {
   const double range = static_cast<double>(n) - 1.0;
   double h = std::max(xs - static_cast<double>(nleft), static_cast<double>(nright) - xs);
   if (len > n) h += static_cast<double>((len - n) / 2);
   const double h9 = 0.999 * h;
   const double h1 = 0.001 * h;
-  double a = 0.0;
+  const double inv_h = 1.0 / h;
+  double sw = 0.0;
+  double swd = 0.0;
+  double swdd = 0.0;
+  double swy = 0.0;
+  double swdy = 0.0;
   for (int j = nleft; j <= nright; ++j) {
-    double& wj = w[j - 1];
-    wj = 0.0;
-    const double r = std::abs(static_cast<double>(j) - xs);
-    if (r <= h9) {
-      if (r <= h1) {
-        wj = 1.0;
-      } else {
-        const double q = r / h;
-        const double c = 1.0 - q * q * q;
-        wj = c * c * c;
-      }
-      if (use_rw) wj *= rw[j - 1];
-      a += wj;
+    const double d = static_cast<double>(j) - xs;
+    const double r = std::abs(d);
+    if (r > h9) continue;
+    double w = 1.0;
+    if (r > h1) {
+      const double q = r * inv_h;
+      const double c = 1.0 - q * q * q;
+      w = c * c * c;
     }
+    if (use_rw) w *= rw[j - 1];
+    const double yj = y[j - 1];
+    sw += w;
+    swd += w * d;
+    swdd += w * d * d;
+    swy += w * yj;
+    swdy += w * d * yj;
   }
-  if (a <= 0.0) return false;
-  for (int j = nleft; j <= nright; ++j) w[j - 1] /= a;
+  if (sw <= 0.0) return false;
+  double fit = swy / sw;
   if (h > 0.0 && degree > 0) {
-    a = 0.0;
-    for (int j = nleft; j <= nright; ++j) a += w[j - 1] * static_cast<double>(j);
-    double b = xs - a;
-    double c = 0.0;
-    for (int j = nleft; j <= nright; ++j) {
-      const double d = static_cast<double>(j) - a;
-      c += w[j - 1] * d * d;
-    }
-    if (std::sqrt(c) > 0.001 * range) {
-      b /= c;
-      for (int j = nleft; j <= nright; ++j) w[j - 1] *= b * (static_cast<double>(j) - a) + 1.0;
+    const double mean_d = swd / sw;                    // weighted mean position, relative to xs
+    const double var = swdd / sw - mean_d * mean_d;    // weighted spread of the positions
+    if (std::sqrt(std::max(var, 0.0)) > 0.001 * range) {
+      // local linear fit evaluated at d = 0: mean(y) + slope * (0 - mean_d)
+      const double cov = swdy / sw - mean_d * fit;
+      fit += (cov / var) * (-mean_d);
     }
   }
-  double s = 0.0;
-  for (int j = nleft; j <= nright; ++j) s += w[j - 1] * y[j - 1];
-  ys = s;
+  ys = fit;
   return true;
 }
 

@@ -1,0 +1,185 @@
+#include "exporter/http_server.h"
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "exporter/listeners_address.h"
+
+namespace promcast::exporter {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+bool header_accepts_gzip(std::string_view accept_encoding) {
+  // Token match, honoring an explicit q=0 ("gzip;q=0" means refuse).
+  std::size_t pos = 0;
+  while (pos < accept_encoding.size()) {
+    std::size_t end = accept_encoding.find(',', pos);
+    if (end == std::string_view::npos) end = accept_encoding.size();
+    std::string_view item = accept_encoding.substr(pos, end - pos);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    const std::size_t semi = item.find(';');
+    std::string_view coding = item.substr(0, semi);
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (coding == "gzip" || coding == "*") {
+      if (semi == std::string_view::npos) return true;
+      std::string_view params = item.substr(semi + 1);
+      const auto q = params.find("q=");
+      if (q == std::string_view::npos) return true;
+      std::string_view qv = params.substr(q + 2);
+      bool all_zero = true;
+      for (char c : qv) {
+        if (c == ' ' || c == ';') break;
+        if (c != '0' && c != '.') all_zero = false;
+      }
+      return !all_zero;
+    }
+    pos = end + 1;
+  }
+  return false;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpServer::Handler& handler)
+      : stream_(std::move(socket)), handler_(handler) {}
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    request_ = {};
+    parser_.emplace();
+    parser_->body_limit(1 << 20);
+    stream_.expires_after(std::chrono::seconds(60));
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    request_ = parser_->release();
+    HttpRequest req;
+    req.method = std::string(request_.method_string());
+    req.target = std::string(request_.target());
+    req.path = req.target.substr(0, req.target.find('?'));
+    const auto accept = request_[http::field::accept_encoding];
+    req.accepts_gzip = header_accepts_gzip(std::string_view(accept.data(), accept.size()));
+    HttpResponse out;
+    try {
+      out = handler_(req);
+    } catch (const std::exception& e) {  // process boundary: never let a handler kill the server thread
+      out.status = 500;
+      out.body = fmt::format("internal error: {}\n", e.what());
+    }
+    auto response = std::make_shared<http::response<http::string_body>>();
+    response->version(request_.version());
+    response->result(static_cast<http::status>(out.status));
+    response->set(http::field::content_type, out.content_type);
+    if (!out.content_encoding.empty()) response->set(http::field::content_encoding, out.content_encoding);
+    if (!out.allow.empty()) response->set(http::field::allow, out.allow);
+    response->set(http::field::vary, "Accept-Encoding");
+    response->keep_alive(request_.keep_alive());
+    if (request_.method() != http::verb::head) response->body() = std::move(out.body);
+    response->prepare_payload();
+    const bool close = response->need_eof();
+    http::async_write(stream_, *response,
+                      [self = shared_from_this(), response, close](beast::error_code wec, std::size_t) {
+                        if (wec || close) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->read();
+                      });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::request<http::string_body> request_;
+  const HttpServer::Handler& handler_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  asio::io_context io{1};
+  tcp::acceptor acceptor{io};
+  Handler handler;
+  std::thread thread;
+  std::atomic<bool> stopped{false};
+  uint16_t port = 0;
+
+  void accept() {
+    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
+      } else {
+        std::make_shared<Session>(std::move(socket), handler)->start();
+      }
+      accept();
+    });
+  }
+};
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+std::expected<std::unique_ptr<HttpServer>, Error> HttpServer::start(std::string_view listen_address,
+                                                                    Handler handler) {
+  auto host_port = split_host_port(listen_address);
+  if (!host_port) return std::unexpected(host_port.error());
+  // Bind with our own helper (dual-stack wildcard like Go), then hand the fd to asio.
+  auto fd = open_bound_socket(*host_port, SOCK_STREAM, false);
+  if (!fd) return std::unexpected(fd.error());
+  auto impl = std::make_unique<Impl>();
+  impl->handler = std::move(handler);
+  impl->port = bound_port(*fd);
+  sockaddr_storage local{};
+  socklen_t length = sizeof local;
+  ::getsockname(*fd, reinterpret_cast<sockaddr*>(&local), &length);
+  const tcp protocol = local.ss_family == AF_INET6 ? tcp::v6() : tcp::v4();
+  beast::error_code ec;
+  impl->acceptor.assign(protocol, *fd, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return std::unexpected(Error{fmt::format("listen {}: {}", listen_address, ec.message()), {}, 0, 0});
+  }
+  impl->accept();
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->io.run(); });
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+uint16_t HttpServer::port() const { return impl_->port; }
+
+void HttpServer::stop() {
+  if (!impl_ || impl_->stopped.exchange(true)) return;
+  asio::post(impl_->io, [impl = impl_.get()] {
+    beast::error_code ignored;
+    impl->acceptor.close(ignored);
+    impl->io.stop();
+  });
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+}  // namespace promcast::exporter

@@ -1,0 +1,54 @@
+#pragma once
+// A small HTTP/1.1 server on Boost.Beast: one thread running an asio io_context, keep-alive, requests
+// answered by a handler callback. It knows nothing about metrics; exporter_app.cc defines the routes.
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/error.h"
+
+namespace promcast::exporter {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path and query as sent
+  std::string path;    // target without the query
+  bool accepts_gzip = false;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::string content_encoding;  // "gzip" when body is compressed
+  std::string allow;             // Allow header for 405s
+};
+
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  /// Binds `listen_address` (":9102", "host:port", "[::1]:port"; port 0 picks a free port) and serves on a
+  /// thread of its own until stop() or destruction. The handler runs on that thread.
+  static std::expected<std::unique_ptr<HttpServer>, Error> start(std::string_view listen_address,
+                                                                 Handler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  /// The bound port (useful with port 0).
+  [[nodiscard]] uint16_t port() const;
+  /// Stops accepting, closes connections and joins the thread. Idempotent.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace promcast::exporter

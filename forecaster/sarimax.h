@@ -68,10 +68,14 @@ struct SarimaxFit {
   std::vector<std::string> param_names;
   std::vector<double> params;      ///< statsmodels order, sigma2 last
   std::vector<double> std_errors;  ///< NaN where the Hessian was not usable
-  double loglik = 0;               ///< exact diffuse Gaussian loglik (equals R's arima loglik)
+  double loglik = 0;    ///< statsmodels' exact diffuse loglik (log 2 pi counted for every observation)
+  double loglik_r = 0;  ///< the same on R's arima scale: + nobs_diffuse * log(2 pi) / 2
+  /// Information criteria on R's scale (comparable with auto.arima): from loglik_r, with k =
+  /// k_params (sigma2 included) and n = nobs_effective. statsmodels' own aic would add d + D s to k.
   double aic = 0, aicc = 0, bic = 0;
   int nobs = 0;            ///< number of time points (statsmodels' nobs)
   int nobs_effective = 0;  ///< non-missing observations after the diffuse period
+  int nobs_diffuse = 0;    ///< non-missing observations consumed by the diffuse period
   double sigma2 = 0;
   bool converged = false;
   int iterations = 0;

@@ -1,0 +1,126 @@
+#include "forecaster/estimation.h"
+
+#include <cmath>
+#include <exception>
+#include <limits>
+
+#include <LBFGS.h>
+
+namespace promcast::forecaster {
+namespace {
+
+double step_for(double x, double scale) { return scale * std::max(1.0, std::abs(x)); }
+
+double safe(double v) { return std::isfinite(v) ? v : std::numeric_limits<double>::infinity(); }
+
+}  // namespace
+
+Eigen::VectorXd numerical_gradient(const Objective& f, const Eigen::VectorXd& x) {
+  // cbrt(machine epsilon): the step that balances truncation and rounding error of central differences.
+  const double kScale = 6e-6;
+  Eigen::VectorXd g(x.size());
+  Eigen::VectorXd xx = x;
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    const double h = step_for(x[i], kScale);
+    xx[i] = x[i] + h;
+    const double fp = safe(f(xx));
+    xx[i] = x[i] - h;
+    const double fm = safe(f(xx));
+    xx[i] = x[i];
+    g[i] = (fp - fm) / (2.0 * h);
+    if (!std::isfinite(g[i])) g[i] = 0.0;  // on the domain's edge: no information, do not move
+  }
+  return g;
+}
+
+Eigen::MatrixXd numerical_hessian(const Objective& f, const Eigen::VectorXd& x) {
+  const double kScale = 1e-4;  // fourth root of epsilon, for second differences
+  const Eigen::Index k = x.size();
+  Eigen::MatrixXd H(k, k);
+  Eigen::VectorXd xx = x;
+  Eigen::VectorXd h(k);
+  for (Eigen::Index i = 0; i < k; ++i) h[i] = step_for(x[i], kScale);
+  const double f0 = f(x);
+  for (Eigen::Index i = 0; i < k; ++i) {
+    for (Eigen::Index j = i; j < k; ++j) {
+      double v;
+      if (i == j) {
+        xx[i] = x[i] + h[i];
+        const double fp = f(xx);
+        xx[i] = x[i] - h[i];
+        const double fm = f(xx);
+        v = (fp - 2.0 * f0 + fm) / (h[i] * h[i]);
+      } else {
+        auto at = [&](double si, double sj) {
+          xx[i] = x[i] + si * h[i];
+          xx[j] = x[j] + sj * h[j];
+          const double r = f(xx);
+          xx[i] = x[i];
+          xx[j] = x[j];
+          return r;
+        };
+        v = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4.0 * h[i] * h[j]);
+      }
+      xx = x;
+      H(i, j) = v;
+      H(j, i) = v;
+    }
+  }
+  return H;
+}
+
+MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0, const MinimizeOptions& options) {
+  MinimizeResult result;
+  result.x = x0;
+  result.value = safe(f(x0));
+  result.evaluations = 1;
+  if (x0.size() == 0) {
+    result.converged = true;
+    return result;
+  }
+  // Track the best point ever evaluated: LBFGSpp throws from its line search near the optimum,
+  // where a numerical gradient is no longer accurate enough to find a descent step.
+  auto fun = [&](const Eigen::VectorXd& x, Eigen::VectorXd& grad) {
+    const double v = safe(f(x));
+    ++result.evaluations;
+    if (v < result.value) {
+      result.value = v;
+      result.x = x;
+    }
+    grad = numerical_gradient(f, x);
+    result.evaluations += 2 * static_cast<int>(x.size());
+    return v;
+  };
+  LBFGSpp::LBFGSParam<double> param;
+  param.m = 8;
+  param.epsilon = options.gradient_tolerance;
+  param.epsilon_rel = 0.0;
+  param.past = 1;
+  param.delta = options.tolerance;
+  param.max_iterations = options.max_iterations;
+  param.max_linesearch = 40;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    LBFGSpp::LBFGSSolver<double> solver(param);
+    Eigen::VectorXd x = result.x;
+    double fx = 0.0;
+    const double before = result.value;
+    try {
+      const int iterations = solver.minimize(fun, x, fx);
+      result.iterations += iterations;
+      result.converged = iterations < options.max_iterations;
+      if (!result.converged) result.message = "iteration limit reached";
+      return result;
+    } catch (const std::exception& e) {
+      result.message = e.what();
+      // Restart from the best point with a fresh curvature estimate, unless nothing improved.
+      if (!(result.value < before - options.tolerance * std::max(1.0, std::abs(result.value)))) {
+        const Eigen::VectorXd g = numerical_gradient(f, result.x);
+        result.converged = g.cwiseAbs().maxCoeff() < 1e-4;
+        return result;
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace promcast::forecaster

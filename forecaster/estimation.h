@@ -1,0 +1,40 @@
+#pragma once
+// Generic smooth minimization for maximum likelihood: L-BFGS (LBFGSpp) with central-difference
+// gradients, and a numerical Hessian for standard errors. Knows nothing of the model or the filter.
+#include <functional>
+#include <string>
+
+#include <Eigen/Core>
+
+namespace promcast::forecaster {
+
+/// f(x); may return +inf or NaN outside its domain (treated as +inf).
+using Objective = std::function<double(const Eigen::VectorXd&)>;
+
+struct MinimizeOptions {
+  int max_iterations = 500;
+  /// Stop when |f_{k-1} - f_k| <= tolerance * max(1, |f_k|).
+  double tolerance = 1e-10;
+  /// Stop when the gradient's infinity norm is below this.
+  double gradient_tolerance = 1e-7;
+};
+
+struct MinimizeResult {
+  Eigen::VectorXd x;
+  double value = 0.0;
+  int iterations = 0;
+  int evaluations = 0;
+  bool converged = false;
+  std::string message;  ///< why it stopped when not converged
+};
+
+/// Minimizes f from x0. Never throws: line-search failures end the run at the best point seen.
+MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0, const MinimizeOptions& options);
+
+/// Central-difference gradient with steps scaled to |x_i|.
+Eigen::VectorXd numerical_gradient(const Objective& f, const Eigen::VectorXd& x);
+
+/// Central-difference Hessian (symmetrized).
+Eigen::MatrixXd numerical_hessian(const Objective& f, const Eigen::VectorXd& x);
+
+}  // namespace promcast::forecaster

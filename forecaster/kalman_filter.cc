@@ -1,0 +1,222 @@
+#include "forecaster/kalman_filter.h"
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+namespace promcast::forecaster {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// P_inf and F_inf are O(1) by construction (identity prior on the diffuse block): anything this
+// small is rounding noise of an exactly vanishing quantity.
+constexpr double kDiffuseTolerance = 1e-9;
+// A forecast variance this small relative to the state's scale carries no information (statsmodels
+// treats it as a singular observation and leaves it out of the likelihood).
+constexpr double kSingularTolerance = 1e-14;
+
+// Z is sparse in practice (a handful of ones): dot products over its non-zeros only.
+struct SparseDesign {
+  std::vector<Eigen::Index> index;
+  std::vector<double> value;
+  explicit SparseDesign(const Eigen::VectorXd& z) {
+    for (Eigen::Index i = 0; i < z.size(); ++i)
+      if (z[i] != 0.0) {
+        index.push_back(i);
+        value.push_back(z[i]);
+      }
+  }
+  [[nodiscard]] double dot(const Eigen::VectorXd& x) const {
+    double s = 0.0;
+    for (std::size_t k = 0; k < index.size(); ++k) s += value[k] * x[index[k]];
+    return s;
+  }
+  // P Z' for symmetric P: a combination of a few columns.
+  [[nodiscard]] Eigen::VectorXd times(const Eigen::MatrixXd& P) const {
+    Eigen::VectorXd out = Eigen::VectorXd::Zero(P.rows());
+    for (std::size_t k = 0; k < index.size(); ++k) out.noalias() += value[k] * P.col(index[k]);
+    return out;
+  }
+};
+
+// T P T' using the sparsity of T twice (P symmetric).
+void propagate_cov(const SparseMatrix& T, Eigen::MatrixXd& P, Eigen::MatrixXd& scratch) {
+  scratch.noalias() = T * P;               // T P
+  P.noalias() = T * scratch.transpose();   // T (T P)' = T P T'
+}
+
+double max_abs(const Eigen::MatrixXd& m) { return m.size() == 0 ? 0.0 : m.cwiseAbs().maxCoeff(); }
+
+}  // namespace
+
+FilterOutput kalman_filter(const StateSpace& model, std::span<const double> y) {
+  const auto n = static_cast<Eigen::Index>(y.size());
+  const Eigen::Index m = model.states();
+  const SparseDesign Z(model.design);
+  const Eigen::MatrixXd rqr = model.state_noise_cov();
+  const SparseMatrix& T = model.transition;
+  const bool has_intercept = model.intercept_direction.size() == m && model.intercept_path.size() > 0;
+
+  FilterOutput out;
+  out.forecast_error = Eigen::VectorXd::Constant(n, kNaN);
+  out.forecast_var = Eigen::VectorXd::Constant(n, kNaN);
+  out.prediction = Eigen::VectorXd::Constant(n, kNaN);
+
+  Eigen::VectorXd a = model.initial_state.size() == m ? model.initial_state : Eigen::VectorXd::Zero(m);
+  Eigen::MatrixXd P = model.initial_cov.rows() == m ? model.initial_cov : Eigen::MatrixXd::Zero(m, m);
+  Eigen::MatrixXd Pinf;
+  bool diffuse = model.initial_diffuse_cov.rows() == m && max_abs(model.initial_diffuse_cov) > 0.0;
+  if (diffuse) Pinf = model.initial_diffuse_cov;
+  Eigen::MatrixXd scratch(m, m);
+
+  for (Eigen::Index t = 0; t < n; ++t) {
+    const double pred = model.obs_intercept_at(t) + Z.dot(a);
+    out.prediction[t] = pred;
+    const double yt = y[static_cast<std::size_t>(t)];
+    if (!std::isnan(yt)) {
+      ++out.observed;
+      const double v = yt - pred;
+      out.forecast_error[t] = v;
+      const Eigen::VectorXd M = Z.times(P);
+      const double F = Z.dot(M) + model.obs_variance;
+      double Finf = 0.0;
+      Eigen::VectorXd Minf;
+      if (diffuse) {
+        Minf = Z.times(Pinf);
+        Finf = Z.dot(Minf);
+      }
+      if (diffuse && Finf > kDiffuseTolerance) {
+        // Diffuse step: the observation pins down a diffuse direction; its likelihood term is
+        // log F_inf only (Durbin & Koopman 2012, section 5.2 and 7.2.2).
+        a.noalias() += Minf * (v / Finf);
+        P.noalias() += (F / (Finf * Finf)) * Minf * Minf.transpose();
+        P.noalias() -= (M * Minf.transpose() + Minf * M.transpose()) / Finf;
+        Pinf.noalias() -= Minf * Minf.transpose() / Finf;
+        out.sum_log_f_diffuse += std::log(Finf);
+      } else if (F > kSingularTolerance * (1.0 + P.diagonal().cwiseAbs().maxCoeff())) {
+        out.forecast_var[t] = F;
+        out.sum_log_f += std::log(F);
+        out.sum_v2_f += v * v / F;
+        ++out.regular_obs;
+        a.noalias() += M * (v / F);
+        P.noalias() -= M * M.transpose() / F;
+      }
+    }
+    // Prediction step.
+    a = T * a;
+    if (has_intercept) a.noalias() += model.intercept_direction * model.intercept_at(t);
+    propagate_cov(T, P, scratch);
+    P += rqr;
+    if ((t & 15) == 15) P = 0.5 * (P + P.transpose()).eval();
+    if (diffuse) {
+      propagate_cov(T, Pinf, scratch);
+      if (max_abs(Pinf) < kDiffuseTolerance) {
+        diffuse = false;
+        out.diffuse_steps = static_cast<int>(t + 1);
+      }
+    }
+  }
+  out.diffuse_remaining = diffuse;
+  if (diffuse) {
+    out.diffuse_steps = static_cast<int>(n);
+    out.next_diffuse_cov = Pinf;
+  }
+  out.next_state = std::move(a);
+  out.next_cov = std::move(P);
+  return out;
+}
+
+FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const double> y, bool want_final_cov) {
+  const auto n = static_cast<Eigen::Index>(y.size());
+  const Eigen::Index m = model.states();
+  const SparseDesign Z(model.design);
+  const SparseMatrix& T = model.transition;
+  const bool has_intercept = model.intercept_direction.size() == m && model.intercept_path.size() > 0;
+
+  FilterOutput out;
+  out.forecast_error.resize(n);
+  out.forecast_var.resize(n);
+  out.prediction.resize(n);
+
+  Eigen::VectorXd a = model.initial_state.size() == m ? model.initial_state : Eigen::VectorXd::Zero(m);
+  // With P_0 stationary, P_{t+1} - P_t = W_t M_t W_t' has rank one, so only the gain G_t = T P_t Z',
+  // F_t and the rank-one factor are carried forward (Morf, Sidhu & Kailath 1974; Herbst 2015).
+  const Eigen::VectorXd pz = Z.times(model.initial_cov);
+  double F = Z.dot(pz) + model.obs_variance;
+  Eigen::VectorXd G = T * pz;
+  Eigen::VectorXd W = G;
+  double Mw = -1.0 / F;
+  Eigen::MatrixXd Pacc;
+  if (want_final_cov) Pacc = model.initial_cov;
+  Eigen::VectorXd g(m);
+  bool steady = false;
+
+  for (Eigen::Index t = 0; t < n; ++t) {
+    const double pred = model.obs_intercept_at(t) + Z.dot(a);
+    const double v = y[static_cast<std::size_t>(t)] - pred;
+    out.prediction[t] = pred;
+    out.forecast_error[t] = v;
+    out.forecast_var[t] = F;
+    out.sum_log_f += std::log(F);
+    out.sum_v2_f += v * v / F;
+    a = T * a;
+    a.noalias() += G * (v / F);
+    if (has_intercept) a.noalias() += model.intercept_direction * model.intercept_at(t);
+    if (steady) continue;
+    if (want_final_cov) Pacc.noalias() += Mw * W * W.transpose();
+    const double x = Z.dot(W);
+    g.noalias() = T * W;
+    const double F_next = F + Mw * x * x;
+    G.noalias() += (Mw * x) * g;
+    W = g - G * (x / F_next);
+    Mw *= F_next / F;
+    // Once the rank-one correction no longer moves F or G, P has converged: steady state, O(m) steps.
+    steady = std::abs(F_next - F) <= 1e-15 * F && std::abs(Mw) * W.squaredNorm() <= 1e-15 * F;
+    F = F_next;
+  }
+  out.regular_obs = static_cast<int>(n);
+  out.observed = static_cast<int>(n);
+  out.next_state = std::move(a);
+  if (want_final_cov) out.next_cov = std::move(Pacc);
+  return out;
+}
+
+double concentrated_loglik(const FilterOutput& out, double* scale_out) {
+  const double scale = out.regular_obs > 0 ? out.sum_v2_f / out.regular_obs : kNaN;
+  if (scale_out != nullptr) *scale_out = scale;
+  const double log2pi = std::log(2.0 * std::numbers::pi);
+  return -0.5 * out.observed * log2pi - 0.5 * out.sum_log_f_diffuse - 0.5 * out.sum_log_f -
+         0.5 * out.regular_obs * (1.0 + std::log(scale));
+}
+
+double loglik_at_scale(const FilterOutput& out, double scale) {
+  const double log2pi = std::log(2.0 * std::numbers::pi);
+  return -0.5 * out.observed * log2pi - 0.5 * out.sum_log_f_diffuse -
+         0.5 * (out.sum_log_f + out.regular_obs * std::log(scale)) - 0.5 * out.sum_v2_f / scale;
+}
+
+ObservationForecast forecast_observations(const StateSpace& model, const Eigen::VectorXd& a0,
+                                          const Eigen::MatrixXd& P0, int horizon) {
+  const Eigen::Index m = model.states();
+  const SparseDesign Z(model.design);
+  const Eigen::MatrixXd rqr = model.state_noise_cov();
+  const bool has_intercept = model.intercept_direction.size() == m && model.intercept_path.size() > 0;
+  ObservationForecast out;
+  out.mean.resize(horizon);
+  out.variance.resize(horizon);
+  Eigen::VectorXd a = a0;
+  Eigen::MatrixXd P = P0, scratch(m, m);
+  for (int h = 0; h < horizon; ++h) {
+    out.mean[h] = model.obs_intercept_at(h) + Z.dot(a);
+    out.variance[h] = Z.dot(Z.times(P)) + model.obs_variance;
+    if (h + 1 == horizon) break;
+    a = model.transition * a;
+    if (has_intercept) a.noalias() += model.intercept_direction * model.intercept_at(h);
+    propagate_cov(model.transition, P, scratch);
+    P += rqr;
+  }
+  return out;
+}
+
+}  // namespace promcast::forecaster

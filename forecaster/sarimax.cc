@@ -1,0 +1,394 @@
+#include "forecaster/sarimax.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <numeric>
+
+#include <Eigen/Cholesky>
+#include <Eigen/LU>
+#include <Eigen/QR>
+#include <boost/math/distributions/normal.hpp>
+#include <fmt/format.h>
+
+#include "forecaster/estimation.h"
+#include "forecaster/kalman_filter.h"
+#include "forecaster/polynomial.h"
+#include "forecaster/sarimax_model.h"
+
+namespace promcast::forecaster {
+
+namespace {
+// Error has more fields than a message; name it once instead of aggregate-initializing everywhere.
+Error fail(std::string message) {
+  Error e;
+  e.message = std::move(message);
+  return e;
+}
+}  // namespace
+
+std::expected<Trend, Error> parse_trend(std::string_view text) {
+  if (text == "n") return Trend::kNone;
+  if (text == "c") return Trend::kConstant;
+  if (text == "t") return Trend::kLinear;
+  if (text == "ct") return Trend::kConstantLinear;
+  return std::unexpected(fail(fmt::format("unknown trend '{}' (expected n, c, t or ct)", text)));
+}
+
+std::string_view to_string(Trend trend) {
+  switch (trend) {
+    case Trend::kNone: return "n";
+    case Trend::kConstant: return "c";
+    case Trend::kLinear: return "t";
+    case Trend::kConstantLinear: return "ct";
+  }
+  return "n";
+}
+
+std::vector<std::string> SarimaxSpec::param_names() const {
+  std::vector<std::string> names;
+  if (trend == Trend::kConstant || trend == Trend::kConstantLinear) names.emplace_back("intercept");
+  if (trend == Trend::kLinear || trend == Trend::kConstantLinear) names.emplace_back("drift");
+  for (const auto& e : exog_names) names.push_back(e);
+  for (int i = 1; i <= order.p; ++i) names.push_back(fmt::format("ar.L{}", i));
+  for (int i = 1; i <= order.q; ++i) names.push_back(fmt::format("ma.L{}", i));
+  for (int i = 1; i <= order.P; ++i) names.push_back(fmt::format("ar.S.L{}", i * order.s));
+  for (int i = 1; i <= order.Q; ++i) names.push_back(fmt::format("ma.S.L{}", i * order.s));
+  names.emplace_back("sigma2");
+  return names;
+}
+
+int SarimaxSpec::k_params() const { return static_cast<int>(param_names().size()); }
+
+std::expected<void, Error> SarimaxSpec::validate() const {
+  const auto& o = order;
+  if (o.p < 0 || o.d < 0 || o.q < 0 || o.P < 0 || o.D < 0 || o.Q < 0 || o.s < 0)
+    return std::unexpected(fail("model orders must be non-negative"));
+  if ((o.P > 0 || o.D > 0 || o.Q > 0) && o.s < 2)
+    return std::unexpected(fail("a seasonal order needs a seasonal period s >= 2"));
+  if (o.d > 3 || o.D > 2) return std::unexpected(fail("differencing orders above d=3, D=2 are not supported"));
+  const long states = static_cast<long>(o.d) + static_cast<long>(o.D) * o.s +
+                      std::max<long>(o.p + static_cast<long>(o.P) * o.s, o.q + static_cast<long>(o.Q) * o.s + 1);
+  if (states > 3000)
+    return std::unexpected(fail(fmt::format(
+        "state dimension {} is impractical; model long seasons with Fourier terms (--fourier)", states)));
+  return {};
+}
+
+std::string SarimaxSpec::describe() const {
+  const auto& o = order;
+  std::string out = fmt::format("SARIMAX({},{},{})", o.p, o.d, o.q);
+  if (o.P > 0 || o.D > 0 || o.Q > 0) out += fmt::format("({},{},{},{})", o.P, o.D, o.Q, o.s);
+  out += fmt::format(" trend={}", to_string(trend));
+  if (!exog_names.empty()) out += fmt::format(" exog=[{}]", fmt::join(exog_names, ","));
+  return out;
+}
+
+// --- Sarimax ------------------------------------------------------------------------------------
+
+struct Sarimax::State {
+  detail::SarimaxModel model;
+  detail::SarimaxParams params;
+  Eigen::VectorXd state;
+  Eigen::MatrixXd cov;          // at unit scale
+  Eigen::MatrixXd diffuse_cov;  // empty when the diffuse period is over
+  Eigen::Index next_time = 0;
+  FilterOutput sums;            // likelihood pieces accumulated over all data seen
+};
+
+Sarimax::Sarimax(SarimaxFit fit, std::unique_ptr<State> state) : fit_(std::move(fit)), state_(std::move(state)) {}
+Sarimax::Sarimax(Sarimax&&) noexcept = default;
+Sarimax& Sarimax::operator=(Sarimax&&) noexcept = default;
+Sarimax::~Sarimax() = default;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::expected<void, Error> check_inputs(const SarimaxSpec& spec, std::span<const double> y, const Eigen::MatrixXd& exog) {
+  if (auto ok = spec.validate(); !ok) return ok;
+  if (static_cast<std::size_t>(exog.cols()) != spec.exog_names.size())
+    return std::unexpected(fail(fmt::format("{} exogenous columns but {} names", exog.cols(), spec.exog_names.size())));
+  if (exog.cols() > 0 && static_cast<std::size_t>(exog.rows()) != y.size())
+    return std::unexpected(fail(fmt::format("exog has {} rows for {} observations", exog.rows(), y.size())));
+  if (exog.size() > 0 && !exog.allFinite())
+    return std::unexpected(fail("exogenous regressors must be finite where the series is observed"));
+  for (double v : y)
+    if (std::isinf(v)) return std::unexpected(fail("the series contains an infinite value"));
+  return {};
+}
+
+void set_criteria(SarimaxFit& fit, const FilterOutput& sums) {
+  fit.nobs_effective = sums.regular_obs;
+  fit.nobs_diffuse = sums.observed - sums.regular_obs;
+  fit.loglik_r = fit.loglik + 0.5 * fit.nobs_diffuse * std::log(2.0 * std::numbers::pi);
+  const double k = fit.spec.k_params();
+  const double n = fit.nobs_effective;
+  fit.aic = -2.0 * fit.loglik_r + 2.0 * k;
+  fit.bic = -2.0 * fit.loglik_r + std::log(n) * k;
+  fit.aicc = n - k - 1.0 > 0.0 ? fit.aic + 2.0 * k * (k + 1.0) / (n - k - 1.0) : std::numeric_limits<double>::infinity();
+}
+
+Eigen::VectorXd to_eigen(std::span<const double> y) {
+  return Eigen::Map<const Eigen::VectorXd>(y.data(), static_cast<Eigen::Index>(y.size()));
+}
+
+}  // namespace
+
+std::expected<Sarimax, Error> Sarimax::from_params(const SarimaxSpec& spec, std::span<const double> y,
+                                                   const Eigen::MatrixXd& exog, std::span<const double> params) {
+  if (auto ok = check_inputs(spec, y, exog); !ok) return std::unexpected(ok.error());
+  const auto k_mean = static_cast<std::size_t>(spec.k_params() - 1);
+  if (params.size() != k_mean && params.size() != k_mean + 1)
+    return std::unexpected(fail(fmt::format("expected {} parameters (sigma2 optional), got {}", k_mean + 1, params.size())));
+  auto state = std::make_unique<State>(State{detail::SarimaxModel(spec, to_eigen(y), exog), {}, {}, {}, {}, 0, {}});
+  const auto& model = state->model;
+  state->params = model.split(params);
+  detail::SarimaxModel::Pass pass = model.run(state->params, true);
+  if (!pass.ok) return std::unexpected(fail("autoregressive parameters are not stationary"));
+  if (pass.out.regular_obs == 0) return std::unexpected(fail("no observations left after the diffuse period"));
+
+  SarimaxFit fit;
+  fit.spec = spec;
+  fit.param_names = spec.param_names();
+  double scale = 0.0;
+  const double concentrated = concentrated_loglik(pass.out, &scale);
+  if (params.size() == k_mean + 1) {
+    scale = params.back();
+    if (!(scale > 0.0)) return std::unexpected(fail("sigma2 must be positive"));
+    fit.loglik = loglik_at_scale(pass.out, scale);
+  } else {
+    fit.loglik = concentrated;
+  }
+  if (!std::isfinite(fit.loglik) || !(scale > 0.0))
+    return std::unexpected(fail("the likelihood is not finite at these parameters (zero innovation variance?)"));
+  state->params.sigma2 = scale;
+  fit.params.assign(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(k_mean));
+  fit.params.push_back(scale);
+  fit.std_errors.assign(fit.params.size(), kNaN);
+  fit.sigma2 = scale;
+  fit.nobs = static_cast<int>(y.size());
+  fit.converged = true;
+  const auto n = static_cast<Eigen::Index>(y.size());
+  fit.fitted.assign(y.size(), kNaN);
+  fit.residuals.assign(y.size(), kNaN);
+  fit.standardized_residuals.assign(y.size(), kNaN);
+  for (Eigen::Index t = 0; t < n; ++t) {
+    const double F = pass.out.forecast_var[t];
+    if (std::isnan(F)) continue;  // diffuse period: the prediction is not defined yet
+    fit.fitted[static_cast<std::size_t>(t)] = pass.out.prediction[t];
+    const double v = pass.out.forecast_error[t];
+    fit.residuals[static_cast<std::size_t>(t)] = v;
+    fit.standardized_residuals[static_cast<std::size_t>(t)] = v / std::sqrt(F * scale);
+  }
+  set_criteria(fit, pass.out);
+  state->state = std::move(pass.state);
+  state->cov = std::move(pass.cov);
+  state->diffuse_cov = std::move(pass.diffuse_cov);
+  state->next_time = n;
+  state->sums = std::move(pass.out);
+  return Sarimax(std::move(fit), std::move(state));
+}
+
+std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<const double> y,
+                                           const Eigen::MatrixXd& exog, const FitOptions& options) {
+  if (auto ok = check_inputs(spec, y, exog); !ok) return std::unexpected(ok.error());
+  // Work on y / scale so that huge or tiny magnitudes do not reach the optimizer; ARMA parameters
+  // are scale free, trend and regression coefficients scale back linearly.
+  double sum = 0.0, sum2 = 0.0;
+  int count = 0;
+  for (double v : y)
+    if (!std::isnan(v)) {
+      sum += v;
+      sum2 += v * v;
+      ++count;
+    }
+  if (count == 0) return std::unexpected(fail("the series has no observations"));
+  const double mean = sum / count;
+  const double var = std::max(0.0, sum2 / count - mean * mean);
+  if (!(var > 1e-24 * std::max(1.0, mean * mean)))
+    return std::unexpected(fail("the series is constant: there is nothing to estimate (its forecast is the constant)"));
+  const double scale = std::sqrt(var);
+  const int k_mean = spec.k_params() - 1;
+  const int k_diff = spec.order.d + spec.order.D * spec.order.s;
+  int usable = 0;
+  for (std::size_t t = static_cast<std::size_t>(std::max(0, k_diff)); t < y.size(); ++t) usable += std::isnan(y[t]) ? 0 : 1;
+  if (usable < k_mean + 2)
+    return std::unexpected(fail(fmt::format(
+        "series too short: {} usable observations after differencing for {} parameters", usable, k_mean + 1)));
+
+  Eigen::VectorXd ys = to_eigen(y) / scale;
+  const detail::SarimaxModel model(spec, ys, exog);
+  const int k_trend = model.k_trend();
+  const int k_exog = static_cast<int>(exog.cols());
+  const int k_reg = k_trend + k_exog;
+
+  // Start values: user-given, or OLS of the differenced series on trend and differenced exog with
+  // the ARMA parameters at zero (the centre of the Jones/Monahan space).
+  Eigen::VectorXd start = Eigen::VectorXd::Zero(k_mean);
+  if (!options.start_params.empty()) {
+    if (static_cast<int>(options.start_params.size()) < k_mean)
+      return std::unexpected(fail("start_params has too few values"));
+    for (int i = 0; i < k_mean; ++i) start[i] = options.start_params[static_cast<std::size_t>(i)];
+    start.head(k_reg) /= scale;
+  } else if (k_reg > 0) {
+    const Eigen::VectorXd poly = differencing_polynomial(spec.order.d, spec.order.D, spec.order.s);
+    Eigen::MatrixXd X(ys.size(), k_reg);
+    for (Eigen::Index t = 0; t < ys.size(); ++t) {
+      int c = 0;
+      if (spec.trend == Trend::kConstant || spec.trend == Trend::kConstantLinear) X(t, c++) = 1.0;
+      if (spec.trend == Trend::kLinear || spec.trend == Trend::kConstantLinear) X(t, c++) = static_cast<double>(t + 1);
+    }
+    const Eigen::Index rows = ys.size() - (poly.size() - 1);
+    if (rows > k_reg) {
+      Eigen::MatrixXd Xd(rows, k_reg);
+      if (k_trend > 0) Xd.leftCols(k_trend) = X.leftCols(k_trend).bottomRows(rows);
+      for (int j = 0; j < k_exog; ++j) Xd.col(k_trend + j) = apply_lag_polynomial(poly, exog.col(j));
+      const Eigen::VectorXd wd = apply_lag_polynomial(poly, ys);
+      std::vector<Eigen::Index> keep;
+      for (Eigen::Index i = 0; i < rows; ++i)
+        if (std::isfinite(wd[i])) keep.push_back(i);
+      if (static_cast<Eigen::Index>(keep.size()) > k_reg) {
+        Eigen::MatrixXd A(static_cast<Eigen::Index>(keep.size()), k_reg);
+        Eigen::VectorXd b(static_cast<Eigen::Index>(keep.size()));
+        for (std::size_t i = 0; i < keep.size(); ++i) {
+          A.row(static_cast<Eigen::Index>(i)) = Xd.row(keep[i]);
+          b[static_cast<Eigen::Index>(i)] = wd[keep[i]];
+        }
+        const Eigen::VectorXd coef = A.colPivHouseholderQr().solve(b);
+        if (coef.allFinite()) start.head(k_reg) = coef;
+      }
+    }
+  }
+  Eigen::VectorXd x0 = model.unconstrain(start);
+  double n_obs = usable;
+  const Objective objective = [&](const Eigen::VectorXd& x) {
+    return -model.concentrated_loglik(model.constrain(x)) / n_obs;
+  };
+  if (!std::isfinite(objective(x0))) {
+    x0.tail(k_mean - k_reg).setZero();
+    if (!std::isfinite(objective(x0))) x0.setZero();
+  }
+  MinimizeOptions mopt;
+  mopt.max_iterations = options.max_iterations;
+  mopt.tolerance = options.tolerance;
+  const MinimizeResult best = minimize(objective, x0, mopt);
+  if (!std::isfinite(best.value))
+    return std::unexpected(fail("the likelihood could not be evaluated (zero innovation variance or degenerate data)"));
+
+  Eigen::VectorXd estimate = model.constrain(best.x);
+  Eigen::VectorXd unscaled = estimate;
+  unscaled.head(k_reg) *= scale;
+  auto result = from_params(spec, y, exog, std::span<const double>(unscaled.data(), static_cast<std::size_t>(unscaled.size())));
+  if (!result) return result;
+  SarimaxFit& fit = result->fit_;
+  fit.converged = best.converged;
+  fit.iterations = best.iterations;
+  if (options.standard_errors && k_mean > 0) {
+    // statsmodels' cov_type="approx": inverse of the numerical Hessian of -loglik in the
+    // constrained parameters, computed on the scaled problem and mapped back.
+    const Objective nll = [&](const Eigen::VectorXd& p) { return -model.concentrated_loglik(p); };
+    const Eigen::MatrixXd H = numerical_hessian(nll, estimate);
+    if (H.allFinite()) {
+      const Eigen::LDLT<Eigen::MatrixXd> ldlt(H);
+      if (ldlt.info() == Eigen::Success && (ldlt.vectorD().array() > 0).all()) {
+        const Eigen::MatrixXd cov = ldlt.solve(Eigen::MatrixXd::Identity(k_mean, k_mean));
+        for (int i = 0; i < k_mean; ++i) {
+          const double se = std::sqrt(cov(i, i));
+          fit.std_errors[static_cast<std::size_t>(i)] = i < k_reg ? se * scale : se;
+        }
+      }
+    }
+    fit.std_errors.back() = fit.sigma2 * std::sqrt(2.0 / std::max(1, fit.nobs_effective));
+  }
+  return result;
+}
+
+std::expected<Forecast, Error> Sarimax::forecast(int horizon, const Eigen::MatrixXd& future_exog,
+                                                 std::span<const double> levels) const {
+  if (horizon < 1) return std::unexpected(fail("the horizon must be at least 1"));
+  const auto& model = state_->model;
+  const int k = model.k_exog();
+  if (k > 0 && (future_exog.rows() < horizon || future_exog.cols() != k))
+    return std::unexpected(fail(fmt::format("forecasting {} steps needs {} future rows of {} exogenous columns, got {}x{}",
+                                             horizon, horizon, k, future_exog.rows(), future_exog.cols())));
+  if (k > 0 && !future_exog.topRows(horizon).allFinite())
+    return std::unexpected(fail("future exogenous values must be finite"));
+  if (state_->diffuse_cov.size() > 0 && state_->diffuse_cov.cwiseAbs().maxCoeff() > 1e-9)
+    return std::unexpected(fail("not enough observations to pin down the differenced level: cannot forecast"));
+  for (double level : levels)
+    if (!(level > 0.0 && level < 100.0)) return std::unexpected(fail(fmt::format("level {} is not in (0, 100)", level)));
+
+  const Eigen::MatrixXd rows = k > 0 ? Eigen::MatrixXd(future_exog.topRows(horizon)) : Eigen::MatrixXd(horizon, 0);
+  const StateSpace ss = model.full_state_space(state_->params, state_->next_time, horizon, rows);
+  const ObservationForecast f = forecast_observations(ss, state_->state, state_->cov, horizon);
+  Forecast out;
+  out.levels.assign(levels.begin(), levels.end());
+  out.mean.resize(static_cast<std::size_t>(horizon));
+  out.std_err.resize(static_cast<std::size_t>(horizon));
+  for (int h = 0; h < horizon; ++h) {
+    out.mean[static_cast<std::size_t>(h)] = f.mean[h];
+    out.std_err[static_cast<std::size_t>(h)] = std::sqrt(std::max(0.0, f.variance[h]) * state_->params.sigma2);
+    if (!std::isfinite(out.mean[static_cast<std::size_t>(h)]) || !std::isfinite(out.std_err[static_cast<std::size_t>(h)]))
+      return std::unexpected(fail("forecast is not finite (numerical breakdown)"));
+  }
+  const boost::math::normal normal;
+  for (double level : levels) {
+    const double z = boost::math::quantile(normal, 0.5 + level / 200.0);
+    std::vector<double> lo(static_cast<std::size_t>(horizon)), hi(static_cast<std::size_t>(horizon));
+    for (std::size_t h = 0; h < lo.size(); ++h) {
+      lo[h] = out.mean[h] - z * out.std_err[h];
+      hi[h] = out.mean[h] + z * out.std_err[h];
+    }
+    out.lower.push_back(std::move(lo));
+    out.upper.push_back(std::move(hi));
+  }
+  return out;
+}
+
+std::expected<void, Error> Sarimax::update(std::span<const double> y_new, const Eigen::MatrixXd& exog_new) {
+  if (y_new.empty()) return {};
+  auto& st = *state_;
+  const int k = st.model.k_exog();
+  const auto len = static_cast<Eigen::Index>(y_new.size());
+  if (k > 0 && (exog_new.rows() != len || exog_new.cols() != k))
+    return std::unexpected(fail("update needs one exogenous row per new observation"));
+  for (double v : y_new)
+    if (std::isinf(v)) return std::unexpected(fail("the new observations contain an infinite value"));
+  const Eigen::MatrixXd rows = k > 0 ? exog_new : Eigen::MatrixXd(len, 0);
+  StateSpace ss = st.model.full_state_space(st.params, st.next_time, len, rows);
+  ss.initial_state = st.state;
+  ss.initial_cov = st.cov;
+  ss.initial_diffuse_cov = st.diffuse_cov;
+  FilterOutput out = kalman_filter(ss, y_new);
+  st.sums.sum_log_f += out.sum_log_f;
+  st.sums.sum_v2_f += out.sum_v2_f;
+  st.sums.regular_obs += out.regular_obs;
+  st.sums.observed += out.observed;
+  st.sums.sum_log_f_diffuse += out.sum_log_f_diffuse;
+  st.state = out.next_state;
+  st.cov = out.next_cov;
+  st.diffuse_cov = out.next_diffuse_cov;
+  st.next_time += len;
+  for (Eigen::Index t = 0; t < len; ++t) {
+    const double F = out.forecast_var[t];
+    const bool ok = !std::isnan(F);
+    fit_.fitted.push_back(ok ? out.prediction[t] : kNaN);
+    fit_.residuals.push_back(ok ? out.forecast_error[t] : kNaN);
+    fit_.standardized_residuals.push_back(ok ? out.forecast_error[t] / std::sqrt(F * st.params.sigma2) : kNaN);
+  }
+  fit_.nobs += static_cast<int>(len);
+  fit_.loglik = loglik_at_scale(st.sums, st.params.sigma2);
+  set_criteria(fit_, st.sums);
+  return {};
+}
+
+std::expected<double, Error> sarimax_loglik(const SarimaxSpec& spec, std::span<const double> y,
+                                            const Eigen::MatrixXd& exog, std::span<const double> params) {
+  auto model = Sarimax::from_params(spec, y, exog, params);
+  if (!model) return std::unexpected(model.error());
+  return model->result().loglik;
+}
+
+}  // namespace promcast::forecaster

@@ -1,0 +1,285 @@
+#include "forecaster/sarimax_model.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "forecaster/arma_process.h"
+#include "forecaster/polynomial.h"
+#include "forecaster/transforms.h"
+
+namespace promcast::forecaster::detail {
+namespace {
+
+using Triplet = Eigen::Triplet<double>;
+
+Eigen::VectorXd as_vector(std::span<const double> s, std::size_t from, std::size_t count) {
+  Eigen::VectorXd v(static_cast<Eigen::Index>(count));
+  for (std::size_t i = 0; i < count; ++i) v[static_cast<Eigen::Index>(i)] = s[from + i];
+  return v;
+}
+
+}  // namespace
+
+SarimaxModel::SarimaxModel(SarimaxSpec spec, Eigen::VectorXd y, Eigen::MatrixXd exog)
+    : spec_(std::move(spec)), y_(std::move(y)), exog_(std::move(exog)) {
+  switch (spec_.trend) {
+    case Trend::kNone: k_trend_ = 0; break;
+    case Trend::kConstant:
+    case Trend::kLinear: k_trend_ = 1; break;
+    case Trend::kConstantLinear: k_trend_ = 2; break;
+  }
+  const auto& o = spec_.order;
+  const int s = o.s;
+  k_diffuse_ = o.d + o.D * s;
+  r_ = std::max(o.p + o.P * s, o.q + o.Q * s + 1);
+  diff_poly_ = differencing_polynomial(o.d, o.D, s);
+  has_missing_ = !y_.allFinite();
+  if (exog_.rows() != y_.size()) exog_.resize(y_.size(), 0);
+}
+
+SarimaxParams SarimaxModel::split(std::span<const double> params) const {
+  const auto& o = spec_.order;
+  SarimaxParams p;
+  std::size_t at = 0;
+  auto take = [&](std::size_t count) {
+    Eigen::VectorXd v = as_vector(params, at, count);
+    at += count;
+    return v;
+  };
+  p.trend = take(static_cast<std::size_t>(k_trend_));
+  p.beta = take(static_cast<std::size_t>(exog_.cols()));
+  p.ar = take(static_cast<std::size_t>(o.p));
+  p.ma = take(static_cast<std::size_t>(o.q));
+  p.seasonal_ar = take(static_cast<std::size_t>(o.P));
+  p.seasonal_ma = take(static_cast<std::size_t>(o.Q));
+  p.sigma2 = at < params.size() ? params[at] : 1.0;
+  return p;
+}
+
+Eigen::VectorXd SarimaxModel::constrain(const Eigen::VectorXd& x) const {
+  const auto& o = spec_.order;
+  Eigen::VectorXd out = x;
+  Eigen::Index at = k_trend_ + exog_.cols();
+  auto apply = [&](int count, double sign) {
+    if (count > 0) out.segment(at, count) = sign * constrain_stationary(x.segment(at, count));
+    at += count;
+  };
+  apply(o.p, 1.0);
+  apply(o.q, -1.0);
+  apply(o.P, 1.0);
+  apply(o.Q, -1.0);
+  return out;
+}
+
+Eigen::VectorXd SarimaxModel::unconstrain(const Eigen::VectorXd& params) const {
+  const auto& o = spec_.order;
+  Eigen::VectorXd out = params;
+  Eigen::Index at = k_trend_ + exog_.cols();
+  auto apply = [&](int count, double sign) {
+    if (count > 0) out.segment(at, count) = unconstrain_stationary(sign * params.segment(at, count));
+    at += count;
+  };
+  apply(o.p, 1.0);
+  apply(o.q, -1.0);
+  apply(o.P, 1.0);
+  apply(o.Q, -1.0);
+  return out;
+}
+
+Eigen::VectorXd SarimaxModel::reduced_ar(const SarimaxParams& p) const {
+  const auto& o = spec_.order;
+  const std::span<const double> ar(p.ar.data(), static_cast<std::size_t>(p.ar.size()));
+  const std::span<const double> sar(p.seasonal_ar.data(), static_cast<std::size_t>(p.seasonal_ar.size()));
+  const Eigen::VectorXd poly = poly_mul(ar_polynomial(ar, 1), ar_polynomial(sar, std::max(o.s, 1)));
+  return -poly.tail(poly.size() - 1);
+}
+
+Eigen::VectorXd SarimaxModel::reduced_ma(const SarimaxParams& p) const {
+  const auto& o = spec_.order;
+  const std::span<const double> ma(p.ma.data(), static_cast<std::size_t>(p.ma.size()));
+  const std::span<const double> sma(p.seasonal_ma.data(), static_cast<std::size_t>(p.seasonal_ma.size()));
+  return poly_mul(ma_polynomial(ma, 1), ma_polynomial(sma, std::max(o.s, 1)));
+}
+
+double SarimaxModel::trend_at(const SarimaxParams& p, Eigen::Index t) const {
+  switch (spec_.trend) {
+    case Trend::kNone: return 0.0;
+    case Trend::kConstant: return p.trend[0];
+    case Trend::kLinear: return p.trend[0] * static_cast<double>(t + 1);
+    case Trend::kConstantLinear: return p.trend[0] + p.trend[1] * static_cast<double>(t + 1);
+  }
+  return 0.0;
+}
+
+StateSpace SarimaxModel::full_state_space(const SarimaxParams& p, Eigen::Index start, Eigen::Index count,
+                                          const Eigen::MatrixXd& exog_rows) const {
+  const auto& o = spec_.order;
+  const int s = o.s, d = o.d, D = o.D;
+  const int A = k_diffuse_;  // first ARMA state
+  const int m = A + r_;
+  const Eigen::VectorXd phi = reduced_ar(p), theta = reduced_ma(p);
+
+  std::vector<Triplet> t;
+  // Simple differencing block: Delta^j z_{t-1}, j < d.
+  for (int i = 0; i < d; ++i) {
+    for (int j = i; j < d; ++j) t.emplace_back(i, j, 1.0);
+    for (int b = 0; b < D; ++b) t.emplace_back(i, d + (b + 1) * s - 1, 1.0);
+    t.emplace_back(i, A, 1.0);
+  }
+  // Seasonal blocks b: Delta^d Delta_s^b z_{t-1..t-s}.
+  for (int b = 0; b < D; ++b) {
+    const int start_row = d + b * s;
+    t.emplace_back(start_row, start_row + s - 1, 1.0);
+    for (int i = 1; i < s; ++i) t.emplace_back(start_row + i, start_row + i - 1, 1.0);
+    for (int later = b + 1; later < D; ++later) t.emplace_back(start_row, d + (later + 1) * s - 1, 1.0);
+    t.emplace_back(start_row, A, 1.0);
+  }
+  // ARMA block, Harvey form: first column phi, ones above the diagonal.
+  for (int i = 0; i < r_; ++i) {
+    if (i < phi.size() && phi[i] != 0.0) t.emplace_back(A + i, A, phi[i]);
+    if (i + 1 < r_) t.emplace_back(A + i, A + i + 1, 1.0);
+  }
+  StateSpace ss;
+  ss.transition.resize(m, m);
+  ss.transition.setFromTriplets(t.begin(), t.end());
+  ss.design = Eigen::VectorXd::Zero(m);
+  for (int i = 0; i < d; ++i) ss.design[i] = 1.0;
+  for (int b = 0; b < D; ++b) ss.design[d + (b + 1) * s - 1] = 1.0;
+  ss.design[A] = 1.0;
+  ss.selection = Eigen::MatrixXd::Zero(m, 1);
+  for (int i = 0; i < r_ && i < theta.size(); ++i) ss.selection(A + i, 0) = theta[i];
+  ss.state_cov = Eigen::MatrixXd::Ones(1, 1);
+  if (exog_rows.cols() > 0 && p.beta.size() == exog_rows.cols()) ss.obs_intercept = exog_rows * p.beta;
+  if (k_trend_ > 0) {
+    ss.intercept_direction = Eigen::VectorXd::Zero(m);
+    ss.intercept_direction[A] = 1.0;
+    ss.intercept_path.resize(count);
+    for (Eigen::Index i = 0; i < count; ++i) ss.intercept_path[i] = trend_at(p, start + i);
+  }
+  if (start == 0) {
+    ss.initial_state = Eigen::VectorXd::Zero(m);
+    // Stationary mean of the ARMA block under the first period's intercept (statsmodels' choice).
+    const double c0 = trend_at(p, 0);
+    if (c0 != 0.0) {
+      const double level = c0 / (1.0 - phi.sum());
+      ss.initial_state[A] = level;
+      for (int j = 1; j < r_; ++j) ss.initial_state[A + j] = level * (j < phi.size() ? phi.tail(phi.size() - j).sum() : 0.0);
+    }
+    ss.initial_cov = Eigen::MatrixXd::Zero(m, m);
+    ss.initial_cov.bottomRightCorner(r_, r_) = arma_stationary_covariance(phi, theta);
+    ss.initial_diffuse_cov = Eigen::MatrixXd::Zero(m, m);
+    for (int i = 0; i < A; ++i) ss.initial_diffuse_cov(i, i) = 1.0;
+  }
+  return ss;
+}
+
+SarimaxModel::Pass SarimaxModel::run(const SarimaxParams& p, bool want_state, bool force_full_filter) const {
+  Pass pass;
+  const Eigen::Index n = y_.size();
+  const Eigen::VectorXd phi = reduced_ar(p), theta = reduced_ma(p);
+  if (!is_stationary(phi)) return pass;
+
+  if (force_full_filter || has_missing_ || n <= k_diffuse_) {
+    const StateSpace ss = full_state_space(p, 0, n, exog_);
+    pass.out = kalman_filter(ss, std::span<const double>(y_.data(), static_cast<std::size_t>(n)));
+    pass.state = pass.out.next_state;
+    pass.cov = pass.out.next_cov;
+    pass.diffuse_cov = pass.out.next_diffuse_cov;
+    pass.ok = true;
+    return pass;
+  }
+
+  // Gap-free data: after the diffuse period the differencing states are known exactly, so the
+  // likelihood is that of the stationary ARMA model for w = diff(y - X beta). Filter that with
+  // Chandrasekhar recursions (O(r) per step) instead of the m-dimensional diffuse filter.
+  Eigen::VectorXd z = y_;
+  if (exog_.cols() > 0) z -= exog_ * p.beta;
+  const Eigen::VectorXd w = apply_lag_polynomial(diff_poly_, z);
+  const int k = k_diffuse_;
+  StateSpace arma;
+  {
+    std::vector<Triplet> t;
+    for (int i = 0; i < r_; ++i) {
+      if (i < phi.size() && phi[i] != 0.0) t.emplace_back(i, 0, phi[i]);
+      if (i + 1 < r_) t.emplace_back(i, i + 1, 1.0);
+    }
+    arma.transition.resize(r_, r_);
+    arma.transition.setFromTriplets(t.begin(), t.end());
+  }
+  arma.design = Eigen::VectorXd::Zero(r_);
+  arma.design[0] = 1.0;
+  arma.selection = Eigen::MatrixXd::Zero(r_, 1);
+  arma.selection.col(0).head(std::min<Eigen::Index>(r_, theta.size())) = theta.head(std::min<Eigen::Index>(r_, theta.size()));
+  arma.state_cov = Eigen::MatrixXd::Ones(1, 1);
+  arma.initial_cov = arma_stationary_covariance(phi, theta);
+  Eigen::VectorXd a = Eigen::VectorXd::Zero(r_);
+  if (k_trend_ > 0) {
+    const double c0 = trend_at(p, 0);
+    const double level = c0 / (1.0 - phi.sum());
+    a[0] = level;
+    for (int j = 1; j < r_; ++j) a[j] = level * (j < phi.size() ? phi.tail(phi.size() - j).sum() : 0.0);
+    // The first k observations only identify the differencing states: the ARMA block is predicted.
+    for (int i = 0; i < k; ++i) {
+      a = arma.transition * a;
+      a[0] += trend_at(p, i);
+    }
+    arma.intercept_direction = Eigen::VectorXd::Zero(r_);
+    arma.intercept_direction[0] = 1.0;
+    arma.intercept_path.resize(w.size());
+    for (Eigen::Index i = 0; i < w.size(); ++i) arma.intercept_path[i] = trend_at(p, k + i);
+  }
+  arma.initial_state = a;
+  FilterOutput o = chandrasekhar_filter(arma, std::span<const double>(w.data(), static_cast<std::size_t>(w.size())),
+                                        want_state);
+  // Back to the time axis of y: the diffuse observations count in statsmodels' loglik through
+  // -0.5 log(2 pi) each (F_inf = 1 for this representation).
+  FilterOutput full;
+  full.sum_log_f = o.sum_log_f;
+  full.sum_v2_f = o.sum_v2_f;
+  full.regular_obs = o.regular_obs;
+  full.observed = o.observed + k;
+  full.diffuse_steps = k;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  full.forecast_error = Eigen::VectorXd::Constant(n, nan);
+  full.forecast_var = Eigen::VectorXd::Constant(n, nan);
+  full.prediction = Eigen::VectorXd::Constant(n, nan);
+  full.forecast_error.tail(w.size()) = o.forecast_error;
+  full.forecast_var.tail(w.size()) = o.forecast_var;
+  full.prediction.tail(w.size()) = y_.tail(w.size()) - o.forecast_error;
+  if (want_state) {
+    const auto& ord = spec_.order;
+    const int d = ord.d, D = ord.D, s = ord.s;
+    const int m = k + r_;
+    Eigen::VectorXd state = Eigen::VectorXd::Zero(m);
+    Eigen::VectorXd simple = Eigen::VectorXd::Ones(1);
+    const Eigen::VectorXd one_lag = (Eigen::VectorXd(2) << 1.0, -1.0).finished();
+    for (int j = 0; j < d; ++j) {
+      state[j] = apply_lag_polynomial(simple, z)(Eigen::last);
+      simple = poly_mul(simple, one_lag);
+    }
+    for (int b = 0; b < D; ++b) {
+      const Eigen::VectorXd series = apply_lag_polynomial(differencing_polynomial(d, b, s), z);
+      for (int i = 0; i < s; ++i) state[d + b * s + i] = series[series.size() - 1 - i];
+    }
+    state.tail(r_) = o.next_state;
+    pass.state = std::move(state);
+    pass.cov = Eigen::MatrixXd::Zero(m, m);
+    pass.cov.bottomRightCorner(r_, r_) = o.next_cov;
+  }
+  full.next_state = pass.state;
+  full.next_cov = pass.cov;
+  pass.out = std::move(full);
+  pass.ok = true;
+  return pass;
+}
+
+double SarimaxModel::concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale) const {
+  const SarimaxParams p = split(std::span<const double>(mean_params.data(), static_cast<std::size_t>(mean_params.size())));
+  const Pass pass = run(p, false);
+  if (!pass.ok || pass.out.regular_obs == 0) return -std::numeric_limits<double>::infinity();
+  const double ll = forecaster::concentrated_loglik(pass.out, scale);
+  return std::isfinite(ll) ? ll : -std::numeric_limits<double>::infinity();
+}
+
+}  // namespace promcast::forecaster::detail

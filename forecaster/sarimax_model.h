@@ -1,0 +1,83 @@
+#pragma once
+// Internal to the SARIMAX implementation: fills StateSpace matrices from parameters (the statsmodels
+// layout: differencing states first, then the ARMA block in Harvey's form) and evaluates the exact
+// diffuse likelihood, by the Chandrasekhar filter on the differenced data when there are no gaps
+// (same value: the differencing states are known exactly once the diffuse period is over) and by the
+// full diffuse filter otherwise. Not part of the public interface; exposed for tests and benchmarks.
+#include <span>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "forecaster/kalman_filter.h"
+#include "forecaster/sarimax.h"
+#include "forecaster/state_space.h"
+
+namespace promcast::forecaster::detail {
+
+/// Parameters split by role (constrained, statsmodels' signs).
+struct SarimaxParams {
+  Eigen::VectorXd trend, beta, ar, ma, seasonal_ar, seasonal_ma;
+  double sigma2 = 1.0;
+};
+
+class SarimaxModel {
+ public:
+  SarimaxModel(SarimaxSpec spec, Eigen::VectorXd y, Eigen::MatrixXd exog);
+
+  [[nodiscard]] const SarimaxSpec& spec() const { return spec_; }
+  [[nodiscard]] int k_trend() const { return k_trend_; }
+  [[nodiscard]] int k_exog() const { return static_cast<int>(exog_.cols()); }
+  /// Parameters without sigma2.
+  [[nodiscard]] int k_mean_params() const { return spec_.k_params() - 1; }
+  /// d + D s: observations consumed by the diffuse differencing states.
+  [[nodiscard]] int k_diffuse() const { return k_diffuse_; }
+  [[nodiscard]] bool has_missing() const { return has_missing_; }
+  [[nodiscard]] const Eigen::VectorXd& y() const { return y_; }
+  [[nodiscard]] const Eigen::MatrixXd& exog() const { return exog_; }
+
+  /// Splits a statsmodels-ordered vector (sigma2 optional at the end).
+  [[nodiscard]] SarimaxParams split(std::span<const double> params) const;
+  /// Unconstrained optimizer space <-> constrained parameters (without sigma2).
+  [[nodiscard]] Eigen::VectorXd constrain(const Eigen::VectorXd& x) const;
+  [[nodiscard]] Eigen::VectorXd unconstrain(const Eigen::VectorXd& params) const;
+
+  /// Reduced-form AR coefficients (phi_eff: u_t = sum phi_i u_{t-i} + ...) and MA polynomial
+  /// (theta_eff with theta_0 = 1).
+  [[nodiscard]] Eigen::VectorXd reduced_ar(const SarimaxParams& p) const;
+  [[nodiscard]] Eigen::VectorXd reduced_ma(const SarimaxParams& p) const;
+
+  /// Trend value A(t) for the 0-based time index t (statsmodels' trend_offset = 1).
+  [[nodiscard]] double trend_at(const SarimaxParams& p, Eigen::Index t) const;
+
+  /// Full state space over times [start, start + count) with unit scale (Q = 1). future_exog rows
+  /// give x_t for those times when they are beyond the data (row 0 = time start).
+  [[nodiscard]] StateSpace full_state_space(const SarimaxParams& p, Eigen::Index start, Eigen::Index count,
+                                            const Eigen::MatrixXd& exog_rows) const;
+
+  /// Likelihood pass over the data at unit scale; picks the Chandrasekhar path when possible.
+  /// With want_state the result also holds the full state (a, P) after the last observation.
+  struct Pass {
+    FilterOutput out;
+    Eigen::VectorXd state;   ///< full state after the data (when requested)
+    Eigen::MatrixXd cov;     ///< its covariance at unit scale
+    Eigen::MatrixXd diffuse_cov;
+    bool ok = false;
+  };
+  [[nodiscard]] Pass run(const SarimaxParams& p, bool want_state, bool force_full_filter = false) const;
+
+  /// Concentrated loglik (statsmodels' value) at constrained mean params; -inf when not computable.
+  [[nodiscard]] double concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale = nullptr) const;
+
+ private:
+  SarimaxSpec spec_;
+  Eigen::VectorXd y_;
+  Eigen::MatrixXd exog_;
+  int k_trend_ = 0;
+  int k_diffuse_ = 0;
+  int r_ = 1;  // ARMA block dimension
+  bool has_missing_ = false;
+  Eigen::VectorXd diff_poly_;
+};
+
+}  // namespace promcast::forecaster::detail

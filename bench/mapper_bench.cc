@@ -1,0 +1,111 @@
+// Mapper benchmarks: the 4-capture drift glob and the equivalent regex, uncached and
+// through the per-thread cache (default size 1000), over 1,000 and 10,000 distinct names.
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "mappings/mapper.h"
+
+namespace {
+
+using promcast::mappings::MapperCache;
+using promcast::mappings::MappingConfig;
+using promcast::mappings::Mapper;
+using promcast::mappings::MapResult;
+using promcast::mappings::MetricType;
+
+constexpr const char* kGlobYaml = R"y(mappings:
+- match: "drift_metrics.*.*.*.*"
+  name: drift_metrics
+  labels:
+    dataset_name: "$1"
+    dataset_version: "$2"
+    column_name: "$3"
+    metric_name: "$4"
+)y";
+
+constexpr const char* kRegexYaml = R"y(mappings:
+- match: '^drift_metrics\.([^.]*)\.([^.]*)\.([^.]*)\.([^.]*)$'
+  match_type: regex
+  name: drift_metrics
+  labels:
+    dataset_name: "$1"
+    dataset_version: "$2"
+    column_name: "$3"
+    metric_name: "$4"
+)y";
+
+std::shared_ptr<const MappingConfig> load(const char* yaml) {
+  auto parsed = MappingConfig::parse(yaml, "bench.yml");
+  if (!parsed) std::abort();
+  return std::make_shared<const MappingConfig>(std::move(*parsed));
+}
+
+std::vector<std::string> drift_names(size_t count) {
+  std::vector<std::string> names;
+  names.reserve(count);
+  const char* metrics[] = {"wasserstein", "psi", "ks_statistic", "jensen_shannon"};
+  for (size_t i = 0; i < count; ++i) {
+    names.push_back("drift_metrics.dataset" + std::to_string(i % 7) + ".v" + std::to_string(i % 3) + ".column-" +
+                    std::to_string(i / 4) + "." + metrics[i % 4]);
+  }
+  return names;
+}
+
+void run_uncached(benchmark::State& state, const char* yaml) {
+  Mapper mapper(load(yaml));
+  const auto names = drift_names(static_cast<size_t>(state.range(0)));
+  MapResult result;
+  size_t i = 0;
+  for (auto _ : state) {
+    mapper.map_into(names[i], MetricType::Gauge, result);
+    benchmark::DoNotOptimize(result.name.data());
+    if (++i == names.size()) i = 0;
+  }
+  if (!result.matched()) state.SkipWithError("did not match");
+  state.SetItemsProcessed(state.iterations());
+}
+
+void run_cached(benchmark::State& state, const char* yaml, MapperCache::Kind kind) {
+  Mapper mapper(load(yaml));
+  MapperCache cache(mapper, kind, 1000);  // --statsd.cache-size default
+  const auto names = drift_names(static_cast<size_t>(state.range(0)));
+  size_t i = 0;
+  const MapResult* result = nullptr;
+  for (auto _ : state) {
+    result = &cache.get(names[i], MetricType::Gauge);
+    benchmark::DoNotOptimize(result);
+    if (++i == names.size()) i = 0;
+  }
+  if (result == nullptr || !result->matched()) state.SkipWithError("did not match");
+  state.counters["hit_ratio"] =
+      static_cast<double>(cache.hits()) / static_cast<double>(std::max<uint64_t>(1, cache.hits() + cache.misses()));
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_GlobUncached(benchmark::State& state) { run_uncached(state, kGlobYaml); }
+void BM_RegexUncached(benchmark::State& state) { run_uncached(state, kRegexYaml); }
+void BM_GlobCachedLru(benchmark::State& state) { run_cached(state, kGlobYaml, MapperCache::Kind::Lru); }
+void BM_GlobCachedRandom(benchmark::State& state) { run_cached(state, kGlobYaml, MapperCache::Kind::Random); }
+void BM_RegexCachedLru(benchmark::State& state) { run_cached(state, kRegexYaml, MapperCache::Kind::Lru); }
+
+void BM_Unmatched(benchmark::State& state) {
+  Mapper mapper(load(kGlobYaml));
+  const std::string name = "app.web-server.requests.total";
+  MapResult result;
+  for (auto _ : state) {
+    mapper.map_into(name, MetricType::Counter, result);
+    benchmark::DoNotOptimize(result.name.data());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+BENCHMARK(BM_GlobUncached)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_RegexUncached)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_GlobCachedLru)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_GlobCachedRandom)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_RegexCachedLru)->Arg(1000)->Arg(10000);
+BENCHMARK(BM_Unmatched);
+
+}  // namespace

@@ -148,14 +148,19 @@ struct Scratch {
 };
 
 // Moves series created since the last exposition into the family's sorted order. Only one exposition runs
-// per store at a time and expire() is excluded by gc_mutex, so `sorted` can be read afterwards unlocked.
-void merge_pending(Family& f) {
-  std::lock_guard lock(f.members_mutex);
-  if (f.pending.empty()) return;
-  std::sort(f.pending.begin(), f.pending.end(), detail::series_less);
+// per store at a time and expire() is excluded by gc_mutex, so `sorted` is ours here and can be read
+// afterwards unlocked; the members lock is held only to take `pending`, so writers creating series in this
+// family (which hold a shard lock) never wait for the sort.
+void merge_pending(Family& f, std::vector<Series*>& fresh) {
+  fresh.clear();
+  {
+    std::lock_guard lock(f.members_mutex);
+    fresh.swap(f.pending);
+  }
+  if (fresh.empty()) return;
+  std::sort(fresh.begin(), fresh.end(), detail::series_less);
   const auto middle = static_cast<std::ptrdiff_t>(f.sorted.size());
-  f.sorted.insert(f.sorted.end(), f.pending.begin(), f.pending.end());
-  f.pending.clear();
+  f.sorted.insert(f.sorted.end(), fresh.begin(), fresh.end());
   std::inplace_merge(f.sorted.begin(), f.sorted.begin() + middle, f.sorted.end(), detail::series_less);
 }
 
@@ -253,13 +258,14 @@ void write_text_exposition(std::span<const MetricStore* const> stores, std::stri
   std::vector<std::unique_lock<std::mutex>> exposition_locks;
   std::vector<std::shared_lock<std::shared_mutex>> gc_locks;
   std::vector<Entry> entries;
+  std::vector<Series*> fresh;
   size_t series = 0;
   for (size_t i = 0; i < stores.size(); ++i) {
     const detail::StoreImpl& impl = stores[i]->impl();
     exposition_locks.emplace_back(impl.exposition_mutex);
     gc_locks.emplace_back(impl.gc_mutex);
     for (Family* f : impl.families_snapshot()) {
-      merge_pending(*f);
+      merge_pending(*f, fresh);
       series += f->sorted.size();
       if (!f->sorted.empty()) entries.push_back({f, i});
     }

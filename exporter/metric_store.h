@@ -25,7 +25,7 @@ struct LabelPair {
 };
 
 /// client_golang SummaryOpts. Zero max_age / age_buckets / buf_cap mean client_golang's defaults
-/// (10m, 5, 500). Empty objectives means a summary without quantiles (only _sum and _count).
+/// (10m, 5, 500). Empty objectives mean statsd_exporter's default ones (its registry fills them in).
 struct SummarySpec {
   std::vector<std::pair<double, double>> objectives;  // (quantile, allowed rank error)
   std::chrono::nanoseconds max_age{0};

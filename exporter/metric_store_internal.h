@@ -101,8 +101,10 @@ struct Family {
   std::vector<std::unique_ptr<Vector>> vectors;  // guarded by StoreImpl::families_mutex
 
   std::mutex members_mutex;
-  std::vector<Series*> sorted;   // in exposition order as of the last exposition
-  std::vector<Series*> pending;  // created since, unsorted
+  // In exposition order as of the last exposition; written only by exposition (under exposition_mutex and
+  // shared gc_mutex) and expire (exclusive gc_mutex), so reading it in an exposition needs no lock.
+  std::vector<Series*> sorted;
+  std::vector<Series*> pending;  // created since, unsorted; guarded by members_mutex
 };
 
 struct StoreImpl {

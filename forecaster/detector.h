@@ -21,7 +21,7 @@ inline std::unexpected<Error> detector_error(std::string message) {
   return std::unexpected(Error{std::move(message), {}, 0, 0});
 }
 
-inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+inline constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
 
 /// The verdict on one point.
 struct Judgement {
@@ -29,10 +29,10 @@ struct Judgement {
   bool anomaly = false;  ///< the method's own decision
   /// Distance from the expected value in units of the method's decision threshold: 1.0 is exactly on the
   /// boundary, above 1 is anomalous. Always >= 0; NaN when not judged.
-  double score = kNaN;
-  double expected = kNaN;  ///< the value the method expected here (NaN if the method has none)
-  double lower = kNaN;     ///< lowest value not anomalous (-inf when only positive deviations count)
-  double upper = kNaN;     ///< highest value not anomalous (+inf when only negative deviations count)
+  double score = kNoValue;
+  double expected = kNoValue;  ///< the value the method expected here (NaN if the method has none)
+  double lower = kNoValue;     ///< lowest value not anomalous (-inf when only positive deviations count)
+  double upper = kNoValue;     ///< highest value not anomalous (+inf when only negative deviations count)
 };
 
 /// One judgement per input point, index-aligned with the input.

@@ -463,7 +463,6 @@ MappingDefaults resolve_defaults(const RawDefaults& raw) {
 }
 
 struct RawMapping {
-  const YAML::Node* node = nullptr;
   std::string match;
   std::optional<YAML::Node> match_node;
   std::string name;
@@ -683,6 +682,22 @@ std::optional<MetricMapping> resolve_mapping(Decoder& d, const YAML::Node& node,
 std::expected<MappingConfig, std::vector<Error>> MappingConfig::parse(std::string_view yaml,
                                                                       std::string_view filename) {
   std::vector<Error> errors;
+  // yaml-cpp recurses once per flow level; a hostile "[[[[..." would exhaust the stack.
+  // No mapping file comes near this depth.
+  {
+    constexpr int kMaxFlowDepth = 256;
+    int depth = 0;
+    for (char c : yaml) {
+      if (c == '[' || c == '{') {
+        if (++depth > kMaxFlowDepth) {
+          errors.push_back(Error{"document nested too deeply", std::string(filename), 0, 0});
+          return std::unexpected(std::move(errors));
+        }
+      } else if ((c == ']' || c == '}') && depth > 0) {
+        --depth;
+      }
+    }
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));

@@ -44,9 +44,11 @@ void escape_metric_name_into(std::string_view name, std::string& out) {
   while (i < name.size()) {
     const auto c = static_cast<unsigned char>(name[i]);
     if (is_valid_char(c)) {
-      out.push_back(static_cast<char>(c));
+      size_t run = i + 1;  // copy runs of valid characters at once
+      while (run < name.size() && is_valid_char(static_cast<unsigned char>(name[run]))) ++run;
+      out.append(name.substr(i, run - i));
       previous_dash = false;
-      ++i;
+      i = run;
       continue;
     }
     if (c == '-') {

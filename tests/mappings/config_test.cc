@@ -427,3 +427,29 @@ TEST(MappingConfig, LoadFile) {
 
 }  // namespace
 }  // namespace promcast::mappings
+
+namespace promcast::mappings {
+namespace {
+
+TEST(MappingConfig, HostileInputIsAnErrorNotACrash) {
+  EXPECT_FALSE(MappingConfig::parse(std::string(100000, '['), "deep.yml").has_value());
+  EXPECT_FALSE(MappingConfig::parse(std::string("mappings: ") + std::string(5000, '{'), "deep.yml").has_value());
+  EXPECT_FALSE(MappingConfig::parse(std::string("\0\xff\xfe", 3), "bin.yml").has_value());
+  // Aliases are followed, not expanded into copies.
+  auto aliased = MappingConfig::parse(R"y(
+base: &m {match: "a.*", name: "x"}
+)y",
+                                      "alias.yml");
+  EXPECT_FALSE(aliased.has_value());  // `base` is not a known key
+  auto ok = MappingConfig::parse(R"y(
+mappings:
+- &m {match: "a.*", name: "x"}
+- *m
+)y",
+                                 "alias.yml");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->mappings.size(), 2u);
+}
+
+}  // namespace
+}  // namespace promcast::mappings

@@ -219,6 +219,13 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
         "series too short: {} usable observations after differencing for {} parameters", usable, k_mean + 1)));
 
   Eigen::VectorXd ys = to_eigen(y) / scale;
+  // Without differencing, the intercept c = mu * phi(1) couples strongly to the AR parameters when
+  // the mean mu is large against the noise (a narrow curved valley for L-BFGS). Fitting y - mean
+  // instead is an exact reparametrization: c = c' + mean * phi(1).
+  const bool has_constant = spec.trend == Trend::kConstant || spec.trend == Trend::kConstantLinear;
+  const bool center = has_constant && spec.order.d == 0 && (spec.order.D == 0 || spec.order.s == 0);
+  const double shift = center ? mean / scale : 0.0;
+  if (center) ys.array() -= shift;
   const detail::SarimaxModel model(spec, ys, exog);
   const int k_trend = model.k_trend();
   const int k_exog = static_cast<int>(exog.cols());
@@ -261,10 +268,29 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
       }
     }
   }
+  // Precondition the regression coordinates by their regressor's size, so that a drift on t = 1..n
+  // and an intercept move the likelihood comparably (otherwise L-BFGS crawls along the drift).
+  Eigen::VectorXd col_scale = Eigen::VectorXd::Ones(k_mean);
+  {
+    int c = 0;
+    if (spec.trend == Trend::kConstant || spec.trend == Trend::kConstantLinear) ++c;
+    if (spec.trend == Trend::kLinear || spec.trend == Trend::kConstantLinear)
+      col_scale[c++] = static_cast<double>(ys.size()) / std::sqrt(3.0);
+    for (int j = 0; j < k_exog; ++j) {
+      const double rms = std::sqrt(exog.col(j).squaredNorm() / std::max<Eigen::Index>(1, exog.rows()));
+      col_scale[c++] = rms > 0.0 ? rms : 1.0;
+    }
+  }
+  auto to_params = [&](const Eigen::VectorXd& x) {
+    Eigen::VectorXd p = model.constrain(x);
+    p.head(k_reg).array() /= col_scale.head(k_reg).array();
+    return p;
+  };
   Eigen::VectorXd x0 = model.unconstrain(start);
+  x0.head(k_reg).array() *= col_scale.head(k_reg).array();
   double n_obs = usable;
   const Objective objective = [&](const Eigen::VectorXd& x) {
-    return -model.concentrated_loglik(model.constrain(x)) / n_obs;
+    return -model.concentrated_loglik(to_params(x)) / n_obs;
   };
   if (!std::isfinite(objective(x0))) {
     x0.tail(k_mean - k_reg).setZero();
@@ -277,7 +303,12 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   if (!std::isfinite(best.value))
     return std::unexpected(fail("the likelihood could not be evaluated (zero innovation variance or degenerate data)"));
 
-  Eigen::VectorXd estimate = model.constrain(best.x);
+  Eigen::VectorXd estimate = to_params(best.x);
+  if (center) {
+    const detail::SarimaxParams sp =
+        model.split(std::span<const double>(estimate.data(), static_cast<std::size_t>(estimate.size())));
+    estimate[0] += shift * (1.0 - sp.ar.sum()) * (1.0 - sp.seasonal_ar.sum());
+  }
   Eigen::VectorXd unscaled = estimate;
   unscaled.head(k_reg) *= scale;
   auto result = from_params(spec, y, exog, std::span<const double>(unscaled.data(), static_cast<std::size_t>(unscaled.size())));
@@ -287,13 +318,26 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   fit.iterations = best.iterations;
   if (options.standard_errors && k_mean > 0) {
     // statsmodels' cov_type="approx": inverse of the numerical Hessian of -loglik in the
-    // constrained parameters, computed on the scaled problem and mapped back.
+    // constrained parameters. Computed on the scaled (and centered) problem, where it is well
+    // conditioned, then mapped back through the Jacobian of c = c' + mean * phi(1).
+    const Eigen::VectorXd centered = to_params(best.x);
     const Objective nll = [&](const Eigen::VectorXd& p) { return -model.concentrated_loglik(p); };
-    const Eigen::MatrixXd H = numerical_hessian(nll, estimate);
+    const Eigen::MatrixXd H = numerical_hessian(nll, centered);
     if (H.allFinite()) {
       const Eigen::LDLT<Eigen::MatrixXd> ldlt(H);
       if (ldlt.info() == Eigen::Success && (ldlt.vectorD().array() > 0).all()) {
-        const Eigen::MatrixXd cov = ldlt.solve(Eigen::MatrixXd::Identity(k_mean, k_mean));
+        Eigen::MatrixXd cov = ldlt.solve(Eigen::MatrixXd::Identity(k_mean, k_mean));
+        if (center) {
+          const detail::SarimaxParams sp =
+              model.split(std::span<const double>(centered.data(), static_cast<std::size_t>(centered.size())));
+          Eigen::MatrixXd J = Eigen::MatrixXd::Identity(k_mean, k_mean);
+          const double ar1 = 1.0 - sp.ar.sum(), sar1 = 1.0 - sp.seasonal_ar.sum();
+          const int ar_at = k_reg;
+          const int sar_at = k_reg + spec.order.p + spec.order.q;
+          for (int i = 0; i < spec.order.p; ++i) J(0, ar_at + i) = -shift * sar1;
+          for (int i = 0; i < spec.order.P; ++i) J(0, sar_at + i) = -shift * ar1;
+          cov = J * cov * J.transpose();
+        }
         for (int i = 0; i < k_mean; ++i) {
           const double se = std::sqrt(cov(i, i));
           fit.std_errors[static_cast<std::size_t>(i)] = i < k_reg ? se * scale : se;

@@ -37,7 +37,7 @@ struct Event {
   std::string_view name;  ///< metric name with tags stripped, not escaped (the mapper does that)
   double value = 0;       ///< counters already divided by the sampling rate; `ms` already in seconds
   EventType type = EventType::Counter;
-  bool relative = false;  ///< the value text began with `+` or `-` (only meaningful for gauges)
+  bool relative = false;  ///< gauges only: the value text began with `+` or `-` (add, don't set)
   /// Unique by name (when a line repeats a tag name the last value wins, like statsd_exporter's map),
   /// sorted by name.
   std::span<const Tag> tags;

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -99,34 +100,37 @@ class LineParser {
 
  private:
   using Callback = void (*)(void* ctx, const Event& event);
-  struct Sample;         // one value and its '|' sections, see line_parser.cc
-  struct SectionResult;  // what a sample's '|' sections amount to
+  struct Suffix;          // a sample's text after its value: type and '|' sections
+  struct SectionResult;   // what the '|' sections amount to (shared by a line's extended aggregation)
 
   void parse_line_erased(std::string_view line, Callback callback, void* ctx);
   std::string_view split_name_tags(std::string_view name);
-  void parse_name_tag_list(std::string_view list);
-  void parse_dogstatsd_tags(std::string_view list);
-  void add_tag(std::string_view key, std::string_view value, char separator);
-  void eval_sections(std::string_view sections, std::string_view type, SectionResult& out);
-  void process_sample(std::string_view value_text, std::string_view sections, bool sections_cached,
-                      SectionResult& cache, Callback callback, void* ctx);
+  void parse_tag_list(std::string_view list, char separator, bool trim_hash);
+  void parse_tag(std::string_view tag, char separator);
+  void add_tag(std::string_view name, std::string_view value);
+  void eval_sections(const Suffix& suffix, SectionResult& out);
+  void process_sample(std::string_view value_text, const Suffix& suffix, SectionResult& sections,
+                      Callback callback, void* ctx);
   void finish_tags();
-  char* scratch(std::size_t n);
+  char* scratch(std::size_t n) noexcept;
+  void count(ErrorReason reason) noexcept { ++stats_.errors[static_cast<std::size_t>(reason)]; }
 
   ParserOptions options_;
   ParseStats stats_;
-  // Reusable scratch, grown to the largest line seen and reserved per line so that views into it stay
-  // valid for the whole line.
+  // Reusable scratch, grown to twice the largest line seen before each line is parsed, so views into it
+  // stay valid for the whole line (escaped tag keys and SignalFx names never need more than that).
   std::vector<char> buffer_;
   std::size_t buffer_used_ = 0;
+  std::string number_scratch_;
+  std::string_view current_name_;  // the line's metric name, tags stripped
   struct RawTag {
     std::string_view name;
     std::string_view value;
     uint32_t seq;
   };
-  std::vector<RawTag> raw_tags_;
-  std::size_t name_tag_count_ = 0;  // raw_tags_ entries that came from the metric name
-  std::vector<Tag> tags_;
+  std::vector<RawTag> raw_tags_;  // in arrival order, duplicates included
+  bool tags_dirty_ = false;
+  std::vector<Tag> tags_;  // raw_tags_ sorted by name, last duplicate kept
 };
 
 }  // namespace promcast::exporter

@@ -1,0 +1,110 @@
+// The Kalman filter layers against each other and against references: the O(r^2) ARMA stationary
+// covariance against a dense Lyapunov solve and statsmodels' autocovariances; the Chandrasekhar
+// path against the full exact diffuse filter on the same SARIMA models.
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "forecaster/arma_process.h"
+#include "forecaster/kalman_filter.h"
+#include "forecaster/sarimax_model.h"
+
+namespace promcast::forecaster {
+namespace {
+
+TEST(ArmaProcess, AutocovariancesMatchStatsmodels) {
+  // statsmodels.tsa.arima_process.arma_acovf([1, -0.5, 0.2], [1, 0.4, 0.3], nobs=5)
+  const Eigen::VectorXd g = arma_autocovariances((Eigen::VectorXd(2) << 0.5, -0.2).finished(),
+                                                 (Eigen::VectorXd(3) << 1.0, 0.4, 0.3).finished(), 4);
+  const double expected[] = {2.128151260504202, 1.4450630252100842, 0.5969012605042017, 0.00943802521008397,
+                             -0.11466123949579836};
+  for (int i = 0; i < 5; ++i) EXPECT_NEAR(g[i], expected[i], 1e-12);
+}
+
+TEST(ArmaProcess, StationaryCovarianceSolvesLyapunov) {
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> u(-0.6, 0.6);
+  for (int trial = 0; trial < 20; ++trial) {
+    const int p = trial % 4, q = (trial / 4) % 4;
+    Eigen::VectorXd phi(p), theta(q + 1);
+    for (auto& v : phi) v = u(rng) / std::max(1, p);
+    theta[0] = 1.0;
+    for (int i = 1; i <= q; ++i) theta[i] = u(rng);
+    const int r = std::max(p, q + 1);
+    Eigen::MatrixXd T = Eigen::MatrixXd::Zero(r, r);
+    for (int i = 0; i < p; ++i) T(i, 0) = phi[i];
+    for (int i = 0; i + 1 < r; ++i) T(i, i + 1) = 1.0;
+    Eigen::VectorXd R = Eigen::VectorXd::Zero(r);
+    R.head(q + 1) = theta;
+    const Eigen::MatrixXd reference = solve_discrete_lyapunov(T, R * R.transpose());
+    const Eigen::MatrixXd P = arma_stationary_covariance(phi, theta);
+    EXPECT_LE((P - reference).cwiseAbs().maxCoeff(), 1e-10) << "p=" << p << " q=" << q;
+  }
+}
+
+struct Model {
+  SarimaxSpec spec;
+  std::vector<double> params;  // without sigma2
+};
+
+Eigen::VectorXd simulate(int n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  Eigen::VectorXd y(n);
+  double level = 10.0, season[7] = {0, 1, -1, 2, 0, -2, 1};
+  for (int t = 0; t < n; ++t) {
+    level += 0.3 * normal(rng);
+    y[t] = level + season[t % 7] + normal(rng);
+  }
+  return y;
+}
+
+TEST(KalmanFilter, ChandrasekharEqualsExactDiffuseFilter) {
+  const Eigen::VectorXd y = simulate(150, 11);
+  Eigen::MatrixXd exog(150, 1);
+  for (int t = 0; t < 150; ++t) exog(t, 0) = std::sin(t * 0.3);
+  const std::vector<Model> models = {
+      {{{0, 1, 1, 0, 1, 1, 7}, Trend::kNone, {}}, {-0.4, -0.6}},
+      {{{2, 1, 1, 1, 1, 1, 7}, Trend::kConstant, {}}, {0.01, 0.3, -0.2, -0.4, 0.2, -0.5}},
+      {{{1, 0, 1, 0, 0, 0, 0}, Trend::kConstantLinear, {"x"}}, {2.0, 0.01, 0.5, 0.6, 0.2}},
+      {{{0, 2, 2, 0, 0, 0, 0}, Trend::kLinear, {}}, {0.001, -0.5, 0.1}},
+      {{{1, 0, 0, 2, 1, 0, 7}, Trend::kNone, {}}, {0.4, -0.3, 0.2}},
+  };
+  for (const auto& m : models) {
+    const Eigen::MatrixXd x = m.spec.exog_names.empty() ? Eigen::MatrixXd() : exog;
+    const detail::SarimaxModel model(m.spec, y, x);
+    const auto p = model.split(m.params);
+    const auto fast = model.run(p, true, false);
+    const auto full = model.run(p, true, true);
+    ASSERT_TRUE(fast.ok && full.ok);
+    EXPECT_NEAR(full.out.sum_log_f_diffuse, 0.0, 1e-9) << m.spec.describe();
+    EXPECT_EQ(full.out.diffuse_steps, model.k_diffuse()) << m.spec.describe();
+    const double a = concentrated_loglik(fast.out), b = concentrated_loglik(full.out);
+    EXPECT_NEAR(a, b, 1e-8 * std::abs(b)) << m.spec.describe();
+    EXPECT_LE((fast.state - full.state).cwiseAbs().maxCoeff(), 1e-7 * (1.0 + full.state.cwiseAbs().maxCoeff()))
+        << m.spec.describe();
+    EXPECT_LE((fast.cov - full.cov).cwiseAbs().maxCoeff(), 1e-7 * (1.0 + full.cov.cwiseAbs().maxCoeff()))
+        << m.spec.describe();
+  }
+}
+
+TEST(KalmanFilter, MissingValuesAreSkipped) {
+  // An AR(1) with a gap: the loglik equals the product of the conditional densities, where the
+  // prediction across the gap uses phi^2 and variance 1 + phi^2.
+  const double phi = 0.6;
+  const std::vector<double> y = {0.5, std::nan(""), -0.2, 0.4};
+  SarimaxSpec spec;
+  spec.order.p = 1;
+  const detail::SarimaxModel model(spec, Eigen::Map<const Eigen::VectorXd>(y.data(), 4), Eigen::MatrixXd());
+  const auto pass = model.run(model.split(std::vector<double>{phi}), false);
+  ASSERT_TRUE(pass.ok);
+  const double v0 = 1.0 / (1 - phi * phi);
+  auto lp = [](double x, double var) { return -0.5 * (std::log(2 * M_PI * var) + x * x / var); };
+  const double expected = lp(0.5, v0) + lp(-0.2 - phi * phi * 0.5, 1 + phi * phi) + lp(0.4 - phi * -0.2, 1.0);
+  EXPECT_NEAR(loglik_at_scale(pass.out, 1.0), expected, 1e-12);
+  EXPECT_EQ(pass.out.observed, 3);
+}
+
+}  // namespace
+}  // namespace promcast::forecaster

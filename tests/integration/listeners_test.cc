@@ -57,12 +57,22 @@ TEST(Listeners, UnixgramSocketWithMode) {
 }
 
 TEST(Listeners, SeveralValuesPerLine) {
+  // Two forms, as in statsd_exporter: `name:v|type:v|type...` (each sample with its type), and
+  // DogStatsD extended aggregation `name:v:v:v|type`, valid for timers/histograms/distributions only.
   PromcastExporter promcast("");
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
-  send_udp(promcast.statsd_port(), "multi.counter:1:2:3|c\nmulti.gauge:4:5|g\nmulti.marker:1|g");
+  send_udp(promcast.statsd_port(),
+           "multi.counter:1|c:2|c:3|c\nmulti.gauge:4|g:5|g\nmulti.timer:100:200:300|ms\nbad.aggregate:1:2|c\nmulti.marker:1|g");
   const std::string body = promcast.wait_for_sample("multi_marker", 1);
   EXPECT_EQ(sample_value(body, "multi_counter"), 6.0) << body;
   EXPECT_EQ(sample_value(body, "multi_gauge"), 5.0) << "the last value of a gauge line wins\n" << body;
+  EXPECT_EQ(sample_value(body, "multi_timer_count"), 3.0) << body;
+  const auto sum = sample_value(body, "multi_timer_sum");
+  ASSERT_TRUE(sum.has_value()) << body;
+  EXPECT_NEAR(*sum, 0.6, 1e-9) << "timer values are milliseconds, exported in seconds";
+  EXPECT_FALSE(sample_value(body, "bad_aggregate").has_value()) << body;
+  EXPECT_EQ(sample_value(body, R"(statsd_exporter_sample_errors_total{reason="invalid_extended_aggregate_type"})"), 1.0)
+      << body;
 }
 
 TEST(Listeners, SelfMetricsCountLinesPacketsAndMalformedLines) {

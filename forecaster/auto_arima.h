@@ -1,0 +1,92 @@
+#pragma once
+// Automatic SARIMA order selection: the stepwise Hyndman-Khandakar (2008) search of R's
+// forecast::auto.arima (forecast 8.20 defaults), fitted by exact maximum likelihood throughout
+// (R approximates with CSS on long series during the search; we never need to).
+//
+//   1. D by nsdiffs (seasonal strength > 0.64 by default, or OCSB), d by repeated KPSS (ndiffs),
+//      both on the residuals of a regression on the exogenous columns, as R does.
+//   2. A constant (statsmodels' "c": the mean when d + D = 0, the drift when d + D = 1) is allowed
+//      only when d + D <= 1.
+//   3. Start models, then moves of +-1 in p, q, P, Q (and pairs), and the constant toggle, in R's
+//      order; a move is taken as soon as it improves the criterion. Models whose AR or MA
+//      polynomial has a root within 1.01 of the unit circle are rejected, as in R.
+//   4. When the seasonal period is too long for seasonal states (fourier.h's prefer_fourier), the
+//      season is modelled by Fourier terms instead and the number of harmonics K is chosen by the
+//      same criterion (one non-seasonal search per K).
+#include <expected>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "common/error.h"
+#include "forecaster/fourier.h"
+#include "forecaster/sarimax.h"
+#include "forecaster/stat_tests.h"
+
+namespace promcast::forecaster {
+
+enum class InformationCriterion { kAicc, kAic, kBic };
+
+struct AutoArimaOptions {
+  int period = 1;  ///< seasonal period m (1 = non-seasonal)
+  int d = -1;      ///< -1: chosen by ndiffs
+  int D = -1;      ///< -1: chosen by nsdiffs
+  int max_p = 5, max_q = 5, max_P = 2, max_Q = 2;
+  int max_order = 5;  ///< p + q + P + Q bound; R applies it only outside the stepwise search, so do we
+  int max_d = 2, max_D = 1;
+  int start_p = 2, start_q = 2, start_P = 1, start_Q = 1;
+  bool stationary = false;  ///< d = D = 0
+  bool seasonal = true;     ///< false: m = 1
+  InformationCriterion ic = InformationCriterion::kAicc;
+  SeasonalTest seasonal_test = SeasonalTest::kStrength;
+  double alpha = 0.05;  ///< KPSS level for ndiffs
+  bool allow_drift = true;
+  bool allow_mean = true;
+  int max_models = 94;  ///< R's nmodels
+  /// Extra seasonal periods always modelled by Fourier terms (e.g. 2016 next to a daily 288).
+  std::vector<int> fourier_periods;
+  int max_harmonics = 5;  ///< upper bound on K per Fourier period (also K <= period / 2)
+  FitOptions fit_options;  ///< for every candidate fit (standard errors only on the final refit)
+};
+
+/// One model tried by the search, with its criterion (+inf when the fit failed or was rejected).
+struct AutoArimaCandidate {
+  SarimaxOrder order;
+  bool constant = false;
+  std::vector<FourierTerm> fourier;
+  double ic = 0;
+};
+
+struct AutoArimaResult {
+  SarimaxSpec spec;                  ///< chosen model; exog_names = user columns then Fourier columns
+  std::vector<FourierTerm> fourier;  ///< chosen Fourier terms (empty when none)
+  Eigen::MatrixXd exog;              ///< the regressors the model was fitted with (n rows)
+  double ic = 0;                     ///< criterion of the chosen model (R's scale)
+  std::vector<AutoArimaCandidate> candidates;  ///< every model fitted, in search order
+  Sarimax model;                               ///< the chosen model, fitted, with standard errors
+};
+
+/// Chooses and fits a SARIMAX model for y (NaN allowed) with optional exogenous columns
+/// (n x k, names given). Fails on an empty or all-NaN series, a series that is constant or
+/// deterministic after differencing (nothing random to model), or when no candidate could be fitted.
+std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, const Eigen::MatrixXd& exog,
+                                                 const std::vector<std::string>& exog_names,
+                                                 const AutoArimaOptions& options = {});
+
+/// Future regressors for forecasting a chosen model h steps ahead: the user's future exog rows
+/// (h x k, may be empty when k = 0) followed by the Fourier columns continued after the sample.
+Eigen::MatrixXd auto_arima_future_exog(const AutoArimaResult& result, const Eigen::MatrixXd& user_future_exog,
+                                       int horizon);
+
+/// The criterion of a fit on R's arima scale: loglik with the log(2 pi)/2 constant counted for the
+/// nobs_effective observations that enter the likelihood, k = parameters including sigma2,
+/// n = nobs_effective. Comparable with forecast::auto.arima's aicc/aic/bic.
+double information_criterion(const SarimaxFit& fit, InformationCriterion ic);
+
+/// Smallest modulus of the roots of phi(L) Phi(L^s) and of theta(L) Theta(L^s) of a fit (+inf
+/// when there are no such terms); R's auto.arima rejects models where it is below 1.01.
+double min_root_modulus(const SarimaxFit& fit);
+
+}  // namespace promcast::forecaster

@@ -1,11 +1,440 @@
-// Placeholder until the detect subcommand lands; replaced by its owner.
+// `promcast detect`: runs one anomaly detector over a CSV series and prints the anomalies (JSON or CSV),
+// every point's score (--scores), or, with --online, every point judged only on the points before it as
+// CSV `timestamp,value,anomaly_score,raw_score` (anomaly_score = raw / (1 + raw), 0.5 on the boundary).
+#include <cmath>
 #include <cstdio>
+#include <expected>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "app/commands.h"
+#include "forecaster/detector_factory.h"
 
 namespace promcast::app {
-int run_detect(int /*argc*/, char** /*argv*/) {
-  std::fputs("promcast: the detect subcommand is not part of this build yet\n", stderr);
-  return 2;
+namespace {
+
+namespace fc = promcast::forecaster;
+
+constexpr std::string_view kUsage = R"(usage: promcast detect --input FILE.csv --method esd|shesd|zscore|residual|iforest [options]
+  --column NAME            value column (default: 'value', else the last column)
+  --timestamp-column NAME  timestamp column (default: 'timestamp' when present)
+  --period P               points per season (shesd: required; iforest seasonal peers)
+  --alpha A                significance (esd, shesd; default 0.05)
+  --max-anoms F            fraction (< 1) or count (>= 1, esd only) of anomalies (default 0.1; shesd 0.1)
+  --direction both|pos|neg (default both; shesd default pos as Twitter)
+  shesd:    --threshold none|med_max|p95|p99  --only-last  --longterm-period N | --piecewise-weeks W
+  zscore:   --window N (288)  --z T (3)  --robust
+  residual: --order p,d,q (1,0,1)  --seasonal-order P,D,Q,s  --trend n|c|t|ct (c)  --level L (99)  --k K --n N
+  iforest:  --trees N (100)  --subsample N (256)  --contamination C (0.01)  --seed S (1)  --peers K  --diff
+  --format json|csv        output format (default json)
+  --scores                 also print every point's verdict
+  --online                 judge each point on the past only; prints timestamp,value,anomaly_score,raw_score
+  --refit-every N          online: refit the model every N points (default 1)
+  --history N              online: points each fit uses (default per method)
+)";
+
+struct Series {
+  std::vector<std::string> timestamps;
+  std::vector<double> values;
+};
+
+// Small reader for `timestamp,...,value` files: header line, comma separated, empty or non-numeric cells
+// become NaN. (To be replaced by app/csv_input.h once the shared reader is in the tree.)
+std::expected<Series, Error> read_series(const std::string& path, const std::string& column,
+                                         const std::string& ts_column) {
+  std::ifstream in(path);
+  if (!in) return std::unexpected(Error{"cannot open the file", path, 0, 0});
+  std::string line;
+  auto split = [](const std::string& l) {
+    std::vector<std::string> cells;
+    std::stringstream ss(l);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) {
+      if (!cell.empty() && cell.back() == '\r') cell.pop_back();
+      if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"') cell = cell.substr(1, cell.size() - 2);
+      cells.push_back(cell);
+    }
+    if (!l.empty() && (l.back() == ',')) cells.emplace_back();
+    return cells;
+  };
+  if (!std::getline(in, line)) return std::unexpected(Error{"empty file", path, 0, 0});
+  const auto header = split(line);
+  int value_col = -1;
+  int ts_col = -1;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (!column.empty() ? header[i] == column : header[i] == "value") value_col = static_cast<int>(i);
+    if (!ts_column.empty() ? header[i] == ts_column : header[i] == "timestamp") ts_col = static_cast<int>(i);
+  }
+  if (value_col < 0 && !column.empty())
+    return std::unexpected(Error{fmt::format("no column named '{}'", column), path, 1, 0});
+  if (value_col < 0) value_col = static_cast<int>(header.size()) - 1;
+  if (ts_col < 0 && !ts_column.empty())
+    return std::unexpected(Error{fmt::format("no column named '{}'", ts_column), path, 1, 0});
+  Series s;
+  int lineno = 1;
+  while (std::getline(in, line)) {
+    ++lineno;
+    if (line.empty() || line == "\r") continue;
+    const auto cells = split(line);
+    const std::string cell = static_cast<std::size_t>(value_col) < cells.size() ? cells[value_col] : "";
+    double v = std::nan("");
+    if (!cell.empty()) {
+      char* end = nullptr;
+      v = std::strtod(cell.c_str(), &end);
+      if (end == cell.c_str() || *end != '\0') v = std::nan("");
+    }
+    s.values.push_back(v);
+    s.timestamps.push_back(ts_col >= 0 && static_cast<std::size_t>(ts_col) < cells.size() ? cells[ts_col]
+                                                                                            : std::to_string(lineno - 2));
+  }
+  if (s.values.empty()) return std::unexpected(Error{"no data rows", path, 0, 0});
+  return s;
 }
+
+std::string json_number(double v) {
+  if (std::isnan(v) || std::isinf(v)) return "null";
+  return fmt::format("{}", v);
+}
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    if (static_cast<unsigned char>(ch) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<int>(ch));
+      continue;
+    }
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{}", v); }
+
+struct Args {
+  std::string input, method_name, column, ts_column, format = "json";
+  bool scores = false, online = false;
+  fc::OnlineOptions online_options;
+  fc::DetectorConfig config;
+  std::vector<std::pair<std::string, std::string>> echoed;  // parameters as given, for the JSON output
+};
+
+std::expected<int, Error> to_int(std::string_view flag, const std::string& v) {
+  try {
+    std::size_t used = 0;
+    const long r = std::stol(v, &used);
+    if (used == v.size()) return static_cast<int>(r);
+  } catch (...) {
+  }
+  return std::unexpected(Error{fmt::format("{} expects an integer, got '{}'", flag, v), "", 0, 0});
+}
+
+std::expected<double, Error> to_double(std::string_view flag, const std::string& v) {
+  try {
+    std::size_t used = 0;
+    const double r = std::stod(v, &used);
+    if (used == v.size()) return r;
+  } catch (...) {
+  }
+  return std::unexpected(Error{fmt::format("{} expects a number, got '{}'", flag, v), "", 0, 0});
+}
+
+std::expected<std::vector<int>, Error> to_ints(std::string_view flag, const std::string& v, std::size_t count) {
+  std::vector<int> out;
+  std::stringstream ss(v);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    auto i = to_int(flag, part);
+    if (!i) return std::unexpected(i.error());
+    out.push_back(*i);
+  }
+  if (out.size() != count)
+    return std::unexpected(Error{fmt::format("{} expects {} comma-separated integers", flag, count), "", 0, 0});
+  return out;
+}
+
+std::expected<Args, Error> parse_args(int argc, char** argv) {
+  Args a;
+  auto& c = a.config;
+  // defaults that differ from the library's
+  c.residual.spec.order = {1, 0, 1, 0, 0, 0, 0};
+  c.residual.spec.trend = fc::Trend::kConstant;
+  std::optional<fc::Direction> direction;
+  std::optional<double> max_anoms;
+  std::optional<double> alpha;
+  int period = 0;
+  int piecewise_weeks = 0;
+  auto fail = [](std::string m) { return std::unexpected(Error{std::move(m), "", 0, 0}); };
+  for (int i = 0; i < argc; ++i) {
+    const std::string flag = argv[i];
+    auto value = [&]() -> std::expected<std::string, Error> {
+      if (i + 1 >= argc) return std::unexpected(Error{fmt::format("{} needs a value", flag), "", 0, 0});
+      a.echoed.emplace_back(flag.substr(2), argv[i + 1]);
+      return std::string(argv[++i]);
+    };
+#define PROMCAST_VALUE(var)          \
+  auto var = value();                \
+  if (!var) return std::unexpected(var.error())
+#define PROMCAST_CONVERT(var, expr)  \
+  auto var = (expr);                 \
+  if (!var) return std::unexpected(var.error())
+    if (flag == "--input") {
+      PROMCAST_VALUE(v);
+      a.input = *v;
+    } else if (flag == "--method") {
+      PROMCAST_VALUE(v);
+      a.method_name = *v;
+    } else if (flag == "--column") {
+      PROMCAST_VALUE(v);
+      a.column = *v;
+    } else if (flag == "--timestamp-column") {
+      PROMCAST_VALUE(v);
+      a.ts_column = *v;
+    } else if (flag == "--period") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      period = *p;
+    } else if (flag == "--alpha") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_double(flag, *v));
+      alpha = *p;
+    } else if (flag == "--max-anoms") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_double(flag, *v));
+      max_anoms = *p;
+    } else if (flag == "--direction") {
+      PROMCAST_VALUE(v);
+      if (*v == "both") direction = fc::Direction::kBoth;
+      else if (*v == "pos") direction = fc::Direction::kPositive;
+      else if (*v == "neg") direction = fc::Direction::kNegative;
+      else return fail(fmt::format("--direction expects both, pos or neg, got '{}'", *v));
+    } else if (flag == "--threshold") {
+      PROMCAST_VALUE(v);
+      if (*v == "none" || *v == "None") c.shesd.threshold = fc::ShesdThreshold::kNone;
+      else if (*v == "med_max") c.shesd.threshold = fc::ShesdThreshold::kMedMax;
+      else if (*v == "p95") c.shesd.threshold = fc::ShesdThreshold::kP95;
+      else if (*v == "p99") c.shesd.threshold = fc::ShesdThreshold::kP99;
+      else return fail(fmt::format("--threshold expects none, med_max, p95 or p99, got '{}'", *v));
+    } else if (flag == "--only-last") {
+      a.echoed.emplace_back("only-last", "true");
+      c.shesd.only_last = true;
+    } else if (flag == "--longterm-period") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      if (*p < 0) return fail("--longterm-period must be >= 0");
+      c.shesd.longterm_period = static_cast<std::size_t>(*p);
+    } else if (flag == "--piecewise-weeks") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      piecewise_weeks = *p;
+    } else if (flag == "--window") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      if (*p < 2) return fail("--window must be at least 2");
+      c.zscore.window = static_cast<std::size_t>(*p);
+    } else if (flag == "--z") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_double(flag, *v));
+      c.zscore.threshold = *p;
+    } else if (flag == "--robust") {
+      a.echoed.emplace_back("robust", "true");
+      c.zscore.robust = true;
+    } else if (flag == "--order") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_ints(flag, *v, 3));
+      c.residual.spec.order.p = (*p)[0];
+      c.residual.spec.order.d = (*p)[1];
+      c.residual.spec.order.q = (*p)[2];
+    } else if (flag == "--seasonal-order") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_ints(flag, *v, 4));
+      c.residual.spec.order.P = (*p)[0];
+      c.residual.spec.order.D = (*p)[1];
+      c.residual.spec.order.Q = (*p)[2];
+      c.residual.spec.order.s = (*p)[3];
+    } else if (flag == "--trend") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(t, fc::parse_trend(*v));
+      c.residual.spec.trend = *t;
+    } else if (flag == "--level") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_double(flag, *v));
+      c.residual.level = *p;
+    } else if (flag == "--k") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      c.residual.k = *p;
+    } else if (flag == "--n") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      c.residual.n = *p;
+    } else if (flag == "--trees") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      c.iforest.trees = *p;
+    } else if (flag == "--subsample") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      if (*p < 2) return fail("--subsample must be at least 2");
+      c.iforest.subsample = static_cast<std::size_t>(*p);
+    } else if (flag == "--contamination") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_double(flag, *v));
+      c.iforest.contamination = *p;
+    } else if (flag == "--seed") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      c.iforest.seed = static_cast<std::uint64_t>(*p);
+    } else if (flag == "--peers") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      c.iforest_features.seasonal_peers = *p;
+    } else if (flag == "--diff") {
+      a.echoed.emplace_back("diff", "true");
+      c.iforest_features.difference = true;
+    } else if (flag == "--format") {
+      PROMCAST_VALUE(v);
+      if (*v != "json" && *v != "csv") return fail(fmt::format("--format expects json or csv, got '{}'", *v));
+      a.format = *v;
+    } else if (flag == "--scores") {
+      a.scores = true;
+    } else if (flag == "--online") {
+      a.online = true;
+    } else if (flag == "--refit-every") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      if (*p < 1) return fail("--refit-every must be at least 1");
+      a.online_options.refit_every = static_cast<std::size_t>(*p);
+    } else if (flag == "--history") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      if (*p < 2) return fail("--history must be at least 2");
+      a.online_options.history = static_cast<std::size_t>(*p);
+    } else if (flag == "-h" || flag == "--help") {
+      return fail("help");
+    } else {
+      return fail(fmt::format("unknown option '{}'", flag));
+    }
+#undef PROMCAST_VALUE
+#undef PROMCAST_CONVERT
+  }
+  if (a.input.empty()) return fail("--input is required");
+  if (a.method_name.empty()) return fail("--method is required");
+  auto method = fc::parse_method(a.method_name);
+  if (!method) return std::unexpected(method.error());
+  c.method = *method;
+  if (c.method == fc::Method::kShesd && period < 2) return fail("shesd needs --period (points per season, >= 2)");
+  if (c.iforest_features.seasonal_peers > 0 && period < 1) return fail("--peers needs --period");
+  c.shesd.period = period;
+  c.iforest_features.period = period;
+  if (piecewise_weeks > 0) c.shesd.longterm_period = static_cast<std::size_t>(period) * 7 * piecewise_weeks;
+  if (direction) {
+    c.esd.direction = c.shesd.direction = c.zscore.direction = *direction;
+  } else {
+    c.shesd.direction = fc::Direction::kPositive;  // Twitter's default
+  }
+  if (alpha) c.esd.alpha = c.shesd.alpha = *alpha;
+  if (max_anoms) {
+    if (*max_anoms >= 1.0) {
+      c.esd.max_count = static_cast<std::size_t>(*max_anoms);
+      if (c.method == fc::Method::kShesd) return fail("shesd's --max-anoms is a fraction (< 0.5)");
+    } else {
+      c.esd.max_fraction = *max_anoms;
+      c.shesd.max_anoms = *max_anoms;
+    }
+  }
+  return a;
+}
+
+void print_json(const Args& a, const Series& s, const fc::Detection& d) {
+  std::string out = fmt::format("{{\"method\":{},\"parameters\":{{", json_string(a.method_name));
+  bool first = true;
+  for (const auto& [k, v] : a.echoed) {
+    if (k == "input" || k == "method" || k == "format") continue;
+    out += fmt::format("{}{}:{}", first ? "" : ",", json_string(k), json_string(v));
+    first = false;
+  }
+  out += "},\"anomalies\":[";
+  auto point = [&](std::size_t i, bool with_flag) {
+    const auto& j = d.points[i];
+    std::string p = fmt::format(
+        "{{\"index\":{},\"timestamp\":{},\"value\":{},\"expected\":{},\"lower\":{},\"upper\":{},\"score\":{}", i,
+        json_string(s.timestamps[i]), json_number(s.values[i]), json_number(j.expected), json_number(j.lower),
+        json_number(j.upper), json_number(j.score));
+    if (with_flag) p += fmt::format(",\"anomaly\":{}", j.anomaly ? "true" : "false");
+    return p + "}";
+  };
+  first = true;
+  for (std::size_t i = 0; i < d.points.size(); ++i) {
+    if (!d.points[i].anomaly) continue;
+    out += (first ? "" : ",") + point(i, false);
+    first = false;
+  }
+  out += "]";
+  if (a.scores) {
+    out += ",\"points\":[";
+    for (std::size_t i = 0; i < d.points.size(); ++i) out += (i ? "," : "") + point(i, true);
+    out += "]";
+  }
+  out += "}\n";
+  std::fputs(out.c_str(), stdout);
+}
+
+void print_csv(const Args& a, const Series& s, const fc::Detection& d) {
+  std::string out = "index,timestamp,value,expected,lower,upper,score,anomaly\n";
+  for (std::size_t i = 0; i < d.points.size(); ++i) {
+    const auto& j = d.points[i];
+    if (!a.scores && !j.anomaly) continue;
+    out += fmt::format("{},{},{},{},{},{},{},{}\n", i, s.timestamps[i], csv_number(s.values[i]), csv_number(j.expected),
+                       csv_number(j.lower), csv_number(j.upper), csv_number(j.score), j.anomaly ? 1 : 0);
+  }
+  std::fputs(out.c_str(), stdout);
+}
+
+void print_online(const Series& s, const fc::Detection& d) {
+  std::string out = "timestamp,value,anomaly_score,raw_score\n";
+  for (std::size_t i = 0; i < d.points.size(); ++i) {
+    const auto& j = d.points[i];
+    out += fmt::format("{},{},{},{}\n", s.timestamps[i], csv_number(s.values[i]),
+                       fc::bounded_anomaly_score(j.judged ? j.score : std::nan("")), j.judged ? csv_number(j.score) : "");
+  }
+  std::fputs(out.c_str(), stdout);
+}
+
+}  // namespace
+
+int run_detect(int argc, char** argv) {
+  auto args = parse_args(argc, argv);
+  if (!args) {
+    if (args.error().message != "help") std::fprintf(stderr, "promcast detect: %s\n", args.error().to_string().c_str());
+    std::fputs(kUsage.data(), stderr);
+    return 2;
+  }
+  auto series = read_series(args->input, args->column, args->ts_column);
+  if (!series) {
+    std::fprintf(stderr, "promcast detect: %s\n", series.error().to_string().c_str());
+    return 1;
+  }
+  auto d = args->online ? fc::detect_online(args->config, series->values, args->online_options)
+                        : fc::detect(args->config, series->values);
+  if (!d) {
+    std::fprintf(stderr, "promcast detect: %s: %s\n", fc::to_string(args->config.method).data(),
+                 d.error().to_string().c_str());
+    return 1;
+  }
+  if (args->online)
+    print_online(*series, *d);
+  else if (args->format == "csv")
+    print_csv(*args, *series, *d);
+  else
+    print_json(*args, *series, *d);
+  return 0;
+}
+
 }  // namespace promcast::app

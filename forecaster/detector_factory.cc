@@ -1,0 +1,179 @@
+#include "forecaster/detector_factory.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <variant>
+
+#include <fmt/format.h>
+
+namespace promcast::forecaster {
+namespace {
+
+std::size_t count_finite(std::span<const double> x) {
+  return static_cast<std::size_t>(std::count_if(x.begin(), x.end(), [](double v) { return std::isfinite(v); }));
+}
+
+// Default history and minimum history per method (in points).
+std::size_t default_history(const DetectorConfig& c) {
+  switch (c.method) {
+    case Method::kShesd: return static_cast<std::size_t>(std::max(c.shesd.period, 2)) * 7;
+    case Method::kEsd: return 1000;
+    case Method::kZscore: return c.zscore.window;
+    case Method::kResidual: return 1000;
+    case Method::kIforest:
+      return 2000 + static_cast<std::size_t>(c.iforest_features.seasonal_peers * std::max(c.iforest_features.period, 0));
+  }
+  return 1000;
+}
+
+std::size_t min_history(const DetectorConfig& c) {
+  switch (c.method) {
+    case Method::kShesd: return 2 * static_cast<std::size_t>(std::max(c.shesd.period, 2)) + 1;
+    case Method::kEsd: return 30;
+    case Method::kZscore: return 2;
+    case Method::kResidual: return 50;
+    case Method::kIforest:
+      return 100 + static_cast<std::size_t>(c.iforest_features.seasonal_peers * std::max(c.iforest_features.period, 0));
+  }
+  return 30;
+}
+
+// Fitted state between refits.
+struct EsdState {
+  EsdModel model;
+};
+struct ForestState {
+  IsolationForest forest;
+};
+using Model = std::variant<std::monostate, EsdState, ShesdModel, ResidualModel, ForestState>;
+
+std::expected<Model, Error> fit_model(const DetectorConfig& c, std::span<const double> window, std::size_t origin,
+                                      std::span<const double> x) {
+  switch (c.method) {
+    case Method::kEsd: {
+      std::vector<double> finite;
+      for (double v : window)
+        if (std::isfinite(v)) finite.push_back(v);
+      auto r = generalized_esd(finite, c.esd);
+      if (!r) return std::unexpected(r.error());
+      return Model{EsdState{r->model}};
+    }
+    case Method::kShesd: {
+      auto m = shesd_fit(window, origin, c.shesd);
+      if (!m) return std::unexpected(m.error());
+      return Model{std::move(*m)};
+    }
+    case Method::kResidual: {
+      auto m = ResidualModel::fit(window, c.residual);
+      if (!m) return std::unexpected(m.error());
+      return Model{std::move(*m)};
+    }
+    case Method::kIforest: {
+      std::vector<double> row;
+      std::vector<std::vector<double>> rows;
+      for (std::size_t t = origin; t < origin + window.size(); ++t)
+        if (iforest_feature_row(x.first(origin + window.size()), t, c.iforest_features, row)) rows.push_back(row);
+      if (rows.size() < 2) return detector_error("iforest: not enough complete feature rows");
+      Eigen::MatrixXd data(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows[0].size()));
+      for (std::size_t r = 0; r < rows.size(); ++r)
+        for (std::size_t k = 0; k < rows[r].size(); ++k)
+          data(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(k)) = rows[r][k];
+      auto f = IsolationForest::fit(data, c.iforest);
+      if (!f) return std::unexpected(f.error());
+      return Model{ForestState{std::move(*f)}};
+    }
+    case Method::kZscore: break;
+  }
+  return Model{};
+}
+
+}  // namespace
+
+std::expected<Method, Error> parse_method(std::string_view name) {
+  if (name == "esd") return Method::kEsd;
+  if (name == "shesd") return Method::kShesd;
+  if (name == "zscore") return Method::kZscore;
+  if (name == "residual") return Method::kResidual;
+  if (name == "iforest") return Method::kIforest;
+  return detector_error(fmt::format("unknown method '{}' (expected esd, shesd, zscore, residual or iforest)", name));
+}
+
+std::string_view to_string(Method method) {
+  switch (method) {
+    case Method::kEsd: return "esd";
+    case Method::kShesd: return "shesd";
+    case Method::kZscore: return "zscore";
+    case Method::kResidual: return "residual";
+    case Method::kIforest: return "iforest";
+  }
+  return "?";
+}
+
+std::expected<Detection, Error> detect(const DetectorConfig& c, std::span<const double> x) {
+  switch (c.method) {
+    case Method::kEsd: {
+      // ESD needs finite values: judge the finite ones and map back
+      std::vector<double> finite;
+      std::vector<std::size_t> where;
+      for (std::size_t i = 0; i < x.size(); ++i)
+        if (std::isfinite(x[i])) {
+          finite.push_back(x[i]);
+          where.push_back(i);
+        }
+      auto d = esd_detect(finite, c.esd);
+      if (!d) return std::unexpected(d.error());
+      Detection out;
+      out.points.resize(x.size());
+      for (std::size_t k = 0; k < where.size(); ++k) out.points[where[k]] = d->points[k];
+      return out;
+    }
+    case Method::kShesd: return shesd_detect(x, c.shesd);
+    case Method::kZscore: return zscore_detect(x, c.zscore);
+    case Method::kResidual: return residual_detect(x, c.residual);
+    case Method::kIforest: return iforest_detect(x, c.iforest, c.iforest_features);
+  }
+  return detector_error("unknown method");
+}
+
+std::expected<Detection, Error> detect_online(const DetectorConfig& c, std::span<const double> x,
+                                              const OnlineOptions& o) {
+  if (o.refit_every < 1) return detector_error("online: refit-every must be at least 1");
+  if (c.method == Method::kZscore) return zscore_detect(x, c.zscore);  // already judges on the past only
+  if (c.method == Method::kShesd && c.shesd.period < 2) return detector_error("shesd: the period must be at least 2");
+  if (c.method == Method::kIforest && c.iforest_features.seasonal_peers > 0 && c.iforest_features.period < 1)
+    return detector_error("iforest: seasonal peers need a period");
+  const std::size_t history = o.history > 0 ? o.history : default_history(c);
+  const std::size_t needed = std::min(min_history(c), history);
+  Detection d;
+  d.points.resize(x.size());
+  Model model;
+  std::optional<std::size_t> fitted_at;
+  std::vector<double> row;
+  for (std::size_t t = 0; t < x.size(); ++t) {
+    if (!fitted_at || t - *fitted_at >= o.refit_every) {
+      const std::size_t from = t > history ? t - history : 0;
+      const std::span<const double> window = x.subspan(from, t - from);
+      if (count_finite(window) >= needed) {
+        auto m = fit_model(c, window, from, x);
+        model = m ? std::move(*m) : Model{};
+        fitted_at = t;
+      }
+    }
+    const double v = x[t];
+    Judgement j;
+    if (auto* e = std::get_if<EsdState>(&model)) {
+      j = e->model.judge(v);
+    } else if (auto* s = std::get_if<ShesdModel>(&model)) {
+      if (std::isfinite(v)) j = s->judge(t, v);
+    } else if (auto* r = std::get_if<ResidualModel>(&model)) {
+      j = r->judge_next(v);
+    } else if (auto* f = std::get_if<ForestState>(&model)) {
+      if (iforest_feature_row(x.first(t + 1), t, c.iforest_features, row)) j = f->forest.judge(row);
+    }
+    d.points[t] = j;
+  }
+  return d;
+}
+
+}  // namespace promcast::forecaster

@@ -269,12 +269,12 @@ class Search {
 double information_criterion(const SarimaxFit& fit, InformationCriterion ic) {
   const double k = fit.spec.k_params();
   const double n = fit.nobs_effective;
-  const double aic = -2.0 * fit.loglik + 2.0 * k;
+  const double aic = -2.0 * fit.loglik_r + 2.0 * k;
   switch (ic) {
     case InformationCriterion::kAic:
       return aic;
     case InformationCriterion::kBic:
-      return -2.0 * fit.loglik + k * std::log(n);
+      return -2.0 * fit.loglik_r + k * std::log(n);
     case InformationCriterion::kAicc:
       break;
   }

@@ -80,9 +80,9 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
 Eigen::MatrixXd auto_arima_future_exog(const AutoArimaResult& result, const Eigen::MatrixXd& user_future_exog,
                                        int horizon);
 
-/// The criterion of a fit on R's arima scale: loglik with the log(2 pi)/2 constant counted for the
-/// nobs_effective observations that enter the likelihood, k = parameters including sigma2,
-/// n = nobs_effective. Comparable with forecast::auto.arima's aicc/aic/bic.
+/// The criterion of a fit on R's arima scale (SarimaxFit::loglik_r, which counts the log(2 pi)/2
+/// constant only for the nobs_effective observations that enter the likelihood), k = parameters
+/// including sigma2, n = nobs_effective. Comparable with forecast::auto.arima's aicc/aic/bic.
 double information_criterion(const SarimaxFit& fit, InformationCriterion ic);
 
 /// Smallest modulus of the roots of phi(L) Phi(L^s) and of theta(L) Theta(L^s) of a fit (+inf

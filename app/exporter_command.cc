@@ -26,11 +26,11 @@ int run_exporter(int argc, char** argv) {
     return 1;
   }
   if (parsed->action == FlagsAction::Help) {
-    std::fputs(exporter_usage("promcast").c_str(), stdout);
+    std::fputs(exporter_usage("promcast").c_str(), stderr);  // kingpin writes usage to stderr
     return 0;
   }
   if (parsed->action == FlagsAction::Version) {
-    std::printf("promcast, version %s (statsd_exporter compatible)\n", PROMCAST_VERSION);
+    std::fprintf(stderr, "promcast, version %s (statsd_exporter compatible)\n", PROMCAST_VERSION);
     return 0;
   }
   const ExporterFlags& flags = parsed->flags;

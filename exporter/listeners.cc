@@ -209,12 +209,18 @@ void TcpListener::accept_loop() {
       ::close(fd);
       break;
     }
+    std::erase_if(connections_, [](Connection& c) {
+      if (!c.done->load()) return false;
+      c.thread.join();
+      return true;
+    });
     connection_fds_.push_back(fd);
-    connection_threads_.emplace_back([this, fd] { serve(fd); });
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    connections_.push_back({std::thread([this, fd, done] { serve(fd, *done); }), done});
   }
 }
 
-void TcpListener::serve(int fd) {
+void TcpListener::serve(int fd, std::atomic<bool>& finished) {
   Pipeline pipeline(context_.options, *context_.mappings, *context_.store, context_.relay);
   auto slot = context_.metrics->new_slot();
   pipeline.counters().inc(Stat::TcpConnections);
@@ -277,19 +283,20 @@ void TcpListener::serve(int fd) {
   std::lock_guard lock(connections_mutex_);
   std::erase(connection_fds_, fd);
   ::close(fd);
+  finished.store(true);
 }
 
 void TcpListener::stop() {
   if (stopping_.exchange(true)) return;
   if (accept_thread_.joinable()) accept_thread_.join();
-  std::vector<std::thread> threads;
+  std::vector<Connection> connections;
   {
     std::lock_guard lock(connections_mutex_);
     for (int fd : connection_fds_) ::shutdown(fd, SHUT_RDWR);
-    threads.swap(connection_threads_);
+    connections.swap(connections_);
   }
-  for (auto& t : threads) {
-    if (t.joinable()) t.join();
+  for (auto& c : connections) {
+    if (c.thread.joinable()) c.thread.join();
   }
   if (listen_fd_ >= 0) ::close(listen_fd_);
   listen_fd_ = -1;

@@ -72,7 +72,7 @@ class TcpListener {
  private:
   TcpListener() = default;
   void accept_loop();
-  void serve(int fd);
+  void serve(int fd, std::atomic<bool>& done);
 
   ListenerContext context_;
   int listen_fd_ = -1;
@@ -80,8 +80,12 @@ class TcpListener {
   std::atomic<bool> stopping_{false};
   std::thread accept_thread_;
   std::mutex connections_mutex_;
+  struct Connection {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
   std::vector<int> connection_fds_;
-  std::vector<std::thread> connection_threads_;
+  std::vector<Connection> connections_;  // finished ones are joined at the next accept
   std::atomic<int> active_{0};
 };
 

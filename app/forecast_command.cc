@@ -1,11 +1,307 @@
-// Placeholder until the forecast subcommand lands; replaced by its owner.
+// `promcast forecast`: fit SARIMAX (given orders or --auto) to a CSV series and print forecasts
+// with prediction intervals as JSON or CSV. Exceptions never escape: every failure is a message on
+// stderr and exit code 1 (2 for usage errors).
+#include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "app/commands.h"
+#include "app/csv_input.h"
+#include "forecaster/auto_arima.h"
+#include "forecaster/fourier.h"
+#include "forecaster/sarimax.h"
 
 namespace promcast::app {
-int run_forecast(int /*argc*/, char** /*argv*/) {
-  std::fputs("promcast: the forecast subcommand is not part of this build yet\n", stderr);
-  return 2;
+namespace {
+
+using forecaster::FourierTerm;
+
+constexpr std::string_view kUsage =
+    "usage: promcast forecast --input FILE.csv [--order p,d,q | --auto] [--seasonal-order P,D,Q,s]\n"
+    "                         [--trend n|c|t|ct] [--exog COL,...] [--fourier PERIOD:K,...] --horizon H\n"
+    "                         [--levels 80,95] [--format json|csv] [--value-column value]\n";
+
+struct Options {
+  std::string input;
+  std::optional<std::vector<int>> order, seasonal;
+  bool automatic = false;
+  std::string trend = "n";
+  bool trend_given = false;
+  std::vector<std::string> exog;
+  std::vector<FourierTerm> fourier;
+  int horizon = 0;
+  std::vector<double> levels = {80, 95};
+  std::string format = "json";
+  std::string value_column = "value";
+};
+
+std::vector<std::string> split(std::string_view s, char sep) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (true) {
+    const auto end = s.find(sep, start);
+    out.emplace_back(s.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return out;
 }
+
+std::optional<std::vector<int>> parse_ints(std::string_view s, std::size_t count) {
+  std::vector<int> out;
+  for (const auto& part : split(s, ',')) {
+    char* end = nullptr;
+    const long v = std::strtol(part.c_str(), &end, 10);
+    if (part.empty() || *end != '\0' || v < 0 || v > 100000) return std::nullopt;
+    out.push_back(static_cast<int>(v));
+  }
+  if (out.size() != count) return std::nullopt;
+  return out;
+}
+
+std::expected<Options, std::string> parse_args(int argc, char** argv) {
+  Options o;
+  for (int i = 0; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    std::string value;
+    bool has_inline = false;
+    if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string_view::npos) {
+      value = std::string(arg.substr(eq + 1));
+      arg = arg.substr(0, eq);
+      has_inline = true;
+    }
+    auto next = [&]() -> std::expected<std::string, std::string> {
+      if (has_inline) return value;
+      if (i + 1 >= argc) return std::unexpected(fmt::format("{} needs a value", arg));
+      return std::string(argv[++i]);
+    };
+    if (arg == "--help" || arg == "-h") return std::unexpected(std::string());
+    if (arg == "--auto") {
+      o.automatic = true;
+      continue;
+    }
+    auto v = next();
+    if (!v) return std::unexpected(v.error());
+    if (arg == "--input") {
+      o.input = *v;
+    } else if (arg == "--order") {
+      o.order = parse_ints(*v, 3);
+      if (!o.order) return std::unexpected(fmt::format("--order '{}' is not p,d,q", *v));
+    } else if (arg == "--seasonal-order") {
+      o.seasonal = parse_ints(*v, 4);
+      if (!o.seasonal) return std::unexpected(fmt::format("--seasonal-order '{}' is not P,D,Q,s", *v));
+    } else if (arg == "--trend") {
+      if (!forecaster::parse_trend(*v)) return std::unexpected(fmt::format("--trend '{}' is not n, c, t or ct", *v));
+      o.trend = *v;
+      o.trend_given = true;
+    } else if (arg == "--exog") {
+      o.exog = split(*v, ',');
+    } else if (arg == "--fourier") {
+      auto terms = forecaster::parse_fourier_terms(*v);
+      if (!terms) return std::unexpected(fmt::format("--fourier: {}", terms.error().message));
+      o.fourier = *terms;
+    } else if (arg == "--horizon") {
+      auto h = parse_ints(*v, 1);
+      if (!h || (*h)[0] < 1) return std::unexpected(fmt::format("--horizon '{}' is not a positive integer", *v));
+      o.horizon = (*h)[0];
+    } else if (arg == "--levels") {
+      o.levels.clear();
+      for (const auto& part : split(*v, ',')) {
+        char* end = nullptr;
+        const double l = std::strtod(part.c_str(), &end);
+        if (part.empty() || *end != '\0' || !(l > 0 && l < 100))
+          return std::unexpected(fmt::format("--levels: '{}' is not a percentage in (0, 100)", part));
+        o.levels.push_back(l);
+      }
+    } else if (arg == "--format") {
+      if (*v != "json" && *v != "csv") return std::unexpected(fmt::format("--format '{}' is not json or csv", *v));
+      o.format = *v;
+    } else if (arg == "--value-column") {
+      o.value_column = *v;
+    } else {
+      return std::unexpected(fmt::format("unknown argument '{}'", arg));
+    }
+  }
+  if (o.input.empty()) return std::unexpected(std::string("--input is required"));
+  if (o.horizon < 1) return std::unexpected(std::string("--horizon is required"));
+  if (o.automatic && o.order) return std::unexpected(std::string("--order and --auto exclude each other"));
+  if (!o.automatic && !o.order) return std::unexpected(std::string("give --order p,d,q or --auto"));
+  return o;
+}
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<int>(c));
+        else out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
+
+std::string level_name(double level) { return fmt::format("{}", level); }
+
+int fail(const std::string& message) {
+  std::fputs(fmt::format("promcast forecast: {}\n", message).c_str(), stderr);
+  return 1;
+}
+
+}  // namespace
+
+int run_forecast(int argc, char** argv) {
+  auto parsed = parse_args(argc, argv);
+  if (!parsed) {
+    if (!parsed.error().empty()) std::fputs(fmt::format("promcast forecast: {}\n", parsed.error()).c_str(), stderr);
+    std::fputs(kUsage.data(), stderr);
+    return 2;
+  }
+  Options opt = std::move(*parsed);
+  auto csv = read_csv_series(opt.input);
+  if (!csv) return fail(csv.error().to_string());
+  const std::vector<double>* value = csv->column(opt.value_column);
+  if (value == nullptr) return fail(fmt::format("{}: no column named '{}'", opt.input, opt.value_column));
+
+  // History = rows up to the last observed value; the rows after it carry future exog/timestamps.
+  std::size_t n = value->size();
+  while (n > 0 && std::isnan((*value)[n - 1])) --n;
+  if (n == 0) return fail(fmt::format("{}: column '{}' has no values", opt.input, opt.value_column));
+  const std::size_t future_rows = value->size() - n;
+  const std::vector<double> y(value->begin(), value->begin() + static_cast<std::ptrdiff_t>(n));
+
+  // User exogenous columns.
+  const auto h = static_cast<std::size_t>(opt.horizon);
+  Eigen::MatrixXd exog(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(opt.exog.size()));
+  Eigen::MatrixXd future(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(opt.exog.size()));
+  for (std::size_t j = 0; j < opt.exog.size(); ++j) {
+    const std::vector<double>* col = csv->column(opt.exog[j]);
+    if (col == nullptr) return fail(fmt::format("{}: no exogenous column named '{}'", opt.input, opt.exog[j]));
+    for (std::size_t t = 0; t < n; ++t) {
+      if (std::isnan((*col)[t]))
+        return fail(fmt::format("{}:{}: exogenous column '{}' is empty", opt.input, csv->lines[t], opt.exog[j]));
+      exog(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j)) = (*col)[t];
+    }
+    if (future_rows < h)
+      return fail(fmt::format("{}: forecasting {} steps with exogenous columns needs {} future rows (empty '{}'), found {}",
+                              opt.input, h, h, opt.value_column, future_rows));
+    for (std::size_t k = 0; k < h; ++k) {
+      const double v = (*col)[n + k];
+      if (std::isnan(v))
+        return fail(fmt::format("{}:{}: future value of exogenous column '{}' is empty", opt.input, csv->lines[n + k], opt.exog[j]));
+      future(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j)) = v;
+    }
+  }
+
+  forecaster::SarimaxSpec spec;
+  spec.exog_names = opt.exog;
+  spec.trend = *forecaster::parse_trend(opt.trend);
+  std::vector<FourierTerm> fourier = opt.fourier;
+  if (opt.order) spec.order = {(*opt.order)[0], (*opt.order)[1], (*opt.order)[2], 0, 0, 0, 0};
+  int period = 1;
+  if (opt.seasonal) {
+    const auto& s = *opt.seasonal;
+    period = s[3];
+    spec.order.P = s[0];
+    spec.order.D = s[1];
+    spec.order.Q = s[2];
+    spec.order.s = s[3];
+    // A season too long for seasonal states (or too few cycles for seasonal differencing) is
+    // modelled by Fourier terms instead: documented in docs/forecasting.md.
+    if (!opt.automatic && s[3] >= 2 && (s[0] + s[1] + s[2]) > 0 && forecaster::prefer_fourier(s[3], static_cast<Eigen::Index>(n))) {
+      const int k = std::min(5, s[3] / 2);
+      std::fputs(fmt::format("promcast forecast: season {} is too long for seasonal ARIMA on {} points; using {} Fourier pairs\n",
+                             s[3], n, k).c_str(), stderr);
+      fourier.push_back(FourierTerm{static_cast<double>(s[3]), k});
+      spec.order.P = spec.order.D = spec.order.Q = spec.order.s = 0;
+    }
+  }
+
+  std::optional<forecaster::Sarimax> model;
+  Eigen::MatrixXd fit_exog = exog, future_exog = future;
+  if (opt.automatic) {
+    forecaster::AutoArimaOptions ao;
+    ao.period = std::max(1, period);
+    for (const auto& f : opt.fourier) ao.fourier_periods.push_back(static_cast<int>(std::lround(f.period)));
+    auto chosen = forecaster::auto_arima(y, exog, opt.exog, ao);
+    if (!chosen) return fail(chosen.error().to_string());
+    future_exog = forecaster::auto_arima_future_exog(*chosen, future, opt.horizon);
+    spec = chosen->spec;
+    model.emplace(std::move(chosen->model));
+  } else {
+    if (!fourier.empty()) {
+      const Eigen::MatrixXd fx = forecaster::fourier_matrix(fourier, 0, static_cast<Eigen::Index>(n));
+      const Eigen::MatrixXd ff = forecaster::fourier_matrix(fourier, static_cast<Eigen::Index>(n), opt.horizon);
+      fit_exog.conservativeResize(Eigen::NoChange, exog.cols() + fx.cols());
+      fit_exog.rightCols(fx.cols()) = fx;
+      future_exog.conservativeResize(Eigen::NoChange, future.cols() + ff.cols());
+      future_exog.rightCols(ff.cols()) = ff;
+      for (const auto& name : forecaster::fourier_names(fourier)) spec.exog_names.push_back(name);
+    }
+    auto fitted = forecaster::Sarimax::fit(spec, y, fit_exog);
+    if (!fitted) return fail(fitted.error().to_string());
+    model.emplace(std::move(*fitted));
+  }
+  const auto& fit = model->result();
+  auto fc = model->forecast(opt.horizon, future_exog, opt.levels);
+  if (!fc) return fail(fc.error().to_string());
+
+  std::vector<std::string> stamps;
+  const double step = csv->step();
+  for (std::size_t k = 0; k < h; ++k) {
+    const std::size_t row = n + k;
+    stamps.push_back(csv->format_time(row < csv->rows() ? csv->times[row]
+                                                        : csv->times[csv->rows() - 1] + step * static_cast<double>(row + 1 - csv->rows())));
+  }
+
+  std::string out;
+  if (opt.format == "csv") {
+    out += "step,timestamp,mean";
+    for (double l : opt.levels) out += fmt::format(",lower_{0},upper_{0}", level_name(l));
+    out += '\n';
+    for (std::size_t k = 0; k < h; ++k) {
+      out += fmt::format("{},{},{}", k + 1, stamps[k], fc->mean[k]);
+      for (std::size_t l = 0; l < opt.levels.size(); ++l) out += fmt::format(",{},{}", fc->lower[l][k], fc->upper[l][k]);
+      out += '\n';
+    }
+  } else {
+    const auto& o = fit.spec.order;
+    out += "{\n  \"model\": {";
+    out += fmt::format("\"order\": [{}, {}, {}], \"seasonal_order\": [{}, {}, {}, {}], \"trend\": {}, \"exog\": [", o.p, o.d, o.q,
+                       o.P, o.D, o.Q, o.s, json_string(forecaster::to_string(fit.spec.trend)));
+    for (std::size_t i = 0; i < fit.spec.exog_names.size(); ++i)
+      out += (i ? ", " : "") + json_string(fit.spec.exog_names[i]);
+    out += fmt::format("], \"description\": {}}},\n  \"params\": {{", json_string(fit.spec.describe()));
+    for (std::size_t i = 0; i < fit.params.size(); ++i)
+      out += fmt::format("{}{}: {}", i ? ", " : "", json_string(fit.param_names[i]), json_number(fit.params[i]));
+    out += "},\n  \"std_errors\": {";
+    for (std::size_t i = 0; i < fit.params.size(); ++i)
+      out += fmt::format("{}{}: {}", i ? ", " : "", json_string(fit.param_names[i]), json_number(fit.std_errors[i]));
+    out += fmt::format("}},\n  \"loglik\": {},\n  \"aic\": {},\n  \"aicc\": {},\n  \"bic\": {},\n  \"nobs\": {},\n  \"sigma2\": {},\n  \"converged\": {},\n  \"forecast\": [\n",
+                       json_number(fit.loglik), json_number(fit.aic), json_number(fit.aicc), json_number(fit.bic),
+                       fit.nobs_effective, json_number(fit.sigma2), fit.converged ? "true" : "false");
+    for (std::size_t k = 0; k < h; ++k) {
+      out += fmt::format("    {{\"step\": {}, \"timestamp\": {}, \"mean\": {}", k + 1, json_string(stamps[k]), json_number(fc->mean[k]));
+      for (std::size_t l = 0; l < opt.levels.size(); ++l)
+        out += fmt::format(", \"lower_{0}\": {1}, \"upper_{0}\": {2}", level_name(opt.levels[l]), json_number(fc->lower[l][k]),
+                           json_number(fc->upper[l][k]));
+      out += k + 1 < h ? "},\n" : "}\n";
+    }
+    out += "  ]\n}\n";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
+
 }  // namespace promcast::app

@@ -265,6 +265,7 @@ std::vector<std::string> explain_lines(const MappingState& state, const ParserOp
   const auto& config = *state.config;
   for (std::string_view line : lines) {
     const std::size_t before = out.size();
+    const ParseStats stats_before = line_parser.stats();
     line_parser.parse_line(line, [&](const Event& event) {
       mappings::MapResult result = state.mapper->map(event.name, to_mapping_type(event.type));
       const mappings::MetricMapping* mapping = result.mapping;
@@ -317,7 +318,18 @@ std::vector<std::string> explain_lines(const MappingState& state, const ParserOp
       else text += fmt::format("  (mapping \"{}\" at line {})", mapping->match, mapping->line);
       out.push_back(std::move(text));
     });
-    if (out.size() == before) out.push_back(fmt::format("{}  ->  no event (invalid or empty line)", line));
+    if (out.size() == before) {
+      // Name what statsd_exporter would count for this line.
+      std::string reasons;
+      const ParseStats& now = line_parser.stats();
+      for (std::size_t r = 0; r < kErrorReasonCount; ++r) {
+        if (now.errors[r] == stats_before.errors[r]) continue;
+        if (!reasons.empty()) reasons += ", ";
+        reasons += error_reason_name(static_cast<ErrorReason>(r));
+      }
+      out.push_back(reasons.empty() ? fmt::format("{}  ->  no event (empty line)", line)
+                                    : fmt::format("{}  ->  no event (sample error: {})", line, reasons));
+    }
   }
   return out;
 }

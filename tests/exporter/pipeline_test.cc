@@ -222,7 +222,7 @@ TEST(Pipeline, ExplainLinesForMapCommand) {
   EXPECT_TRUE(contains(out[1], "dropped")) << out[1];
   EXPECT_TRUE(contains(out[2], "odd_name summary 0.001")) << out[2];
   EXPECT_TRUE(contains(out[2], "unmapped")) << out[2];
-  EXPECT_TRUE(contains(out[3], "no event")) << out[3];
+  EXPECT_TRUE(contains(out[3], "no event (sample error: malformed_line)")) << out[3];
 }
 
 TEST(SelfMetricsMerge, FamiliesInterleaveByName) {

@@ -1,0 +1,70 @@
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "app/csv_input.h"
+
+namespace promcast::app {
+namespace {
+
+TEST(CsvInput, Rfc3339TimesGapsAndFutureRows) {
+  const auto s = parse_csv_series(
+      "timestamp,value,temp\n"
+      "2026-11-23T00:00:00Z,1.5,10\n"
+      "2026-11-23T01:00:00+01:00,,11\n"  // same instant offset: 00:00Z -> not increasing? no: 01:00+01:00 = 00:00Z
+      , "in.csv");
+  ASSERT_FALSE(s.has_value());  // equal instants are not strictly increasing
+  EXPECT_EQ(s.error().line, 3);
+
+  const auto t = parse_csv_series(
+      "timestamp,value,temp\n"
+      "2026-11-23T00:00:00Z,1.5,10\n"
+      "2026-11-23T00:05:00.5Z,,11\n"
+      "\"2026-11-23T00:10:00Z\",NA,12\n",
+      "in.csv");
+  ASSERT_TRUE(t.has_value()) << t.error().to_string();
+  EXPECT_EQ(t->time_kind, TimeKind::kRfc3339);
+  EXPECT_EQ(t->times[0], 1795392000.0);
+  EXPECT_EQ(t->times[1] - t->times[0], 300.5);
+  EXPECT_TRUE(std::isnan((*t->column("value"))[1]));
+  EXPECT_TRUE(std::isnan((*t->column("value"))[2]));
+  EXPECT_EQ((*t->column("temp"))[2], 12.0);
+  EXPECT_EQ(t->format_time(t->times[2]), "2026-11-23T00:10:00Z");
+  EXPECT_EQ(t->column("missing"), nullptr);
+}
+
+TEST(CsvInput, UnixSecondsAndIndex) {
+  const auto u = parse_csv_series("time,value\n1795392000,1\n1795392300,2\n1795392600,3\n", "u.csv");
+  ASSERT_TRUE(u.has_value());
+  EXPECT_EQ(u->time_kind, TimeKind::kUnixSeconds);
+  EXPECT_EQ(u->step(), 300.0);
+  const auto i = parse_csv_series("index,value\n0,112\n1,118\n", "i.csv");
+  ASSERT_TRUE(i.has_value());
+  EXPECT_EQ(i->time_kind, TimeKind::kIndex);
+  EXPECT_EQ(i->format_time(2), "2");
+}
+
+TEST(CsvInput, ErrorsNameFileLineAndColumn) {
+  const auto bad = parse_csv_series("index,value\n0,1\n1,abc\n", "bad.csv");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().file, "bad.csv");
+  EXPECT_EQ(bad.error().line, 3);
+  EXPECT_EQ(bad.error().column, 3);
+  EXPECT_NE(bad.error().to_string().find("bad.csv:3:3"), std::string::npos);
+  const auto ragged = parse_csv_series("index,value\n0,1,2\n", "r.csv");
+  ASSERT_FALSE(ragged.has_value());
+  EXPECT_EQ(ragged.error().line, 2);
+  EXPECT_FALSE(parse_csv_series("", "e.csv").has_value());
+  EXPECT_FALSE(parse_csv_series("index,value\n2026-13-01T00:00:00Z,1\n", "d.csv").has_value());
+}
+
+TEST(CsvInput, Rfc3339Forms) {
+  EXPECT_EQ(*parse_rfc3339("1970-01-01T00:00:00Z"), 0.0);
+  EXPECT_EQ(*parse_rfc3339("1970-01-01 01:00:00+01:00"), 0.0);
+  EXPECT_EQ(*parse_rfc3339("2000-03-01T00:00:00-00:30"), 951870600.0);
+  EXPECT_FALSE(parse_rfc3339("2000-03-01").has_value());
+  EXPECT_FALSE(parse_rfc3339("2000-03-01T00:00:00").has_value());  // offset required
+}
+
+}  // namespace
+}  // namespace promcast::app

@@ -1,0 +1,82 @@
+// The CLI end to end, in process: arguments -> JSON on stdout, checked by parsing it.
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
+#include "app/commands.h"
+
+namespace promcast::app {
+namespace {
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+int run(std::vector<std::string> args, std::string& out) {
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  ::testing::internal::CaptureStdout();
+  const int rc = run_forecast(static_cast<int>(argv.size()), argv.data());
+  out = ::testing::internal::GetCapturedStdout();
+  return rc;
+}
+
+std::string series_csv(bool with_future) {
+  std::string csv = "timestamp,value,promo\n";
+  double level = 100;
+  unsigned state = 12345;
+  for (int t = 0; t < 120; ++t) {
+    state = state * 1103515245u + 12345u;
+    level += ((state >> 16) % 1000) / 1000.0 - 0.5;
+    const int promo = t % 10 == 0;
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "2026-01-%02dT%02d:00:00Z", 1 + t / 24, t % 24);
+    csv += std::string(stamp) + "," + std::to_string(level + 5 * promo) + "," + std::to_string(promo) + "\n";
+  }
+  if (with_future)
+    for (int t = 120; t < 126; ++t) {
+      char stamp[32];
+      std::snprintf(stamp, sizeof stamp, "2026-01-%02dT%02d:00:00Z", 1 + t / 24, t % 24);
+      csv += std::string(stamp) + ",," + std::to_string(t % 10 == 0) + "\n";
+    }
+  return csv;
+}
+
+TEST(ForecastCommand, JsonWithExogAndFutureRows) {
+  const std::string path = write_temp("fc_exog.csv", series_csv(true));
+  std::string out;
+  ASSERT_EQ(run({"--input", path, "--order", "1,1,0", "--exog", "promo", "--horizon", "6", "--levels", "80,95"}, out), 0);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  EXPECT_EQ(int64_t(doc["nobs"]), 119);
+  const double promo = double(doc["params"]["promo"]);
+  EXPECT_NEAR(promo, 5.0, 0.5);  // the effect that was put in
+  simdjson::dom::array fc = doc["forecast"];
+  ASSERT_EQ(fc.size(), 6u);
+  simdjson::dom::element first = fc.at(0);
+  EXPECT_EQ(std::string_view(first["timestamp"]), "2026-01-06T00:00:00Z");
+  EXPECT_LT(double(first["lower_95"]), double(first["lower_80"]));
+  EXPECT_LT(double(first["lower_80"]), double(first["mean"]));
+  EXPECT_GT(double(first["upper_95"]), double(first["upper_80"]));
+}
+
+TEST(ForecastCommand, CsvFormatAndErrors) {
+  const std::string path = write_temp("fc_plain.csv", series_csv(false));
+  std::string out;
+  ASSERT_EQ(run({"--input", path, "--order", "0,1,1", "--trend", "c", "--horizon", "3", "--format", "csv"}, out), 0);
+  EXPECT_EQ(out.substr(0, out.find('\n')), "step,timestamp,mean,lower_80,upper_80,lower_95,upper_95");
+  EXPECT_NE(out.find("\n3,2026-01-06T02:00:00Z,"), std::string::npos);
+  EXPECT_EQ(run({"--input", path, "--horizon", "3"}, out), 2);                          // no order
+  EXPECT_EQ(run({"--input", path, "--order", "1,0", "--horizon", "3"}, out), 2);        // bad order
+  EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--exog", "promo", "--horizon", "3"}, out), 1);  // no future rows
+  EXPECT_EQ(run({"--input", "/nonexistent.csv", "--order", "1,0,0", "--horizon", "3"}, out), 1);
+}
+
+}  // namespace
+}  // namespace promcast::app

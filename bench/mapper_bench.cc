@@ -101,6 +101,45 @@ void BM_Unmatched(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// Many rules: 1,000 globs `service<i>.*.*` (shared state machine) vs 100 equivalent
+// regexes tried in file order; names hit rules spread over the file.
+std::string many_rules_yaml(size_t count, bool regex) {
+  std::string yaml = "mappings:\n";
+  for (size_t i = 0; i < count; ++i) {
+    const std::string n = std::to_string(i);
+    if (regex) {
+      yaml += "- match: '^service" + n + "\\.([^.]*)\\.([^.]*)$'\n  match_type: regex\n";
+    } else {
+      yaml += "- match: \"service" + n + ".*.*\"\n";
+    }
+    yaml += "  name: service_" + n + "\n  labels:\n    op: \"$1\"\n    result: \"$2\"\n";
+  }
+  return yaml;
+}
+
+void run_many_rules(benchmark::State& state, bool regex) {
+  const size_t rules = static_cast<size_t>(state.range(0));
+  Mapper mapper(load(many_rules_yaml(rules, regex).c_str()));
+  std::vector<std::string> names;
+  for (size_t i = 0; i < 1000; ++i) {
+    names.push_back("service" + std::to_string((i * 7919) % rules) + ".op" + std::to_string(i % 13) + ".ok");
+  }
+  MapResult result;
+  size_t i = 0;
+  for (auto _ : state) {
+    mapper.map_into(names[i], MetricType::Counter, result);
+    benchmark::DoNotOptimize(result.name.data());
+    if (++i == names.size()) i = 0;
+  }
+  if (!result.matched()) state.SkipWithError("did not match");
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_ManyGlobRulesUncached(benchmark::State& state) { run_many_rules(state, false); }
+void BM_ManyRegexRulesUncached(benchmark::State& state) { run_many_rules(state, true); }
+
+BENCHMARK(BM_ManyGlobRulesUncached)->Arg(1000);
+BENCHMARK(BM_ManyRegexRulesUncached)->Arg(100);
 BENCHMARK(BM_GlobUncached)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_RegexUncached)->Arg(1000)->Arg(10000);
 BENCHMARK(BM_GlobCachedLru)->Arg(1000)->Arg(10000);

@@ -386,6 +386,21 @@ mappings:
                      {"x.y", MetricType::Counter, true, "short_first", {}, 2},
                      {"x.y.z", MetricType::Counter, true, "long_second", {}, 3},
                  }},
+        Scenario{"RepeatedGlobTakesTheLaterPriority",
+                 // statsd_exporter keeps the first mapping's result on a repeated glob but
+                 // gives the state the later position, so `*.b` (position 1) beats `a.*`.
+                 R"y(mappings:
+- match: a.*
+  name: "first"
+- match: "*.b"
+  name: "second"
+- match: a.*
+  name: "third"
+)y",
+                 {
+                     {"a.b", MetricType::Counter, true, "second", {}, 1},
+                     {"a.c", MetricType::Counter, true, "first", {}, 0},
+                 }},
         Scenario{"UnmatchedNamesAreEscaped",
                  R"y(mappings:
 - match: only.this

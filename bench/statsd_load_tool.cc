@@ -55,6 +55,8 @@ struct Options {
   std::string metrics_url = "http://127.0.0.1:9102/metrics";
   double max_seconds = kMaxSeconds;
   double settle_seconds = 10;
+  std::size_t sockets = 1;  // UDP source sockets (distinct source ports), used round-robin per batch
+  std::size_t threads = 1;  // UDP sender threads, each with its own sockets and an equal share of lines and rate
 };
 
 void usage() {
@@ -62,6 +64,8 @@ void usage() {
       "usage: statsd_load [--target HOST:PORT] [--proto udp|tcp] [--rate LINES_PER_S (0 = unpaced)]\n"
       "                   [--lines N] [--lines-per-datagram K] [--names D] [--type c|g|ms|h]\n"
       "                   [--metrics-url URL|''] [--max-seconds S (<= 120)] [--settle-seconds S]\n"
+      "                   [--sockets N (UDP: N source ports, like N clients; SO_REUSEPORT spreads by flow)]\n"
+      "                   [--threads T (UDP: T sender threads sharing lines and rate)]\n"
       "Sends N statsd lines named drift_metrics.ds<i>.v1.col<j>.metric (D distinct names) to a loopback\n"
       "target and compares with the target's statsd_exporter_lines_total.\n",
       stderr);
@@ -128,6 +132,14 @@ std::expected<Options, std::string> parse_options(int argc, char** argv) {
       const auto v = parse_number<double>(value);
       if (!v || *v <= 0 || *v > kMaxSeconds) return std::unexpected(fmt::format("--max-seconds must be in (0, {}]", kMaxSeconds));
       o.max_seconds = *v;
+    } else if (arg == "--sockets") {
+      const auto v = parse_number<std::size_t>(value);
+      if (!v || *v < 1 || *v > 64) return bad();
+      o.sockets = *v;
+    } else if (arg == "--threads") {
+      const auto v = parse_number<std::size_t>(value);
+      if (!v || *v < 1 || *v > 16) return bad();
+      o.threads = *v;
     } else if (arg == "--settle-seconds") {
       const auto v = parse_number<double>(value);
       if (!v || *v < 0 || *v > 60) return bad();
@@ -274,7 +286,7 @@ std::uint64_t owed_lines(double rate, Clock::time_point start, Clock::time_point
   return std::min<std::uint64_t>(total, static_cast<std::uint64_t>(elapsed * rate) + 1);
 }
 
-SendResult send_udp(int fd, const Options& o, const Payload& p) {
+SendResult send_udp(const std::vector<int>& fds, const Options& o, const Payload& p, std::size_t first_segment) {
   SendResult r;
   std::vector<mmsghdr> msgs(kMaxBatch);
   std::vector<iovec> iovs(kMaxBatch);
@@ -286,7 +298,7 @@ SendResult send_udp(int fd, const Options& o, const Payload& p) {
   const std::uint64_t tail_lines = o.lines % o.lines_per_datagram;
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration<double>(o.max_seconds);
-  std::size_t next = 0;
+  std::size_t next = first_segment % p.segments();
   while (r.segments < full_segments) {
     const auto now = Clock::now();
     if (now >= deadline) {
@@ -310,6 +322,9 @@ SendResult send_udp(int fd, const Options& o, const Payload& p) {
       msgs[i].msg_hdr.msg_iov = &iovs[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
+    // Each batch leaves from the next source socket: a kernel spreading SO_REUSEPORT sockets by
+    // flow hash then sees several clients, as in production, instead of one.
+    const int fd = fds[(r.segments / burst) % fds.size()];
     const int sent = ::sendmmsg(fd, msgs.data(), static_cast<unsigned>(want), 0);
     if (sent <= 0) {
       ++r.errors;
@@ -326,7 +341,7 @@ SendResult send_udp(int fd, const Options& o, const Payload& p) {
     std::size_t cut = 0;
     for (std::uint64_t n = 0; n < tail_lines; ++n) cut = seg.find('\n', cut) + 1;
     const std::string_view tail = seg.substr(0, cut - 1);
-    if (::send(fd, tail.data(), tail.size(), 0) == static_cast<ssize_t>(tail.size())) {
+    if (::send(fds.front(), tail.data(), tail.size(), 0) == static_cast<ssize_t>(tail.size())) {
       r.lines += tail_lines;
       ++r.segments;
     } else {
@@ -393,6 +408,33 @@ SendResult send_tcp(int fd, const Options& o, const Payload& p) {
   return r;
 }
 
+// Splits lines and rate evenly over o.threads senders, each with its own o.sockets sockets and its
+// own starting point in the payload; one sender runs on the calling thread.
+SendResult send_udp_threads(const std::vector<int>& fds, const Options& o, const Payload& p) {
+  if (o.threads == 1) return send_udp(fds, o, p, 0);
+  std::vector<SendResult> results(o.threads);
+  std::vector<std::thread> workers;
+  for (std::size_t t = 0; t < o.threads; ++t) {
+    Options share = o;
+    share.lines = o.lines / o.threads + (t < o.lines % o.threads ? 1 : 0);
+    share.rate = o.rate / static_cast<double>(o.threads);
+    const std::vector<int> own(fds.begin() + static_cast<std::ptrdiff_t>(t * o.sockets),
+                               fds.begin() + static_cast<std::ptrdiff_t>((t + 1) * o.sockets));
+    const std::size_t first = t * p.segments() / o.threads;
+    workers.emplace_back([&results, t, share, own, &p, first] { results[t] = send_udp(own, share, p, first); });
+  }
+  for (auto& w : workers) w.join();
+  SendResult total;
+  for (const auto& r : results) {
+    total.lines += r.lines;
+    total.segments += r.segments;
+    total.errors += r.errors;
+    total.seconds = std::max(total.seconds, r.seconds);
+    total.deadline_hit = total.deadline_hit || r.deadline_hit;
+  }
+  return total;
+}
+
 // Waits until the exporter's line counter reaches `expected` or stops moving for a second.
 std::optional<ExporterCounters> settle(const Options& o, double expected) {
   std::optional<ExporterCounters> last = read_counters(o.metrics_url);
@@ -437,15 +479,24 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const Payload payload = build_payload(o);
-  const int fd = ::socket(target->addr.ss_family, o.proto == Proto::Udp ? SOCK_DGRAM : SOCK_STREAM, 0);
-  if (fd < 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&target->addr), target->len) != 0) {
-    std::fprintf(stderr, "statsd_load: cannot connect to %s: %s\n", o.target.c_str(), std::strerror(errno));
-    return 1;
+  if (o.proto == Proto::Tcp && (o.sockets != 1 || o.threads != 1)) {
+    std::fprintf(stderr, "statsd_load: --sockets and --threads apply to UDP only (TCP runs one connection)\n");
+    return 2;
   }
-  if (o.proto == Proto::Udp) {
-    const int sndbuf = 4 << 20;
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+
+  const Payload payload = build_payload(o);
+  std::vector<int> fds;
+  for (std::size_t i = 0; i < o.sockets * o.threads; ++i) {
+    const int fd = ::socket(target->addr.ss_family, o.proto == Proto::Udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&target->addr), target->len) != 0) {
+      std::fprintf(stderr, "statsd_load: cannot connect to %s: %s\n", o.target.c_str(), std::strerror(errno));
+      return 1;
+    }
+    if (o.proto == Proto::Udp) {
+      const int sndbuf = 4 << 20;
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    }
+    fds.push_back(fd);
   }
 
   const auto before = read_counters(o.metrics_url);
@@ -454,14 +505,15 @@ int main(int argc, char** argv) {
                  o.metrics_url.c_str());
   }
   const auto wall_start = Clock::now();
-  const SendResult sent = o.proto == Proto::Udp ? send_udp(fd, o, payload) : send_tcp(fd, o, payload);
-  ::close(fd);  // TCP: the exporter reads the rest of the stream and then sees EOF
+  const SendResult sent = o.proto == Proto::Udp ? send_udp_threads(fds, o, payload) : send_tcp(fds.front(), o, payload);
+  for (const int fd : fds) ::close(fd);  // TCP: the exporter reads the rest of the stream and then sees EOF
   const auto after = before ? settle(o, before->lines + static_cast<double>(sent.lines)) : std::nullopt;
   const double wall = std::chrono::duration<double>(Clock::now() - wall_start).count();
 
   const auto segment_name = o.proto == Proto::Udp ? "datagram" : "write";
-  std::printf("target          %s (%s, %zu lines/%s, %zu names, type %s)\n", o.target.c_str(),
-              o.proto == Proto::Udp ? "udp" : "tcp", o.lines_per_datagram, segment_name, o.names, o.type.c_str());
+  std::printf("target          %s (%s, %zu lines/%s, %zu names, type %s, %zu sender%s x %zu socket%s)\n",
+              o.target.c_str(), o.proto == Proto::Udp ? "udp" : "tcp", o.lines_per_datagram, segment_name, o.names,
+              o.type.c_str(), o.threads, o.threads == 1 ? "" : "s", o.sockets, o.sockets == 1 ? "" : "s");
   std::printf("offered rate    %s\n", o.rate > 0 ? fmt::format("{:.0f} lines/s", o.rate).c_str() : "unpaced");
   std::printf("lines sent      %llu in %llu %ss%s\n", static_cast<unsigned long long>(sent.lines),
               static_cast<unsigned long long>(sent.segments), segment_name,

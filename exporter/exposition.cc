@@ -147,6 +147,53 @@ struct Scratch {
   std::vector<double> quantiles;
 };
 
+// Sort record: the first 32 bytes of the series' label values, encoded so that comparing the bytes gives
+// client_golang's order (each value's NUL bytes become 00 01, each value ends with 00 00), held inline so
+// most comparisons of a large sort never touch the series themselves (which sit far apart in memory).
+constexpr size_t kPrefixWords = 4;  // 32 bytes: enough to tell apart typical 4-label series
+
+struct SortKey {
+  uint64_t prefix[kPrefixWords];
+  uint32_t label_count;
+  Series* series;
+};
+
+SortKey sort_key(Series* s) {
+  unsigned char bytes[kPrefixWords * 8] = {};
+  size_t n = 0;
+  for (size_t i = 0; i < s->label_count && n < sizeof bytes; ++i) {
+    for (char c : s->label_value(i)) {
+      if (n == sizeof bytes) break;
+      bytes[n++] = static_cast<unsigned char>(c);
+      if (c == '\0' && n < sizeof bytes) bytes[n++] = 1;
+    }
+    if (n < sizeof bytes) bytes[n++] = 0;
+    if (n < sizeof bytes) bytes[n++] = 0;
+  }
+  SortKey key{{}, s->label_count, s};
+  for (size_t i = 0; i < sizeof bytes; ++i) key.prefix[i / 8] = (key.prefix[i / 8] << 8) | bytes[i];
+  return key;
+}
+
+bool key_less(const SortKey& a, const SortKey& b) {
+  if (a.label_count != b.label_count) return a.label_count < b.label_count;
+  for (size_t i = 0; i < kPrefixWords; ++i)
+    if (a.prefix[i] != b.prefix[i]) return a.prefix[i] < b.prefix[i];
+  return detail::series_less(a.series, b.series);
+}
+
+void sort_series(std::vector<Series*>& v) {
+  if (v.size() < 64) {
+    std::sort(v.begin(), v.end(), detail::series_less);
+    return;
+  }
+  std::vector<SortKey> keys;
+  keys.reserve(v.size());
+  for (Series* s : v) keys.push_back(sort_key(s));
+  std::sort(keys.begin(), keys.end(), key_less);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = keys[i].series;
+}
+
 // Moves series created since the last exposition into the family's sorted order. Only one exposition runs
 // per store at a time and expire() is excluded by gc_mutex, so `sorted` is ours here and can be read
 // afterwards unlocked; the members lock is held only to take `pending`, so writers creating series in this
@@ -158,10 +205,29 @@ void merge_pending(Family& f, std::vector<Series*>& fresh) {
     fresh.swap(f.pending);
   }
   if (fresh.empty()) return;
-  std::sort(fresh.begin(), fresh.end(), detail::series_less);
-  const auto middle = static_cast<std::ptrdiff_t>(f.sorted.size());
-  f.sorted.insert(f.sorted.end(), fresh.begin(), fresh.end());
-  std::inplace_merge(f.sorted.begin(), f.sorted.begin() + middle, f.sorted.end(), detail::series_less);
+  sort_series(fresh);
+  if (f.sorted.empty()) {
+    f.sorted.swap(fresh);
+    return;
+  }
+  if (fresh.size() * 16 > f.sorted.size()) {
+    const auto middle = static_cast<std::ptrdiff_t>(f.sorted.size());
+    f.sorted.insert(f.sorted.end(), fresh.begin(), fresh.end());
+    std::inplace_merge(f.sorted.begin(), f.sorted.begin() + middle, f.sorted.end(), detail::series_less);
+    return;
+  }
+  // A few new series among many: binary-search each one's place instead of comparing every old series.
+  std::vector<Series*> merged;
+  merged.reserve(f.sorted.size() + fresh.size());
+  auto from = f.sorted.begin();
+  for (Series* s : fresh) {
+    const auto at = std::upper_bound(from, f.sorted.end(), s, detail::series_less);
+    merged.insert(merged.end(), from, at);
+    merged.push_back(s);
+    from = at;
+  }
+  merged.insert(merged.end(), from, f.sorted.end());
+  f.sorted.swap(merged);
 }
 
 void write_family(const detail::StoreImpl& impl, const Family& f, std::string& out, int64_t now_ns,

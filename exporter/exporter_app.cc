@@ -103,14 +103,18 @@ std::expected<std::unique_ptr<ExporterApp>, std::vector<Error>> ExporterApp::sta
     if (!unixgram) return one(unixgram.error());
     app->unixgram_ = std::move(*unixgram);
   }
+  if (flags.web_systemd_socket) return one(Error{"--web.systemd-socket is not supported", {}, 0, 0});
+  if (flags.web_listen_addresses.empty()) return one(Error{"no --web.listen-address given", {}, 0, 0});
   ExporterApp* raw = app.get();
-  auto http = HttpServer::start(flags.web_listen_address, [raw](const HttpRequest& r) { return raw->handle(r); });
-  if (!http) return one(http.error());
-  app->http_ = std::move(*http);
+  for (const auto& address : flags.web_listen_addresses) {
+    auto http = HttpServer::start(address, [raw](const HttpRequest& r) { return raw->handle(r); });
+    if (!http) return one(http.error());
+    app->http_.push_back(std::move(*http));
+  }
   app->housekeeping_thread_ = std::thread([raw] { raw->housekeeping(); });
   spdlog::info("Accepting StatsD Traffic udp={} tcp={} unixgram={}", flags.listen_udp, flags.listen_tcp,
                flags.listen_unixgram);
-  spdlog::info("Accepting Prometheus Requests addr={}", flags.web_listen_address);
+  for (const auto& address : flags.web_listen_addresses) spdlog::info("Accepting Prometheus Requests addr={}", address);
   (void)version_copy;
   return app;
 }
@@ -125,7 +129,7 @@ void ExporterApp::stop() {
     quit_ = true;
   }
   quit_cv_.notify_all();
-  if (http_) http_->stop();
+  for (auto& http : http_) http->stop();
   if (udp_) udp_->stop();
   if (tcp_) tcp_->stop();
   if (unixgram_) unixgram_->stop();

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/error.h"
 #include "exporter/flags.h"
@@ -49,7 +50,8 @@ class ExporterApp {
   /// Stops listeners, HTTP and timers. Idempotent; the destructor calls it.
   void stop();
 
-  [[nodiscard]] uint16_t http_port() const { return http_ ? http_->port() : 0; }
+  /// The port of the first --web.listen-address.
+  [[nodiscard]] uint16_t http_port() const { return http_.empty() ? 0 : http_.front()->port(); }
   [[nodiscard]] uint16_t udp_port() const { return udp_ ? udp_->port() : 0; }
   [[nodiscard]] uint16_t tcp_port() const { return tcp_ ? tcp_->port() : 0; }
   SelfMetrics& self_metrics() { return *self_metrics_; }
@@ -68,7 +70,7 @@ class ExporterApp {
   std::unique_ptr<UdpListener> udp_;
   std::unique_ptr<TcpListener> tcp_;
   std::unique_ptr<UnixgramListener> unixgram_;
-  std::unique_ptr<HttpServer> http_;
+  std::vector<std::unique_ptr<HttpServer>> http_;
   std::mutex reload_mutex_;
   std::mutex render_mutex_;
   std::string self_text_;   // reused between scrapes

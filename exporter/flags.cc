@@ -19,6 +19,7 @@ struct FlagSpec {
   Kind kind;
   std::string_view default_text;
   std::string_view help;
+  bool repeatable = false;
   // Stores a textual value into the flags; returns an error message (kingpin wording) or "".
   std::function<std::string(ExporterFlags&, std::string_view)> set;
 };
@@ -105,45 +106,48 @@ std::string set_enum(std::string& out, std::string_view v, std::initializer_list
 const std::vector<FlagSpec>& flag_specs() {
   static const std::vector<FlagSpec> specs = {
       {"web.listen-address", Kind::String, ":9102",
-       "The address on which to expose the web interface and generated Prometheus metrics.",
-       [](ExporterFlags& f, std::string_view v) { f.web_listen_address = v; return std::string(); }},
-      {"web.enable-lifecycle", Kind::Bool, "false", "Enable shutdown and reload via HTTP request.",
+       "Addresses on which to expose metrics and web interface. Repeatable for multiple addresses.", true,
+       [](ExporterFlags& f, std::string_view v) { f.web_listen_addresses.emplace_back(v); return std::string(); }},
+      {"web.systemd-socket", Kind::Bool, "false",
+       "Use systemd socket activation listeners instead of port listeners (not supported by promcast).", false,
+       [](ExporterFlags& f, std::string_view v) { return set_bool(f.web_systemd_socket, v); }},
+      {"web.enable-lifecycle", Kind::Bool, "false", "Enable shutdown and reload via HTTP request.", false,
        [](ExporterFlags& f, std::string_view v) { return set_bool(f.enable_lifecycle, v); }},
-      {"web.telemetry-path", Kind::String, "/metrics", "Path under which to expose metrics.",
+      {"web.telemetry-path", Kind::String, "/metrics", "Path under which to expose metrics.", false,
        [](ExporterFlags& f, std::string_view v) { f.telemetry_path = v; return std::string(); }},
-      {"web.config.file", Kind::String, "", "[EXPERIMENTAL] Path to configuration file for TLS/auth (unsupported).",
+      {"web.config.file", Kind::String, "", "[EXPERIMENTAL] Path to configuration file for TLS/auth (unsupported).", false,
        [](ExporterFlags& f, std::string_view v) { f.web_config_file = v; return std::string(); }},
       {"statsd.listen-udp", Kind::String, ":9125",
-       "The UDP address on which to receive statsd metric lines. \"\" disables it.",
+       "The UDP address on which to receive statsd metric lines. \"\" disables it.", false,
        [](ExporterFlags& f, std::string_view v) { f.listen_udp = v; return std::string(); }},
       {"statsd.listen-tcp", Kind::String, ":9125",
-       "The TCP address on which to receive statsd metric lines. \"\" disables it.",
+       "The TCP address on which to receive statsd metric lines. \"\" disables it.", false,
        [](ExporterFlags& f, std::string_view v) { f.listen_tcp = v; return std::string(); }},
       {"statsd.listen-unixgram", Kind::String, "",
-       "The Unixgram socket path to receive statsd metric lines in datagram. \"\" disables it.",
+       "The Unixgram socket path to receive statsd metric lines in datagram. \"\" disables it.", false,
        [](ExporterFlags& f, std::string_view v) { f.listen_unixgram = v; return std::string(); }},
-      {"statsd.unixsocket-mode", Kind::String, "755", "The permission mode of the unix socket.",
+      {"statsd.unixsocket-mode", Kind::String, "755", "The permission mode of the unix socket.", false,
        [](ExporterFlags& f, std::string_view v) { f.unixsocket_mode = v; return std::string(); }},
-      {"statsd.mapping-config", Kind::String, "", "Metric mapping configuration file name.",
+      {"statsd.mapping-config", Kind::String, "", "Metric mapping configuration file name.", false,
        [](ExporterFlags& f, std::string_view v) { f.mapping_config = v; return std::string(); }},
       {"statsd.read-buffer", Kind::Int, "",
        "Size (in bytes) of the operating system's transmit read buffer associated with the UDP or Unixgram "
-       "connection.",
+       "connection.", false,
        [](ExporterFlags& f, std::string_view v) { return set_int(f.read_buffer, v); }},
-      {"statsd.cache-size", Kind::Int, "1000", "Maximum size of your metric mapping cache.",
+      {"statsd.cache-size", Kind::Int, "1000", "Maximum size of your metric mapping cache.", false,
        [](ExporterFlags& f, std::string_view v) { return set_int(f.cache_size, v); }},
-      {"statsd.cache-type", Kind::Enum, "lru", "Metric mapping cache type. Valid options are \"lru\" and \"random\"",
+      {"statsd.cache-type", Kind::Enum, "lru", "Metric mapping cache type. Valid options are \"lru\" and \"random\"", false,
        [](ExporterFlags& f, std::string_view v) {
          std::string s;
          auto err = set_enum(s, v, {"lru", "random"});
          if (err.empty()) f.cache_type = s == "lru" ? CacheType::Lru : CacheType::Random;
          return err;
        }},
-      {"statsd.event-queue-size", Kind::Int, "10000", "Size of internal queue for processing events.",
+      {"statsd.event-queue-size", Kind::Int, "10000", "Size of internal queue for processing events.", false,
        [](ExporterFlags& f, std::string_view v) { return set_int(f.event_queue_size, v); }},
-      {"statsd.event-flush-threshold", Kind::Int, "1000", "Number of events to hold in queue before flushing.",
+      {"statsd.event-flush-threshold", Kind::Int, "1000", "Number of events to hold in queue before flushing.", false,
        [](ExporterFlags& f, std::string_view v) { return set_int(f.event_flush_threshold, v); }},
-      {"statsd.event-flush-interval", Kind::Duration, "200ms", "Maximum time between event queue flushes.",
+      {"statsd.event-flush-interval", Kind::Duration, "200ms", "Maximum time between event queue flushes.", false,
        [](ExporterFlags& f, std::string_view v) {
          auto d = parse_go_duration(v);
          if (!d) return d.error().message;
@@ -151,30 +155,30 @@ const std::vector<FlagSpec>& flag_specs() {
          return std::string();
        }},
       {"debug.dump-fsm", Kind::String, "",
-       "The path to dump internal FSM generated for glob matching as Dot file (not supported by promcast).",
+       "The path to dump internal FSM generated for glob matching as Dot file (not supported by promcast).", false,
        [](ExporterFlags& f, std::string_view v) { f.dump_fsm = v; return std::string(); }},
-      {"check-config", Kind::Bool, "false", "Check configuration and exit.",
+      {"check-config", Kind::Bool, "false", "Check configuration and exit.", false,
        [](ExporterFlags& f, std::string_view v) { return set_bool(f.check_config, v); }},
-      {"statsd.parse-dogstatsd-tags", Kind::Bool, "true", "Parse DogStatsd style tags. Enabled by default.",
+      {"statsd.parse-dogstatsd-tags", Kind::Bool, "true", "Parse DogStatsd style tags. Enabled by default.", false,
        [](ExporterFlags& f, std::string_view v) { return set_bool(f.parse_dogstatsd_tags, v); }},
-      {"statsd.parse-influxdb-tags", Kind::Bool, "true", "Parse InfluxDB style tags. Enabled by default.",
+      {"statsd.parse-influxdb-tags", Kind::Bool, "true", "Parse InfluxDB style tags. Enabled by default.", false,
        [](ExporterFlags& f, std::string_view v) { return set_bool(f.parse_influxdb_tags, v); }},
-      {"statsd.parse-librato-tags", Kind::Bool, "true", "Parse Librato style tags. Enabled by default.",
+      {"statsd.parse-librato-tags", Kind::Bool, "true", "Parse Librato style tags. Enabled by default.", false,
        [](ExporterFlags& f, std::string_view v) { return set_bool(f.parse_librato_tags, v); }},
-      {"statsd.parse-signalfx-tags", Kind::Bool, "true", "Parse SignalFX style tags. Enabled by default.",
+      {"statsd.parse-signalfx-tags", Kind::Bool, "true", "Parse SignalFX style tags. Enabled by default.", false,
        [](ExporterFlags& f, std::string_view v) { return set_bool(f.parse_signalfx_tags, v); }},
-      {"statsd.relay.address", Kind::String, "", "The UDP relay target address (host:port)",
+      {"statsd.relay.address", Kind::String, "", "The UDP relay target address (host:port)", false,
        [](ExporterFlags& f, std::string_view v) { f.relay_address = v; return std::string(); }},
-      {"statsd.relay.packet-length", Kind::Int, "1400", "Maximum relay output packet length to avoid fragmentation",
+      {"statsd.relay.packet-length", Kind::Int, "1400", "Maximum relay output packet length to avoid fragmentation", false,
        [](ExporterFlags& f, std::string_view v) { return set_int(f.relay_packet_length, v); }},
-      {"statsd.udp-packet-queue-size", Kind::Int, "10000", "Size of internal queue for processing UDP packets.",
+      {"statsd.udp-packet-queue-size", Kind::Int, "10000", "Size of internal queue for processing UDP packets.", false,
        [](ExporterFlags& f, std::string_view v) { return set_int(f.udp_packet_queue_size, v); }},
       {"log.level", Kind::Enum, "info",
-       "Only log messages with the given severity or above. One of: [debug, info, warn, error]",
+       "Only log messages with the given severity or above. One of: [debug, info, warn, error]", false,
        [](ExporterFlags& f, std::string_view v) {
          return set_enum(f.log_level, v, {"debug", "info", "warn", "error"});
        }},
-      {"log.format", Kind::Enum, "logfmt", "Output format of log messages. One of: [logfmt, json]",
+      {"log.format", Kind::Enum, "logfmt", "Output format of log messages. One of: [logfmt, json]", false,
        [](ExporterFlags& f, std::string_view v) {
          std::string s;
          auto err = set_enum(s, v, {"logfmt", "json"});
@@ -182,7 +186,7 @@ const std::vector<FlagSpec>& flag_specs() {
          return err;
        }},
       {"statsd.max-series", Kind::Size, "0",
-       "(promcast) Maximum number of series kept; new series beyond it are dropped and counted. 0 = unlimited.",
+       "(promcast) Maximum number of series kept; new series beyond it are dropped and counted. 0 = unlimited.", false,
        [](ExporterFlags& f, std::string_view v) {
          auto parsed = parse_go_int(v);
          if (!parsed) return parsed.error();
@@ -191,7 +195,7 @@ const std::vector<FlagSpec>& flag_specs() {
          return std::string();
        }},
       {"statsd.udp-readers", Kind::Int, "0",
-       "(promcast) Number of UDP reader threads (SO_REUSEPORT sockets). 0 = one per core.",
+       "(promcast) Number of UDP reader threads (SO_REUSEPORT sockets). 0 = one per core.", false,
        [](ExporterFlags& f, std::string_view v) { return set_int(f.udp_readers, v); }},
   };
   return specs;
@@ -251,7 +255,9 @@ std::expected<ParsedFlags, Error> parse_exporter_flags(std::span<const std::stri
   ParsedFlags out;
   std::set<std::string_view> seen;
   auto apply = [&](const FlagSpec& spec, std::string_view value) -> std::expected<void, Error> {
-    if (!seen.insert(spec.name).second) {
+    const bool first_use = seen.insert(spec.name).second;
+    if (spec.repeatable && first_use && spec.name == "web.listen-address") out.flags.web_listen_addresses.clear();
+    if (!first_use && !spec.repeatable) {
       return std::unexpected(flag_error(fmt::format("flag '{}' cannot be repeated", spec.name)));
     }
     if (auto err = spec.set(out.flags, value); !err.empty()) {

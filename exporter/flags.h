@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.h"
 
@@ -38,7 +39,9 @@ struct ExporterFlags {
   int udp_packet_queue_size = 10000;  // accepted for compatibility
   std::string relay_address;          // "" disables the relay
   int relay_packet_length = 1400;
-  std::string web_listen_address = ":9102";
+  /// exporter-toolkit's flag is repeatable: every address gets the same endpoints.
+  std::vector<std::string> web_listen_addresses = {":9102"};
+  bool web_systemd_socket = false;  // accepted; only false is supported
   std::string telemetry_path = "/metrics";
   bool enable_lifecycle = false;
   bool check_config = false;
@@ -59,7 +62,8 @@ struct ParsedFlags {
   FlagsAction action = FlagsAction::Run;
 };
 
-/// Parses the arguments after the program name. Errors carry kingpin's message text, e.g.
+/// Parses the arguments after the program name. A flag may be given once, except --web.listen-address
+/// (repeatable; the first use replaces the default). Errors carry kingpin's message text, e.g.
 /// "unknown long flag '--foo'" (the caller prints "<program>: error: <message>, try --help").
 [[nodiscard]] std::expected<ParsedFlags, Error> parse_exporter_flags(std::span<const std::string_view> args);
 

@@ -36,7 +36,7 @@ TEST(Flags, DefaultsMatchStatsdExporter) {
   EXPECT_EQ(f.udp_packet_queue_size, 10000);
   EXPECT_EQ(f.relay_address, "");
   EXPECT_EQ(f.relay_packet_length, 1400);
-  EXPECT_EQ(f.web_listen_address, ":9102");
+  EXPECT_EQ(f.web_listen_addresses, std::vector<std::string>{":9102"});
   EXPECT_EQ(f.telemetry_path, "/metrics");
   EXPECT_FALSE(f.enable_lifecycle);
   EXPECT_FALSE(f.check_config);
@@ -107,6 +107,13 @@ TEST(Flags, ErrorsWorded) {
     ASSERT_FALSE(r.has_value()) << c.args[0];
     EXPECT_EQ(r.error().message, c.message);
   }
+}
+
+TEST(Flags, WebListenAddressIsRepeatable) {
+  // exporter-toolkit declares it with Strings(): the first use replaces the default, later ones add.
+  auto r = parse({"--web.listen-address=127.0.0.1:1", "--web.listen-address", "[::1]:2"});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->flags.web_listen_addresses, (std::vector<std::string>{"127.0.0.1:1", "[::1]:2"}));
 }
 
 TEST(Flags, HelpAndVersion) {

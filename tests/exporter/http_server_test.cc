@@ -69,7 +69,7 @@ struct App {
     flags.listen_udp = "127.0.0.1:0";
     flags.listen_tcp = "";
     flags.udp_readers = 1;
-    flags.web_listen_address = "127.0.0.1:0";
+    flags.web_listen_addresses = {"127.0.0.1:0"};
     flags.enable_lifecycle = lifecycle;
     flags.mapping_config = mapping;
     auto started = ExporterApp::start(flags, "test");
@@ -196,7 +196,7 @@ TEST(HttpServer, StartFailsOnBadMappingWithPosition) {
   ExporterFlags flags;
   flags.listen_udp = "127.0.0.1:0";
   flags.listen_tcp = "";
-  flags.web_listen_address = "127.0.0.1:0";
+  flags.web_listen_addresses = {"127.0.0.1:0"};
   flags.mapping_config = mapping.string();
   auto started = ExporterApp::start(flags, "test");
   ASSERT_FALSE(started.has_value());

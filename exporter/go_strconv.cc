@@ -191,6 +191,13 @@ GoFloat out_of_range(std::string_view digits, bool hex, std::string& scratch) {
 GoFloat parse_go_float(std::string_view s, std::string& scratch) {
   GoFloat result;
   if (s.empty()) return result;
+  {
+    // Fast path first: short plain decimals ("42", "-0.25") are what statsd clients send.
+    const bool negative = s[0] == '-';
+    const std::size_t sign = (s[0] == '-' || s[0] == '+') ? 1 : 0;
+    double value = 0;
+    if (fast_decimal(s.substr(sign), value)) return {negative ? -value : value, GoNumStatus::Ok};
+  }
   if (parse_special(s, result.value)) {
     result.status = GoNumStatus::Ok;
     return result;
@@ -200,11 +207,6 @@ GoFloat parse_go_float(std::string_view s, std::string& scratch) {
 
   std::string_view digits = s.substr(shape.body);
   double value = 0;
-  if (!shape.hex && !shape.underscores && fast_decimal(digits, value)) {
-    result.value = shape.negative ? -value : value;
-    result.status = GoNumStatus::Ok;
-    return result;
-  }
   std::string cleaned;
   if (shape.underscores) {
     scratch.clear();

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "exporter/go_strconv.h"
@@ -30,6 +31,41 @@ StatType stat_type(std::string_view t) noexcept {
   if (t == "h") return StatType::Histogram;
   if (t == "d") return StatType::Distribution;
   return StatType::Unknown;  // includes "s": statsd_exporter has no sets
+}
+
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+// Non-zero when some byte of w equals c (the classic "has zero byte" trick on w ^ c...c).
+inline uint64_t has_byte(uint64_t w, unsigned char c) noexcept {
+  const uint64_t x = w ^ (kOnes * c);
+  return (x - kOnes) & ~x & kHighs;
+}
+
+// Position of the first ':' or name-tag character ('[', ']', '#', ','), eight bytes at a time: most
+// names have none, so the name is scanned once and split_name_tags is skipped.
+std::size_t find_name_end(std::string_view s) noexcept {
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (has_byte(w, ':') | has_byte(w, '[') | has_byte(w, ']') | has_byte(w, '#') | has_byte(w, ',')) break;
+  }
+  for (; i < n; ++i) {
+    const char c = s[i];
+    if (c == ':' || c == '[' || c == ']' || c == '#' || c == ',') return i;
+  }
+  return std::string_view::npos;
+}
+
+// find() without the call into memchr for the short pieces statsd lines are made of.
+inline std::size_t find_char(std::string_view s, char c) noexcept {
+  if (s.size() > 32) return s.find(c);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == c) return i;
+  }
+  return std::string_view::npos;
 }
 
 // statsd_exporter replicates an observer int(1/rate) times. Go converts out-of-range floats (NaN,
@@ -72,27 +108,34 @@ void ParseStats::add(const ParseStats& other) noexcept {
 struct LineParser::Suffix {
   bool components_ok = false;  // 2..8 components
   std::string_view type;
-  std::array<std::string_view, kMaxSections> sections{};
+  std::string_view section_text;  // the '|'-separated sections after the type
   std::size_t section_count = 0;
 
   static Suffix analyze(std::string_view after_value) noexcept {
     Suffix s;
-    const std::size_t bar = after_value.find('|');
+    const std::size_t bar = find_char(after_value, '|');
     s.type = after_value.substr(0, bar);
     if (bar == std::string_view::npos) {
       s.components_ok = true;
       return s;
     }
-    std::string_view rest = after_value.substr(bar + 1);
-    for (;;) {
-      if (s.section_count == kMaxSections) return s;  // a 9th component: malformed
-      const std::size_t next = rest.find('|');
-      s.sections[s.section_count++] = rest.substr(0, next);
-      if (next == std::string_view::npos) break;
-      rest.remove_prefix(next + 1);
+    s.section_text = after_value.substr(bar + 1);
+    s.section_count = 1;
+    for (const char c : s.section_text) {
+      if (c == '|' && ++s.section_count > kMaxSections) return s;  // a 9th component: malformed
     }
     s.components_ok = true;
     return s;
+  }
+
+  /// Splits section_text into out[0..section_count).
+  void split(std::array<std::string_view, kMaxSections>& out) const noexcept {
+    std::string_view rest = section_text;
+    for (std::size_t i = 0; i < section_count; ++i) {
+      const std::size_t next = find_char(rest, '|');
+      out[i] = rest.substr(0, next);
+      if (next != std::string_view::npos) rest.remove_prefix(next + 1);
+    }
   }
 };
 
@@ -120,6 +163,8 @@ ParseStats LineParser::take_stats() noexcept {
 }
 
 char* LineParser::scratch(std::size_t n) noexcept {
+  // The per-line reservation covers every use (see parse_line_erased); never hand out memory beyond it.
+  if (n > buffer_.size() - buffer_used_) return nullptr;
   char* p = buffer_.data() + buffer_used_;
   buffer_used_ += n;
   return p;
@@ -139,6 +184,10 @@ void LineParser::parse_tag(std::string_view tag, char separator) {
   }
   const std::string_view key = tag.substr(0, at);
   char* out = scratch(escaped_size_bound(key.size()));
+  if (out == nullptr) {
+    ++stats_.tag_errors;
+    return;
+  }
   const std::string_view name = escape_tag_name(key, out);
   if (name.data() != out) buffer_used_ -= escaped_size_bound(key.size());  // nothing written
   add_tag(name, tag.substr(at + 1));
@@ -182,6 +231,7 @@ std::string_view LineParser::split_name_tags(std::string_view name) {
       if (tail.empty()) return head;
       if (head.empty()) return tail;
       char* out = scratch(head.size() + tail.size());
+      if (out == nullptr) return head;
       std::copy(head.begin(), head.end(), out);
       std::copy(tail.begin(), tail.end(), out + head.size());
       return {out, head.size() + tail.size()};
@@ -201,8 +251,10 @@ std::string_view LineParser::split_name_tags(std::string_view name) {
 void LineParser::eval_sections(const Suffix& suffix, SectionResult& out) {
   out = SectionResult{};
   out.evaluated = true;
+  std::array<std::string_view, kMaxSections> sections;
+  suffix.split(sections);
   for (std::size_t i = 0; i < suffix.section_count; ++i) {
-    if (suffix.sections[i].empty()) {
+    if (sections[i].empty()) {
       out.ok = false;
       out.failure = ErrorReason::MalformedComponent;
       return;
@@ -210,7 +262,7 @@ void LineParser::eval_sections(const Suffix& suffix, SectionResult& out) {
   }
   const uint64_t tag_errors_before = stats_.tag_errors;
   for (std::size_t i = 0; i < suffix.section_count; ++i) {
-    const std::string_view section = suffix.sections[i];
+    const std::string_view section = sections[i];
     switch (section[0]) {
       case '@': {
         const GoFloat f = parse_go_float(section.substr(1), number_scratch_);
@@ -250,7 +302,11 @@ void LineParser::eval_sections(const Suffix& suffix, SectionResult& out) {
 void LineParser::finish_tags() {
   tags_dirty_ = false;
   tags_.clear();
-  if (raw_tags_.size() > 1) {
+  bool sorted_unique = true;  // clients usually send few tags, often already in order
+  for (std::size_t i = 1; i < raw_tags_.size() && sorted_unique; ++i) {
+    sorted_unique = raw_tags_[i - 1].name < raw_tags_[i].name;
+  }
+  if (!sorted_unique) {
     std::sort(raw_tags_.begin(), raw_tags_.end(), [](const RawTag& a, const RawTag& b) {
       return a.name != b.name ? a.name < b.name : a.seq < b.seq;
     });
@@ -322,7 +378,9 @@ void LineParser::process_sample(std::string_view value_text, const Suffix& suffi
 void LineParser::parse_line_erased(std::string_view line, Callback callback, void* ctx) {
   ++stats_.lines;
   if (line.empty()) return;
-  const std::size_t colon = line.find(':');
+  const std::size_t name_end = find_name_end(line);
+  const bool name_has_tags = name_end != std::string_view::npos && line[name_end] != ':';
+  const std::size_t colon = name_has_tags ? line.find(':', name_end) : name_end;
   if (colon == std::string_view::npos || colon == 0 || !is_valid_utf8(line)) {
     count(ErrorReason::MalformedLine);
     return;
@@ -335,22 +393,27 @@ void LineParser::parse_line_erased(std::string_view line, Callback callback, voi
   tags_.clear();
   tags_dirty_ = false;
 
-  current_name_ = split_name_tags(line.substr(0, colon));
+  current_name_ = name_has_tags ? split_name_tags(line.substr(0, colon)) : line.substr(0, colon);
   const std::string_view rest = line.substr(colon + 1);
-  const bool dogstatsd = rest.find("|#") != std::string_view::npos;
-  if (dogstatsd && !raw_tags_.empty()) {
-    count(ErrorReason::MixedTaggingStyles);
-    return;
-  }
-  const std::size_t bar = rest.find('|');
+  const std::size_t bar = find_char(rest, '|');
   if (bar == std::string_view::npos) {
-    count(ErrorReason::NotEnoughPartsAfterColon);
+    count(ErrorReason::NotEnoughPartsAfterColon);  // (no '|' also means no "|#", so no mixing either)
     return;
   }
   std::string_view values = rest.substr(0, bar);
   const std::string_view after_first_value = rest.substr(bar + 1);
+  const bool extended = find_char(values, ':') != std::string_view::npos;
+  const bool colon_after_bar = !extended && find_char(after_first_value, ':') != std::string_view::npos;
+  // Whether "|#" (DogStatsD tags) occurs only matters for the mixing check and for choosing between one
+  // sample and a ':'-split multi-metric line, so the search is skipped for plain lines.
+  bool dogstatsd = false;
+  if (!raw_tags_.empty() || colon_after_bar) dogstatsd = rest.find("|#", bar) != std::string_view::npos;
+  if (dogstatsd && !raw_tags_.empty()) {
+    count(ErrorReason::MixedTaggingStyles);
+    return;
+  }
 
-  if (values.find(':') != std::string_view::npos) {
+  if (extended) {
     // DogStatsD extended aggregation: "name:v1:v2:v3|type|sections", one sample per value.
     const Suffix suffix = Suffix::analyze(after_first_value);
     const std::string_view type = suffix.type;
@@ -367,8 +430,8 @@ void LineParser::parse_line_erased(std::string_view line, Callback callback, voi
     }
     return;
   }
-  if (dogstatsd) {
-    // With DogStatsD tags the rest is one sample (tag values may contain ':').
+  if (dogstatsd || !colon_after_bar) {
+    // One sample: the common plain line, or any line with DogStatsD tags (their values may hold ':').
     SectionResult sections;
     process_sample(values, Suffix::analyze(after_first_value), sections, callback, ctx);
     return;

@@ -52,12 +52,13 @@ ParserOptions without(bool dog, bool influx, bool librato, bool signalfx) {
   return ParserOptions{!dog, !influx, !librato, !signalfx};
 }
 
-std::vector<Case> cases() {
-  const Tags bar_baz = {{"tag1", "bar"}, {"tag2", "baz"}};
-  const double inf = std::numeric_limits<double>::infinity();
-  const double nan = std::numeric_limits<double>::quiet_NaN();
+const Tags kBarBaz = {{"tag1", "bar"}, {"tag2", "baz"}};
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// basics
+std::vector<Case> basics_cases() {
   return {
-      // --- basics --------------------------------------------------------------------------------
       {"empty line", "", {}, {}},
       {"simple counter", "foo:2|c", {C("foo", 2)}, {1}},
       {"simple gauge", "foo:3|g", {G("foo", 3)}, {1}},
@@ -73,8 +74,12 @@ std::vector<Case> cases() {
       {"dots and dashes stay in the name", "a.b-c_d:1|c", {C("a.b-c_d", 1)}, {1}},
       {"NUL bytes are valid UTF-8", std::string("fo\0o:1|c", 8), {C(std::string("fo\0o", 4), 1)}, {1}},
       {"valid multi-byte UTF-8 name", "m\xc3\xa9tric:1|g", {G("m\xc3\xa9tric", 1)}, {1}},
+  };
+}
 
-      // --- line-level errors -------------------------------------------------------------------------
+// line-level errors
+std::vector<Case> lineerrors_cases() {
+  return {
       {"no colon", "foo", {}, {0, 0, 0, {{R::MalformedLine, 1}}}},
       {"empty name", ":1|c", {}, {0, 0, 0, {{R::MalformedLine, 1}}}},
       {"invalid UTF-8 in name", "f\xff:1|c", {}, {0, 0, 0, {{R::MalformedLine, 1}}}},
@@ -87,8 +92,12 @@ std::vector<Case> cases() {
       {"no pipe after colon", "foo:1", {}, {0, 0, 0, {{R::NotEnoughPartsAfterColon, 1}}}},
       {"multi-value without pipe", "foo:1:2", {}, {0, 0, 0, {{R::NotEnoughPartsAfterColon, 1}}}},
       {"empty value and type", "foo:|", {}, {1, 0, 0, {{R::MalformedValue, 1}}}},
+  };
+}
 
-      // --- sample errors ---------------------------------------------------------------------------
+// sample errors
+std::vector<Case> sampleerrors_cases() {
+  return {
       {"bad value", "foo:abc|c", {}, {1, 0, 0, {{R::MalformedValue, 1}}}},
       {"overflowing value", "foo:1e400|g", {}, {1, 0, 0, {{R::MalformedValue, 1}}}},
       {"empty trailing component", "foo:1|c|", {}, {1, 0, 0, {{R::MalformedComponent, 1}}}},
@@ -100,8 +109,12 @@ std::vector<Case> cases() {
       {"carriage return is part of the type", "foo:1|c\r", {}, {1, 0, 0, {{R::IllegalEvent, 1}}}},
       {"8 components are fine", "foo:1|c|@1|@1|@1|@1|@1|@1", {C("foo", 1)}, {1}},
       {"9 components are too many", "foo:1|c|@1|@1|@1|@1|@1|@1|@1", {}, {1, 0, 0, {{R::MalformedComponent, 1}}}},
+  };
+}
 
-      // --- sampling ----------------------------------------------------------------------------------
+// sampling
+std::vector<Case> sampling_cases() {
+  return {
       {"counter divided by rate", "foo:1|c|@0.1", {C("foo", 10)}, {1}},
       {"counter divided by every rate in turn", "foo:4|c|@0.5|@0.5", {C("foo", 16)}, {1}},
       {"rate 0 means 1", "foo:7|c|@0", {C("foo", 7)}, {1}},
@@ -112,7 +125,7 @@ std::vector<Case> cases() {
        {1, 0, 0, {{R::InvalidSampleFactor, 1}}}},
       {"bad rate on a gauge is counted too", "foo:7|g|@x", {G("foo", 7)}, {1, 0, 0, {{R::InvalidSampleFactor, 1}}}},
       {"negative rate negates a counter", "foo:7|c|@-1", {{"foo", -7, EventType::Counter}}, {1}},
-      {"NaN rate makes a NaN counter", "foo:7|c|@NaN", {C("foo", nan)}, {1}},
+      {"NaN rate makes a NaN counter", "foo:7|c|@NaN", {C("foo", kNaN)}, {1}},
       {"histogram rate 0.5 doubles", "foo:3|h|@0.5", times(2, O("foo", 3)), {1}},
       {"histogram rate 0.3 gives int(3.33) copies", "foo:3|h|@0.3", times(3, O("foo", 3)), {1}},
       {"timer with sampling", "foo:250|ms|@0.25", times(4, O("foo", 0.25)), {1}},
@@ -121,16 +134,20 @@ std::vector<Case> cases() {
       {"overflowing rate gives no observer event", "foo:3|d|@1e400", {}, {1, 0, 0, {{R::InvalidSampleFactor, 1}}}},
       {"replication overflowing int64 gives no event (Go on amd64)", "foo:3|d|@1e-30", {}, {1}},
       {"last rate decides observer copies", "foo:3|h|@0.1|@0.5", times(2, O("foo", 3)), {1}},
+  };
+}
 
-      // --- multi-metric lines and extended aggregation ----------------------------------------------
+// multi-metric lines and extended aggregation
+std::vector<Case> multivalue_cases() {
+  return {
       {"several samples of different types", "foo:1|c:2|g:300|ms", {C("foo", 1), G("foo", 2), O("foo", 0.3)}, {3}},
       {"bad piece in multi-metric line", "foo:1|c:bar", {C("foo", 1)}, {2, 0, 0, {{R::MalformedComponent, 1}}}},
       {"bad value in multi-metric line", "foo:x|c:2|c", {C("foo", 2)}, {2, 0, 0, {{R::MalformedValue, 1}}}},
       {"extended aggregation needs an observer type", "foo:1:2|c", {},
        {0, 0, 0, {{R::InvalidExtendedAggregateType, 1}}}},
       {"extended aggregation timings with tags", "foo_timing:0.5:120:3000:10:20000:0.01|ms|#tag1:bar,tag2:baz",
-       {O("foo_timing", 0.0005, bar_baz), O("foo_timing", 0.12, bar_baz), O("foo_timing", 3, bar_baz),
-        O("foo_timing", 0.01, bar_baz), O("foo_timing", 20, bar_baz), O("foo_timing", 0.00001, bar_baz)},
+       {O("foo_timing", 0.0005, kBarBaz), O("foo_timing", 0.12, kBarBaz), O("foo_timing", 3, kBarBaz),
+        O("foo_timing", 0.01, kBarBaz), O("foo_timing", 20, kBarBaz), O("foo_timing", 0.00001, kBarBaz)},
        {6, 6}},
       {"extended aggregation without tags", "foo:1:2:3|h", {O("foo", 1), O("foo", 2), O("foo", 3)}, {3}},
       {"extended aggregation with sampling", "foo:1:2|d|@0.5",
@@ -147,10 +164,14 @@ std::vector<Case> cases() {
        {O("foo", 1, {{"container_id", "abc"}}), O("foo", 2, {{"container_id", "abc"}})}, {2, 2}},
       {"extended aggregation with a bad section fails every sample", "foo:1:2|h|#a:b|q", {},
        {2, 0, 0, {{R::InvalidSampleFactor, 2}}}},
+  };
+}
 
-      // --- DogStatsD tags ----------------------------------------------------------------------------
-      {"dogstatsd tags", "foo:100|c|#tag1:bar,tag2:baz", {C("foo", 100, bar_baz)}, {1, 1}},
-      {"dogstatsd tags with # on every key", "foo:100|c|#tag1:bar,#tag2:baz", {C("foo", 100, bar_baz)}, {1, 1}},
+// DogStatsD tags
+std::vector<Case> dogstatsdtags_cases() {
+  return {
+      {"dogstatsd tags", "foo:100|c|#tag1:bar,tag2:baz", {C("foo", 100, kBarBaz)}, {1, 1}},
+      {"dogstatsd tags with # on every key", "foo:100|c|#tag1:bar,#tag2:baz", {C("foo", 100, kBarBaz)}, {1, 1}},
       {"dogstatsd keys are escaped", "foo:100|c|#09digits:0,tag.with.dots:1",
        {C("foo", 100, {{"_09digits", "0"}, {"tag_with_dots", "1"}})}, {1, 1}},
       {"valueless tag is an error", "foo:100|c|#tag_without_a_value", {C("foo", 100)}, {1, 0, 1}},
@@ -161,12 +182,12 @@ std::vector<Case> cases() {
       {"empty value", "foo:1|c|#k:", {C("foo", 1)}, {1, 0, 1}},
       {"lone hash", "foo:1|c|#", {C("foo", 1)}, {1}},
       {"hash-only tag", "foo:1|c|#a:b,#", {C("foo", 1, {{"a", "b"}})}, {1, 1, 1}},
-      {"dogstatsd tags with sampling", "foo:100|c|@0.1|#tag1:bar,#tag2:baz", {C("foo", 1000, bar_baz)}, {1, 1}},
+      {"dogstatsd tags with sampling", "foo:100|c|@0.1|#tag1:bar,#tag2:baz", {C("foo", 1000, kBarBaz)}, {1, 1}},
       {"tag value keeps further colons", "foo:100|c|@0.1|#tag1:foo:bar", {C("foo", 1000, {{"tag1", "foo:bar"}})},
        {1, 1}},
-      {"tags before sampling", "foo:0.01|d|#tag1:bar,tag2:baz|@0.2", times(5, O("foo", 0.01, bar_baz)), {1, 1}},
+      {"tags before sampling", "foo:0.01|d|#tag1:bar,tag2:baz|@0.2", times(5, O("foo", 0.01, kBarBaz)), {1, 1}},
       {"distribution with sampling and tags", "foo:0.01|d|@0.2|#tag1:bar,#tag2:baz",
-       times(5, O("foo", 0.01, bar_baz)), {1, 1}},
+       times(5, O("foo", 0.01, kBarBaz)), {1, 1}},
       {"dogstatsd tags disable multi-metric", "foo:1|c|#a:b:2|c", {}, {1, 0, 0, {{R::MalformedContainerId, 1}}}},
       {"duplicate tag: last wins", "foo:1|c|#a:1,a:2", {C("foo", 1, {{"a", "2"}})}, {1, 1}},
       {"keys colliding after escaping: last wins", "foo:1|c|#a.b:1,a_b:2,a-b:3", {C("foo", 1, {{"a_b", "3"}})},
@@ -179,8 +200,12 @@ std::vector<Case> cases() {
        {C("foo", 1, {{"_", "2"}, {"_t_", "1"}})}, {1, 1}},
       {"tag values are kept verbatim", "foo:1|c|#k:v=w x\xc3\xa9", {C("foo", 1, {{"k", "v=w x\xc3\xa9"}})}, {1, 1}},
       {"bad section after tags", "foo:1|c|@0.5|#a:b|x", {}, {1, 0, 0, {{R::InvalidSampleFactor, 1}}}},
+  };
+}
 
-      // --- container id and timestamp --------------------------------------------------------------
+// container id and timestamp
+std::vector<Case> containerandtimestamp_cases() {
+  return {
       {"container id", "foo:1|c|#a:b|c:abc", {C("foo", 1, {{"a", "b"}, {"container_id", "abc"}})}, {1, 1}},
       {"container id alone splits like a multi-metric line", "foo:1|c|c:abc", {},
        {2, 0, 0, {{R::MalformedContainerId, 1}, {R::MalformedComponent, 1}}}},
@@ -199,12 +224,16 @@ std::vector<Case> cases() {
       {"timestamp beyond int64", "foo:1|c|#a:b|T9223372036854775808", {}, {1, 0, 0, {{R::MalformedTimestamp, 1}}}},
       {"timestamp with underscore", "foo:1|c|#a:b|T1_000", {}, {1, 0, 0, {{R::MalformedTimestamp, 1}}}},
       {"timestamp as float", "foo:1|c|#a:b|T1.5", {}, {1, 0, 0, {{R::MalformedTimestamp, 1}}}},
+  };
+}
 
-      // --- name tags: Librato, InfluxDB, SignalFx -----------------------------------------------------
-      {"librato tags", "foo#tag1=bar,tag2=baz:100|c", {C("foo", 100, bar_baz)}, {1, 1}},
+// name tags: Librato, InfluxDB, SignalFx
+std::vector<Case> nametags_cases() {
+  return {
+      {"librato tags", "foo#tag1=bar,tag2=baz:100|c", {C("foo", 100, kBarBaz)}, {1, 1}},
       {"librato keys escaped", "foo#09digits=0,tag.with.dots=1:100|c",
        {C("foo", 100, {{"_09digits", "0"}, {"tag_with_dots", "1"}})}, {1, 1}},
-      {"influxdb tags", "foo,tag1=bar,tag2=baz:100|c", {C("foo", 100, bar_baz)}, {1, 1}},
+      {"influxdb tags", "foo,tag1=bar,tag2=baz:100|c", {C("foo", 100, kBarBaz)}, {1, 1}},
       {"influxdb keys escaped", "foo,09digits=0,tag.with.dots=1:100|c",
        {C("foo", 100, {{"_09digits", "0"}, {"tag_with_dots", "1"}})}, {1, 1}},
       {"first of # and , starts the tags", "foo,a=b#c=d:1|c", {C("foo", 1, {{"a", "b#c=d"}})}, {1, 1}},
@@ -213,9 +242,9 @@ std::vector<Case> cases() {
       {"name tags apply to every sample", "foo,a=b:1|c:2|g", {C("foo", 1, {{"a", "b"}}), G("foo", 2, {{"a", "b"}})},
        {2, 2}},
       {"name can become empty", ",a=b:1|c", {C("", 1, {{"a", "b"}})}, {1, 1}},
-      {"signalfx tags", "foo.[tag1=bar,tag2=baz]test:100|c", {C("foo.test", 100, bar_baz)}, {1, 1}},
-      {"signalfx tags at end", "foo.test[tag1=bar,tag2=baz]:100|c", {C("foo.test", 100, bar_baz)}, {1, 1}},
-      {"signalfx tags at start", "[tag1=bar,tag2=baz]foo.test:100|c", {C("foo.test", 100, bar_baz)}, {1, 1}},
+      {"signalfx tags", "foo.[tag1=bar,tag2=baz]test:100|c", {C("foo.test", 100, kBarBaz)}, {1, 1}},
+      {"signalfx tags at end", "foo.test[tag1=bar,tag2=baz]:100|c", {C("foo.test", 100, kBarBaz)}, {1, 1}},
+      {"signalfx tags at start", "[tag1=bar,tag2=baz]foo.test:100|c", {C("foo.test", 100, kBarBaz)}, {1, 1}},
       {"signalfx empty tags", "foo.[]test:100|c", {C("foo.test", 100)}, {1}},
       {"signalfx non-kv tags", "foo.[tag1,tag2]test:100|c", {C("foo.test", 100)}, {1, 0, 2}},
       {"signalfx missing closing bracket", "[tag1=bar,tag2=bazfoo.test:100|c", {C("[tag1=bar,tag2=bazfoo.test", 100)},
@@ -235,8 +264,12 @@ std::vector<Case> cases() {
       {"failed name tags do not count as mixing", "foo,bad:1|c|#a:b", {C("foo", 1, {{"a", "b"}})}, {1, 1, 1}},
       {"container id next to name tags", "foo,a=b:1:2|h|c:x",
        {O("foo", 1, {{"a", "b"}, {"container_id", "x"}}), O("foo", 2, {{"a", "b"}, {"container_id", "x"}})}, {2, 2}},
+  };
+}
 
-      // --- switches --------------------------------------------------------------------------------
+// switches
+std::vector<Case> switches_cases() {
+  return {
       {"dogstatsd off: tags ignored", "foo:1|c|#a:b", {C("foo", 1)}, {1}, without(true, false, false, false)},
       {"dogstatsd off: still no mixing", "foo,a=b:1|c|#x:y", {}, {0, 0, 0, {{R::MixedTaggingStyles, 1}}},
        without(true, false, false, false)},
@@ -249,11 +282,15 @@ std::vector<Case> cases() {
        without(false, false, false, true)},
       {"signalfx off: one bracket is no error", "foo[:1|c", {C("foo[", 1)}, {1}, without(false, false, false, true)},
       {"all name tags off", "a,b#c[d]:1|g", {G("a,b#c[d]", 1)}, {1}, without(false, true, true, true)},
+  };
+}
 
-      // --- values, parsed like Go's strconv.ParseFloat ---------------------------------------------
-      {"+Inf gauge", "foo:+Inf|g", {G("foo", inf, {}, true)}, {1}},
-      {"-infinity gauge", "foo:-infinity|g", {G("foo", -inf, {}, true)}, {1}},
-      {"NaN gauge", "foo:NaN|g", {G("foo", nan)}, {1}},
+// values, parsed like Go's strconv.ParseFloat
+std::vector<Case> values_cases() {
+  return {
+      {"+Inf gauge", "foo:+Inf|g", {G("foo", kInf, {}, true)}, {1}},
+      {"-infinity gauge", "foo:-infinity|g", {G("foo", -kInf, {}, true)}, {1}},
+      {"NaN gauge", "foo:NaN|g", {G("foo", kNaN)}, {1}},
       {"+nan is not a number", "foo:+nan|g", {}, {1, 0, 0, {{R::MalformedValue, 1}}}},
       {"nan(1) is not a number", "foo:nan(1)|g", {}, {1, 0, 0, {{R::MalformedValue, 1}}}},
       {"hex float", "foo:0x1p-2|g", {G("foo", 0.25)}, {1}},
@@ -294,8 +331,9 @@ bool same_value(double a, double b) {
   return std::fabs(a - b) <= 1e-12 * std::max(std::fabs(a), std::fabs(b));
 }
 
-TEST(LineParser, Table) {
-  for (const Case& c : cases()) {
+void check_cases(const std::vector<Case>& table) {
+  ASSERT_FALSE(table.empty());
+  for (const Case& c : table) {
     SCOPED_TRACE(c.title + " | " + c.line);
     LineParser parser(c.options);
     const std::vector<Got> got = run(parser, c.line);
@@ -323,6 +361,17 @@ TEST(LineParser, Table) {
     }
   }
 }
+
+TEST(LineParserTable, Basics) { check_cases(basics_cases()); }
+TEST(LineParserTable, LineErrors) { check_cases(lineerrors_cases()); }
+TEST(LineParserTable, SampleErrors) { check_cases(sampleerrors_cases()); }
+TEST(LineParserTable, Sampling) { check_cases(sampling_cases()); }
+TEST(LineParserTable, MultiValue) { check_cases(multivalue_cases()); }
+TEST(LineParserTable, DogStatsDTags) { check_cases(dogstatsdtags_cases()); }
+TEST(LineParserTable, ContainerAndTimestamp) { check_cases(containerandtimestamp_cases()); }
+TEST(LineParserTable, NameTags) { check_cases(nametags_cases()); }
+TEST(LineParserTable, Switches) { check_cases(switches_cases()); }
+TEST(LineParserTable, Values) { check_cases(values_cases()); }
 
 TEST(LineParser, ErrorReasonNamesMatchStatsdExporter) {
   EXPECT_EQ(error_reason_name(R::MalformedLine), "malformed_line");

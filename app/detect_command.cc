@@ -32,11 +32,13 @@ constexpr std::string_view kUsage = R"(usage: promcast detect --input FILE.csv -
   zscore:   --window N (288)  --z T (3)  --robust
   residual: --order p,d,q (1,0,1)  --seasonal-order P,D,Q,s  --trend n|c|t|ct (c)  --level L (99)  --k K --n N
   iforest:  --trees N (100)  --subsample N (256)  --contamination C (0.01)  --seed S (1)  --peers K  --diff
+  --min-rel-scale F        esd, shesd, zscore: scale floor relative to the level (default 0: off)
   --format json|csv        output format (default json)
   --scores                 also print every point's verdict
   --online                 judge each point on the past only; prints timestamp,value,anomaly_score,raw_score
   --refit-every N          online: refit the model every N points (default 1)
   --history N              online: points each fit uses (default per method)
+  --recent-max-window N    online: divide each score by max(1, the largest of the previous N scores)
 )";
 
 struct Series {
@@ -298,6 +300,11 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
     } else if (flag == "--diff") {
       a.echoed.emplace_back("diff", "true");
       c.iforest_features.difference = true;
+    } else if (flag == "--min-rel-scale") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_double(flag, *v));
+      if (*p < 0) return fail("--min-rel-scale must be >= 0");
+      c.esd.min_relative_scale = c.shesd.min_relative_scale = c.zscore.min_relative_scale = *p;
     } else if (flag == "--format") {
       PROMCAST_VALUE(v);
       if (*v != "json" && *v != "csv") return fail(fmt::format("--format expects json or csv, got '{}'", *v));
@@ -311,6 +318,11 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       PROMCAST_CONVERT(p, to_int(flag, *v));
       if (*p < 1) return fail("--refit-every must be at least 1");
       a.online_options.refit_every = static_cast<std::size_t>(*p);
+    } else if (flag == "--recent-max-window") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      if (*p < 0) return fail("--recent-max-window must be >= 0");
+      a.online_options.recent_max_window = static_cast<std::size_t>(*p);
     } else if (flag == "--history") {
       PROMCAST_VALUE(v);
       PROMCAST_CONVERT(p, to_int(flag, *v));

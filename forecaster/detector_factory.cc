@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <optional>
 #include <variant>
 
@@ -136,8 +137,41 @@ std::expected<Detection, Error> detect(const DetectorConfig& c, std::span<const 
   return detector_error("unknown method");
 }
 
+namespace {
+
+// Divides each judged score by max(1, the largest of the previous `window` judged scores).
+void relative_to_recent_max(Detection& d, std::size_t window) {
+  std::deque<std::pair<std::size_t, double>> best;  // decreasing scores: a sliding-window maximum
+  std::size_t judged = 0;
+  for (auto& j : d.points) {
+    if (!j.judged || std::isnan(j.score)) continue;
+    while (!best.empty() && best.front().first + window < judged + 1) best.pop_front();
+    const double raw = j.score;
+    const double ref = best.empty() ? 1.0 : std::max(1.0, best.front().second);
+    j.score = raw / ref;
+    j.anomaly = j.anomaly && j.score > 1.0;
+    while (!best.empty() && best.back().second <= raw) best.pop_back();
+    best.emplace_back(judged, raw);
+    ++judged;
+  }
+}
+
+std::expected<Detection, Error> detect_online_raw(const DetectorConfig& c, std::span<const double> x,
+                                                  const OnlineOptions& o);
+
+}  // namespace
+
 std::expected<Detection, Error> detect_online(const DetectorConfig& c, std::span<const double> x,
                                               const OnlineOptions& o) {
+  auto d = detect_online_raw(c, x, o);
+  if (d && o.recent_max_window > 0) relative_to_recent_max(*d, o.recent_max_window);
+  return d;
+}
+
+namespace {
+
+std::expected<Detection, Error> detect_online_raw(const DetectorConfig& c, std::span<const double> x,
+                                                  const OnlineOptions& o) {
   if (o.refit_every < 1) return detector_error("online: refit-every must be at least 1");
   if (c.method == Method::kZscore) return zscore_detect(x, c.zscore);  // already judges on the past only
   if (c.method == Method::kShesd && c.shesd.period < 2) return detector_error("shesd: the period must be at least 2");
@@ -175,5 +209,7 @@ std::expected<Detection, Error> detect_online(const DetectorConfig& c, std::span
   }
   return d;
 }
+
+}  // namespace
 
 }  // namespace promcast::forecaster

@@ -39,6 +39,10 @@ std::expected<Detection, Error> detect(const DetectorConfig& config, std::span<c
 struct OnlineOptions {
   std::size_t refit_every = 1;  ///< refit after this many judged points (the model judges in between)
   std::size_t history = 0;      ///< points the model is fitted on; 0 = the method's default (see .cc)
+  /// When > 0, each score is divided by max(1, the largest score of the previous `recent_max_window`
+  /// judged points): a point is then anomalous only when it is beyond the method's boundary AND worse than
+  /// anything the stream showed recently, which keeps regularly spiky streams from alerting on every spike.
+  std::size_t recent_max_window = 0;
 };
 
 /// Streaming: point t is judged by a model fitted on at most `history` points before t, refitted every

@@ -212,6 +212,7 @@ std::expected<EsdResult, Error> generalized_esd(std::span<const double> x, const
     model.center = sorted_median(kept, 0, m - 1);
     model.scale = sorted_mad(kept, 0, m - 1, model.center);
   }
+  model.scale = std::max(model.scale, o.min_relative_scale * std::abs(model.center));
   model.critical = esd_critical_value(n, res.num_anomalies + 1, o.alpha, one_sided);
   return res;
 }

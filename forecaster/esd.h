@@ -24,6 +24,9 @@ struct EsdOptions {
   double max_fraction = 0.1;
   Direction direction = Direction::kBoth;
   EsdStatistic statistic = EsdStatistic::kMeanSd;
+  /// Floor on the fitted model's scale, relative to |center|: keeps the verdict on a later point finite
+  /// when the retained points are (nearly) constant, e.g. quantized metrics. 0 = off (Rosner / Twitter).
+  double min_relative_scale = 0.0;
 };
 
 /// The location/scale/critical value left once the anomalies are removed: judges any value, inside or

@@ -68,6 +68,7 @@ std::expected<PieceFit, Error> fit_piece(std::span<const double> x, std::size_t 
   auto esd = generalized_esd(f.residual, eo);
   if (!esd) return std::unexpected(esd.error());
   f.model.esd = esd->model;
+  f.model.esd.scale = std::max(f.model.esd.scale, o.min_relative_scale * std::abs(f.model.median));
   f.esd = std::move(*esd);
   return f;
 }

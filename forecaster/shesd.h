@@ -27,6 +27,8 @@ struct ShesdOptions {
   std::size_t longterm_period = 0;
   ShesdThreshold threshold = ShesdThreshold::kNone;
   bool only_last = false;  ///< report only anomalies in the last period
+  /// Floor on the residual scale relative to |median of the values| (see EsdOptions); 0 = off (Twitter).
+  double min_relative_scale = 0.0;
 };
 
 /// A fitted S-H-ESD model that judges later points (the streaming / rule-engine use): the periodic seasonal

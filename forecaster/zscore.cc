@@ -68,6 +68,7 @@ std::expected<Detection, Error> zscore_detect(std::span<const double> x, const Z
         const double var = (sumsq - sum * sum / m) / (m - 1.0);
         scale = var > 0.0 ? std::sqrt(var) : 0.0;
       }
+      scale = std::max(scale, o.min_relative_scale * std::abs(center));
       double dev = v - center;
       if (o.direction == Direction::kNegative) dev = -dev;
       if (o.direction == Direction::kBoth) dev = std::abs(dev);

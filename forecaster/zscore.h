@@ -16,6 +16,8 @@ struct ZscoreOptions {
   double threshold = 3.0;     ///< |z| above this is anomalous (score = |z| / threshold)
   bool robust = false;        ///< median and MAD * 1.4826 instead of mean and standard deviation
   Direction direction = Direction::kBoth;
+  /// Floor on the scale relative to |center|, for (nearly) constant windows; 0 = off.
+  double min_relative_scale = 0.0;
 };
 
 /// Judges every finite point t against the (up to) `window` finite points before it.

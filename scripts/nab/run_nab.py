@@ -1,0 +1,138 @@
+#!/usr/bin/python3
+"""Runs every promcast detector in streaming mode (`promcast detect --online`: each point judged only on
+the points before it) over every file of the NAB subset, plus two reference baselines written here (a
+seeded random detector and NAB's windowed Gaussian), then scores them all with nab_score.py.
+
+One configuration per detector for the whole subset (DETECTORS below), as a user would set one rule for
+many series. Usage (from the repository root, after building):
+  /usr/bin/python3 scripts/nab/run_nab.py --promcast build/app/promcast [--out /tmp/nab-results] [--only NAME...]
+"""
+import argparse
+import csv
+import io
+import math
+import os
+import random
+import subprocess
+import sys
+import time
+import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nab_score  # noqa: E402
+
+# name -> promcast detect arguments (every file is 5-minute data: a day is 288 points)
+DETECTORS = {
+    "promcast_esd": ["--method", "esd", "--direction", "both", "--alpha", "0.05", "--max-anoms", "0.1",
+                     "--refit-every", "6", "--history", "500", "--min-rel-scale", "0.01"],
+    "promcast_shesd": ["--method", "shesd", "--period", "288", "--direction", "both", "--alpha", "0.05",
+                       "--max-anoms", "0.1", "--refit-every", "12", "--history", "2016"],
+    "promcast_zscore": ["--method", "zscore", "--window", "288", "--z", "3"],
+    "promcast_robust_zscore": ["--method", "zscore", "--robust", "--window", "288", "--z", "3",
+                               "--min-rel-scale", "0.01"],
+    "promcast_residual": ["--method", "residual", "--order", "2,0,1", "--trend", "c", "--level", "99",
+                          "--refit-every", "288", "--history", "1000"],
+    "promcast_iforest": ["--method", "iforest", "--trees", "100", "--subsample", "256", "--contamination", "0.01",
+                         "--diff", "--refit-every", "288", "--history", "2000"],
+}
+
+
+def nab_files(data_dir, labels):
+    return [rel for rel in sorted(labels) if os.path.exists(os.path.join(data_dir, rel))]
+
+
+def read_series(path):
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [r["timestamp"] for r in rows], [float(r["value"]) for r in rows]
+
+
+def write_result(path, timestamps, values, scores):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["timestamp", "value", "anomaly_score"])
+        for t, v, s in zip(timestamps, values, scores):
+            w.writerow([t, v, s])
+
+
+def random_detector(values, seed):
+    rng = random.Random(seed)
+    return [rng.random() for _ in values]
+
+
+def windowed_gaussian(values, window=6400, step=100):
+    """NAB's windowed Gaussian baseline: tail probability of each value under the mean/sd of the window."""
+    data, buffer, mean, std, out = [], [], 0.0, 1.0, []
+    for v in values:
+        score = 0.0
+        if data:
+            x = v if v >= mean else 2 * mean - v
+            z = (x - mean) / std
+            score = 1.0 - 0.5 * math.erfc(z / math.sqrt(2))
+        if len(data) < window:
+            data.append(v)
+            refresh = True
+        else:
+            buffer.append(v)
+            refresh = len(buffer) == step
+            if refresh:
+                data = data[step:] + buffer
+                buffer = []
+        if refresh:
+            mean = sum(data) / len(data)
+            std = math.sqrt(sum((d - mean) ** 2 for d in data) / len(data)) or 0.000001
+        out.append(score)
+    return out
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    shared = os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "data", "nab"))
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--promcast", required=True)
+    ap.add_argument("--data", default=os.path.join(shared, "data"))
+    ap.add_argument("--labels", default=os.path.join(shared, "labels", "combined_windows.json"))
+    ap.add_argument("--out", default="/tmp/promcast-nab-results")
+    ap.add_argument("--only", nargs="*", help="detector names to run (default: all)")
+    ap.add_argument("--markdown", action="store_true")
+    args = ap.parse_args()
+    labels = nab_score.load_windows(args.labels)
+    files = nab_files(args.data, labels)
+    names = args.only or (["random", "windowed_gaussian"] + list(DETECTORS))
+    for name in names:
+        start = time.time()
+        for rel in files:
+            timestamps, values = read_series(os.path.join(args.data, rel))
+            if name == "random":
+                scores = random_detector(values, seed=zlib.crc32(rel.encode()) + 42)
+            elif name == "windowed_gaussian":
+                scores = windowed_gaussian(values)
+            else:
+                cmd = [args.promcast, "detect", "--input", os.path.join(args.data, rel), "--online"] + DETECTORS[name]
+                out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+                rows = list(csv.DictReader(io.StringIO(out)))
+                scores = [float(r["anomaly_score"]) for r in rows]
+            write_result(os.path.join(args.out, name, rel), timestamps, values, scores)
+        print(f"{name}: {time.time() - start:.1f} s", file=sys.stderr)
+
+    table = []
+    for name in names:
+        results = {rel: nab_score.read_scores(os.path.join(args.out, name, rel)) for rel in files}
+        row = [name]
+        for costs in nab_score.PROFILES.values():
+            threshold, _, _, _, normalized = nab_score.score_detector(results, labels, costs)
+            row += [normalized, threshold]
+        table.append(row)
+    if args.markdown:
+        print("| detector | standard | reward_low_FP_rate | reward_low_FN_rate | threshold (standard) |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for r in table:
+            print(f"| {r[0]} | {r[1]:.1f} | {r[3]:.1f} | {r[5]:.1f} | {r[2]:.4f} |")
+    else:
+        for r in table:
+            print(f"{r[0]:28s} standard {r[1]:7.2f}  low_FP {r[3]:7.2f}  low_FN {r[5]:7.2f}  (thr {r[2]:.4f})")
+
+
+if __name__ == "__main__":
+    main()

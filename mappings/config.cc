@@ -272,9 +272,11 @@ class Decoder {
 
   /// Walks a mapping node strictly: unknown and repeated keys are errors; `visit(key, value)`
   /// handles the known ones. A null node is an empty struct, anything else an error.
+  /// `<<` merge keys are followed as yaml.v2 does: the merged fields are decoded in place
+  /// (later keys overwrite), and a sequence of maps merges the last one first.
   template <typename Visit>
   bool fields(const YAML::Node& node, std::string_view type_name, std::initializer_list<std::string_view> known,
-              Visit&& visit) {
+              Visit&& visit, int merge_depth = 0) {
     if (!node.IsDefined() || node.IsNull()) return true;
     if (!node.IsMap()) {
       error_at(node, fmt::format("cannot unmarshal {} into {}", describe(resolve(node)), type_name));
@@ -284,17 +286,46 @@ class Decoder {
     for (const auto& entry : node) {
       const YAML::Node& key = entry.first;
       const std::string name = key.IsScalar() ? key.Scalar() : std::string();
-      if (!seen.insert(name).second) {
-        error_at(key, fmt::format("key \"{}\" already set in map", name));
+      if (name == "<<" && key.Tag() != "!") {
+        for_each_merged(entry.second, merge_depth, [&](const YAML::Node& merged) {
+          fields(merged, type_name, known, visit, merge_depth + 1);
+        });
         continue;
       }
       if (std::find(known.begin(), known.end(), name) == known.end()) {
         error_at(key, fmt::format("field {} not found in type {}", name, type_name));
         continue;
       }
+      if (!seen.insert(name).second) {
+        error_at(key, fmt::format("field {} already set in type {}", name, type_name));
+        continue;
+      }
       visit(std::string_view(name), entry.second);
     }
     return true;
+  }
+
+  /// Calls `f` with each map a `<<` value stands for (a map, or a sequence of maps taken
+  /// from the last to the first so that earlier ones win).
+  template <typename F>
+  void for_each_merged(const YAML::Node& value, int merge_depth, F&& f) {
+    if (merge_depth > 16) {  // aliases make cycles impossible, but chains can be long
+      error_at(value, "map merge nested too deeply");
+      return;
+    }
+    if (value.IsMap()) {
+      f(value);
+    } else if (value.IsSequence()) {
+      for (size_t i = value.size(); i-- > 0;) {
+        if (value[i].IsMap()) {
+          f(value[i]);
+        } else {
+          error_at(value[i], "map merge requires map or sequence of maps as the value");
+        }
+      }
+    } else {
+      error_at(value, "map merge requires map or sequence of maps as the value");
+    }
   }
 
  private:
@@ -337,8 +368,9 @@ std::optional<std::vector<Quantile>> decode_quantiles(Decoder& d, const YAML::No
   return out;
 }
 
-RawHistogram decode_histogram(Decoder& d, const YAML::Node& node) {
-  RawHistogram h;
+// Decoded in place: yaml.v2 reuses a struct already set (say by a `<<` merge) and only
+// overwrites the fields present.
+void decode_histogram(Decoder& d, const YAML::Node& node, RawHistogram& h) {
   d.fields(node, "mapper.HistogramOptions",
            {"buckets", "native_histogram_bucket_factor", "native_histogram_max_buckets"},
            [&](std::string_view key, const YAML::Node& v) {
@@ -353,11 +385,9 @@ RawHistogram decode_histogram(Decoder& d, const YAML::Node& node) {
                h.native_histogram_max_buckets = *x;
              }
            });
-  return h;
 }
 
-RawSummary decode_summary(Decoder& d, const YAML::Node& node) {
-  RawSummary s;
+void decode_summary(Decoder& d, const YAML::Node& node, RawSummary& s) {
   d.fields(node, "mapper.SummaryOptions", {"quantiles", "max_age", "age_buckets", "buf_cap"},
            [&](std::string_view key, const YAML::Node& v) {
              if (key == "quantiles") {
@@ -371,7 +401,6 @@ RawSummary decode_summary(Decoder& d, const YAML::Node& node) {
                (key == "age_buckets" ? s.age_buckets : s.buf_cap) = *x;
              }
            });
-  return s;
 }
 
 // Enum decoders: any scalar is read as a string first, as the Go UnmarshalYAML methods do.
@@ -427,9 +456,9 @@ RawDefaults decode_defaults(Decoder& d, const YAML::Node& node) {
              } else if (key == "ttl") {
                if (auto t = d.duration(v)) r.ttl = *t;
              } else if (key == "summary_options") {
-               r.summary = decode_summary(d, v);
+               decode_summary(d, v, r.summary);
              } else {
-               r.histogram = decode_histogram(d, v);
+               decode_histogram(d, v, r.histogram);
              }
            });
   return r;
@@ -484,6 +513,26 @@ struct RawMapping {
   std::optional<double> scale;
 };
 
+// prometheus.Labels (a map): a key set twice is an error, including one set by a merge.
+void decode_labels(Decoder& d, const YAML::Node& map, RawMapping& r, int merge_depth) {
+  for (const auto& label : map) {
+    if (label.first.IsScalar() && label.first.Scalar() == "<<" && label.first.Tag() != "!") {
+      d.for_each_merged(label.second, merge_depth,
+                        [&](const YAML::Node& merged) { decode_labels(d, merged, r, merge_depth + 1); });
+      continue;
+    }
+    auto label_name = d.string(label.first);
+    auto value = d.string(label.second);
+    if (!label_name || !value) continue;
+    if (std::any_of(r.labels.begin(), r.labels.end(), [&](const auto& l) { return l.first == *label_name; })) {
+      d.error_at(label.first, fmt::format("key \"{}\" already set in map", *label_name));
+      continue;
+    }
+    r.labels.emplace_back(std::move(*label_name), std::move(*value));
+    r.label_key_nodes.push_back(label.first);
+  }
+}
+
 RawMapping decode_mapping(Decoder& d, const YAML::Node& node) {
   RawMapping r;
   d.fields(node, "mapper.MetricMapping",
@@ -494,27 +543,16 @@ RawMapping decode_mapping(Decoder& d, const YAML::Node& node) {
              if (v.IsNull()) return;  // Go leaves the zero value (nil pointers, empty strings)
              if (key == "match") {
                if (auto s = d.string(v)) r.match = *s;
-               r.match_node = v;
+               r.match_node.emplace(v);  // never assign a YAML::Node: that rewrites the node it refers to
              } else if (key == "name") {
                if (auto s = d.string(v)) r.name = *s;
-               r.name_node = v;
+               r.name_node.emplace(v);
              } else if (key == "labels") {
                if (!v.IsMap()) {
                  d.error_at(v, fmt::format("cannot unmarshal {} into prometheus.Labels", describe(resolve(v))));
                  return;
                }
-               std::set<std::string, std::less<>> seen;
-               for (const auto& label : v) {
-                 auto label_name = d.string(label.first);
-                 auto value = d.string(label.second);
-                 if (!label_name || !value) continue;
-                 if (!seen.insert(*label_name).second) {
-                   d.error_at(label.first, fmt::format("key \"{}\" already set in map", *label_name));
-                   continue;
-                 }
-                 r.labels.emplace_back(std::move(*label_name), std::move(*value));
-                 r.label_key_nodes.push_back(label.first);
-               }
+               decode_labels(d, v, r, 0);
              } else if (key == "honor_labels") {
                if (auto b = d.boolean(v)) r.honor_labels = *b;
              } else if (key == "observer_type") {
@@ -554,9 +592,11 @@ RawMapping decode_mapping(Decoder& d, const YAML::Node& node) {
              } else if (key == "ttl") {
                if (auto t = d.duration(v)) r.ttl = *t;
              } else if (key == "summary_options") {
-               r.summary = decode_summary(d, v);
+               if (!r.summary) r.summary.emplace();
+               decode_summary(d, v, *r.summary);
              } else if (key == "histogram_options") {
-               r.histogram = decode_histogram(d, v);
+               if (!r.histogram) r.histogram.emplace();
+               decode_histogram(d, v, *r.histogram);
              } else if (key == "scale") {
                r.scale = d.number(v);
              }
@@ -698,9 +738,9 @@ std::expected<MappingConfig, std::vector<Error>> MappingConfig::parse(std::strin
       }
     }
   }
-  YAML::Node root;
+  std::optional<YAML::Node> root;
   try {
-    root = YAML::Load(std::string(yaml));
+    root.emplace(YAML::Load(std::string(yaml)));
   } catch (const YAML::ParserException& e) {
     errors.push_back(Error{e.msg, std::string(filename), e.mark.is_null() ? 0 : e.mark.line + 1,
                            e.mark.is_null() ? 0 : e.mark.column + 1});
@@ -713,12 +753,15 @@ std::expected<MappingConfig, std::vector<Error>> MappingConfig::parse(std::strin
   Decoder d(filename, errors);
   MappingConfig config;
   try {
-    YAML::Node defaults_node;
-    YAML::Node mappings_node;
-    d.fields(root, "mapper.MetricMapper", {"defaults", "mappings"}, [&](std::string_view key, const YAML::Node& v) {
-      (key == "defaults" ? defaults_node : mappings_node) = v;
+    // YAML::Node handles are re-seated with emplace: Node::operator= would overwrite the
+    // node the handle already refers to (possibly one shared through an alias).
+    std::optional<YAML::Node> defaults_found;
+    std::optional<YAML::Node> mappings_found;
+    d.fields(*root, "mapper.MetricMapper", {"defaults", "mappings"}, [&](std::string_view key, const YAML::Node& v) {
+      (key == "defaults" ? defaults_found : mappings_found).emplace(v);
     });
-    config.defaults = resolve_defaults(decode_defaults(d, defaults_node));
+    config.defaults = resolve_defaults(decode_defaults(d, defaults_found ? *defaults_found : YAML::Node()));
+    const YAML::Node mappings_node = mappings_found ? *mappings_found : YAML::Node();
     if (mappings_node.IsDefined() && !mappings_node.IsNull()) {
       if (!mappings_node.IsSequence()) {
         d.error_at(mappings_node,

@@ -312,8 +312,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"UnknownSummaryKey", "defaults:\n  summary_options:\n    maxage: 1m\n",
                 "field maxage not found in type mapper.SummaryOptions", 3, 5},
         BadCase{"UnknownQuantileKey", "defaults:\n  quantiles:\n  - q: 0.5\n", "field q not found", 3, 5},
-        BadCase{"DuplicateKey", "mappings:\n- match: a.b\n  name: x\n  name: y\n", "key \"name\" already set in map", 4,
-                3},
+        BadCase{"DuplicateField", "mappings:\n- match: a.b\n  name: x\n  name: y\n",
+                "field name already set in type mapper.MetricMapping", 4, 3},
+        BadCase{"DuplicateLabel", "mappings:\n- match: a.b\n  name: x\n  labels:\n    ab: x\n    ab: y\n",
+                "key \"ab\" already set in map", 6, 5},
+        BadCase{"MergeOfAScalar", "mappings:\n- match: a.b\n  name: x\n  <<: 5\n",
+                "map merge requires map or sequence of maps", 4, 7},
         BadCase{"BadMetricLine", "mappings:\n- match: bad--metric-line.*.*\n  name: foo\n",
                 "invalid match: bad--metric-line.*.*", 2, 10},
         BadCase{"GlobPartialWildcard", "mappings:\n- match: \"foo*.bar\"\n  name: foo\n", "invalid match", 2, 10},
@@ -449,6 +453,69 @@ mappings:
                                  "alias.yml");
   ASSERT_TRUE(ok.has_value());
   EXPECT_EQ(ok->mappings.size(), 2u);
+}
+
+}  // namespace
+}  // namespace promcast::mappings
+
+namespace promcast::mappings {
+namespace {
+
+TEST(MappingConfig, MergeKeysAsYamlV2) {
+  // Anchors plus `<<` merges are common in shared mapping files.
+  auto parsed = MappingConfig::parse(R"y(
+mappings:
+- &base
+  match: "svc.*.*"
+  name: "svc_requests"
+  ttl: 1m
+  labels: &common
+    team: core
+    op: "$1"
+- <<: *base
+  match: "api.*.*"
+  name: "api_requests"
+  labels:
+    result: "$2"
+  summary_options:
+    buf_cap: 10
+- match: "db.*.*"
+  summary_options:
+    max_age: 1m
+  <<: [*base, {summary_options: {buf_cap: 20}}]
+)y",
+                                     "merge.yml");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error()[0].to_string();
+  const auto& m = parsed->mappings;
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[1].match, "api.*.*");  // explicit keys after the merge overwrite it
+  EXPECT_EQ(m[1].name, "api_requests");
+  EXPECT_EQ(m[1].ttl, std::chrono::minutes{1});  // merged
+  // yaml.v2 decodes into the map the merge already filled: labels accumulate.
+  ASSERT_EQ(m[1].labels.size(), 3u);
+  EXPECT_EQ(m[1].labels[0].first, "op");
+  EXPECT_EQ(m[1].labels[1].first, "result");
+  EXPECT_EQ(m[1].labels[2].first, "team");
+  EXPECT_EQ(m[1].summary_options.buf_cap, 10u);
+  // The merge is decoded where it appears, so it overwrites the keys before it; in a list
+  // of merges the first one wins; structs are filled in place, not replaced.
+  EXPECT_EQ(m[2].match, "svc.*.*");
+  EXPECT_EQ(m[2].name, "svc_requests");
+  EXPECT_EQ(m[2].summary_options.max_age, std::chrono::minutes{1});
+  EXPECT_EQ(m[2].summary_options.buf_cap, 20u);
+
+  // A label set by a merge and again explicitly is a duplicate in a strict map.
+  auto dup = MappingConfig::parse(R"y(
+mappings:
+- match: "a.*"
+  name: "a"
+  labels:
+    <<: {team: core}
+    team: other
+)y",
+                                  "merge.yml");
+  ASSERT_FALSE(dup.has_value());
+  EXPECT_EQ(dup.error()[0].message, "key \"team\" already set in map");
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 // make_detector_fixtures.R, using R's own stl()), on seeded synthetic series and on Twitter's example data.
 #include "forecaster/shesd.h"
 
+#include "forecaster/detector_factory.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -156,6 +158,69 @@ TEST(Shesd, InteriorGapsAreFilledButNotJudged) {
   EXPECT_TRUE(d->points[100].anomaly);
   EXPECT_LE(d->anomalies().size(), 3u);
   EXPECT_GT(d->points[100].score, 1.0);
+}
+
+}  // namespace
+}  // namespace promcast::forecaster
+
+// Streaming mode (detector_factory): every method's verdict on point t must not depend on points after t,
+// and a clear spike in the last day is caught by S-H-ESD fitted on the days before it.
+namespace promcast::forecaster {
+namespace {
+
+TEST(DetectOnline, VerdictsNeverDependOnLaterPoints) {
+  std::mt19937_64 rng(21);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  const int period = 24;
+  std::vector<double> y(period * 12);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = 30 + 8 * std::sin(i * 2 * M_PI / period) + noise(rng);
+  std::vector<double> changed = y;
+  const std::size_t cut = period * 9;
+  for (std::size_t i = cut; i < y.size(); ++i) changed[i] += 50 * noise(rng);
+  for (Method m : {Method::kEsd, Method::kShesd, Method::kZscore, Method::kResidual, Method::kIforest}) {
+    DetectorConfig c;
+    c.method = m;
+    c.shesd.period = period;
+    c.residual.spec.order.p = 1;
+    c.residual.spec.trend = Trend::kConstant;
+    c.zscore.window = 48;
+    OnlineOptions o;
+    o.refit_every = 5;
+    o.recent_max_window = 30;
+    auto a = detect_online(c, y, o);
+    auto b = detect_online(c, changed, o);
+    ASSERT_TRUE(a && b) << to_string(m);
+    std::size_t judged = 0;
+    for (std::size_t t = 0; t < cut; ++t) {
+      ASSERT_EQ(a->points[t].judged, b->points[t].judged) << to_string(m) << " " << t;
+      if (!a->points[t].judged) continue;
+      ++judged;
+      ASSERT_EQ(a->points[t].score, b->points[t].score) << to_string(m) << " " << t;
+    }
+    EXPECT_GT(judged, cut / 2) << to_string(m);
+  }
+}
+
+TEST(DetectOnline, ShesdCatchesASpikeFromThePastOnly) {
+  std::mt19937_64 rng(22);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  const int period = 24;
+  std::vector<double> y(period * 8);
+  for (std::size_t i = 0; i < y.size(); ++i) y[i] = 30 + 8 * std::sin(i * 2 * M_PI / period) + noise(rng);
+  const std::size_t at = period * 7 + 5;
+  y[at] += 12;
+  DetectorConfig c;
+  c.method = Method::kShesd;
+  c.shesd.period = period;
+  c.shesd.direction = Direction::kBoth;
+  auto d = detect_online(c, y, {});
+  ASSERT_TRUE(d.has_value());
+  EXPECT_FALSE(d->points[2 * period - 1].judged);  // not enough history yet
+  EXPECT_TRUE(d->points[at].anomaly);
+  EXPECT_GT(d->points[at].score, 1.0);
+  std::size_t flagged = 0;
+  for (const auto& j : d->points) flagged += j.anomaly;
+  EXPECT_LE(flagged, 4u);
 }
 
 }  // namespace

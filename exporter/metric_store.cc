@@ -142,26 +142,42 @@ int64_t to_ns(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-// Label indices of an update sorted by label name, without allocating for the usual label counts.
+// Label indices of an update sorted by label name, without allocating for the usual label counts. A name
+// given twice keeps its last value, as assigning into statsd_exporter's label map does.
 class SortedLabels {
  public:
   explicit SortedLabels(std::span<const LabelPair> labels) : labels_(labels) {
+    const size_t n = labels.size();
     uint32_t* idx = inline_.data();
-    if (labels.size() > inline_.size()) {
-      heap_.resize(labels.size());
+    if (n > inline_.size()) {
+      heap_.resize(n);
       idx = heap_.data();
     }
-    for (uint32_t i = 0; i < labels.size(); ++i) {
-      uint32_t j = i;
-      while (j > 0 && labels[i].name < labels[idx[j - 1]].name) {
-        idx[j] = idx[j - 1];
-        --j;
+    if (n <= inline_.size()) {
+      for (uint32_t i = 0; i < n; ++i) {  // insertion sort: stable, and fastest for a few labels
+        uint32_t j = i;
+        while (j > 0 && labels[i].name < labels[idx[j - 1]].name) {
+          idx[j] = idx[j - 1];
+          --j;
+        }
+        idx[j] = i;
       }
-      idx[j] = i;
+    } else {
+      for (uint32_t i = 0; i < n; ++i) idx[i] = i;
+      std::stable_sort(idx, idx + n, [&](uint32_t a, uint32_t b) { return labels[a].name < labels[b].name; });
     }
+    size_t kept = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (kept > 0 && labels[idx[kept - 1]].name == labels[idx[i]].name) {
+        idx[kept - 1] = idx[i];  // equal names are in input order: the later one wins
+      } else {
+        idx[kept++] = idx[i];
+      }
+    }
+    size_ = kept;
     idx_ = idx;
   }
-  [[nodiscard]] size_t size() const { return labels_.size(); }
+  [[nodiscard]] size_t size() const { return size_; }
   const LabelPair& operator[](size_t i) const { return labels_[idx_[i]]; }
 
  private:
@@ -169,6 +185,7 @@ class SortedLabels {
   std::array<uint32_t, 16> inline_;
   std::vector<uint32_t> heap_;
   const uint32_t* idx_;
+  size_t size_;
 };
 
 uint64_t hash_key(std::string_view name, const SortedLabels& labels) {

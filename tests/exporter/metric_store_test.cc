@@ -4,6 +4,7 @@
 // clock, the max_series cap, and a multi-threaded smoke test that checks totals.
 #include "exporter/metric_store.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <map>
@@ -172,6 +173,48 @@ TEST(MetricStore, LabelOrderDoesNotMatterAndLabelNameSetsCoexist) {
   EXPECT_EQ(store.vector_count(MetricKind::Counter), 3u);
   EXPECT_EQ(samples(store), (std::map<std::string, std::string>{
                                 {"m", "1"}, {"m{a=\"1\",b=\"2\"}", "2"}, {"m{a=\"1\",c=\"2\"}", "1"}}));
+}
+
+TEST(MetricStore, RepeatedLabelNameKeepsLastValueAndManyLabelsWork) {
+  MetricStore store;
+  const LabelPair dup[] = {{"a", "first"}, {"b", "x"}, {"a", "last"}};
+  EXPECT_EQ(store.apply(update("m", MetricKind::Gauge, 1, dup), kT0), UpdateOutcome::Applied);
+  std::vector<std::string> names;
+  for (int i = 0; i < 100; ++i) names.push_back("l" + std::to_string(1000 + (i * 37) % 100));
+  std::vector<LabelPair> many;
+  for (const auto& n : names) many.push_back({n, "v"});
+  many.push_back({names[5], "override"});
+  EXPECT_EQ(store.apply(update("wide", MetricKind::Counter, 2, many), kT0), UpdateOutcome::Applied);
+  std::reverse(many.begin(), many.end() - 1);  // another order, same set, same last value for names[5]
+  EXPECT_EQ(store.apply(update("wide", MetricKind::Counter, 3, many), kT0), UpdateOutcome::Applied);
+  EXPECT_EQ(store.series_count(), 2u);
+  std::string wide_key = "wide{";
+  for (int i = 0; i < 100; ++i) {
+    const std::string n = "l" + std::to_string(1000 + i);
+    wide_key += (i ? "," : "") + n + "=\"" + (n == names[5] ? "override" : "v") + "\"";
+  }
+  wide_key += "}";
+  const auto s = samples(store);
+  EXPECT_EQ(s.at("m{a=\"last\",b=\"x\"}"), "1");
+  EXPECT_EQ(s.at(wide_key), "5");
+}
+
+TEST(MetricStore, NanAndInfinityObservations) {
+  MetricStore store;
+  const double buckets[] = {1, std::numeric_limits<double>::infinity()};  // +Inf is implicit, not doubled
+  SeriesUpdate h = update("h", MetricKind::Histogram, std::numeric_limits<double>::quiet_NaN());
+  h.buckets = buckets;
+  ASSERT_EQ(store.apply(h, kT0), UpdateOutcome::Applied);
+  h.value = 0.5;
+  ASSERT_EQ(store.apply(h, kT0), UpdateOutcome::Applied);
+  SeriesUpdate g = update("g", MetricKind::Gauge, -std::numeric_limits<double>::infinity());
+  ASSERT_EQ(store.apply(g, kT0), UpdateOutcome::Applied);
+  // client_golang puts NaN in no finite bucket (the search for the first bound >= NaN finds none).
+  EXPECT_EQ(samples(store), (std::map<std::string, std::string>{{"g", "-Inf"},
+                                                                {"h_bucket{le=\"1\"}", "1"},
+                                                                {"h_bucket{le=\"+Inf\"}", "2"},
+                                                                {"h_count", "2"},
+                                                                {"h_sum", "NaN"}}));
 }
 
 TEST(MetricStore, InvalidUtf8LabelValueIsAConflict) {

@@ -10,9 +10,9 @@
 //   3. Start models, then moves of +-1 in p, q, P, Q (and pairs), and the constant toggle, in R's
 //      order; a move is taken as soon as it improves the criterion. Models whose AR or MA
 //      polynomial has a root within 1.01 of the unit circle are rejected, as in R.
-//   4. When the seasonal period is too long for seasonal states (fourier.h's prefer_fourier), the
-//      season is modelled by Fourier terms instead and the number of harmonics K is chosen by the
-//      same criterion (one non-seasonal search per K).
+//   4. When the seasonal period is too long for seasonal states (fourier.h's prefer_fourier, or above
+//      max_seasonal_arima_period), the season is modelled by Fourier terms instead and the number of
+//      harmonics K is chosen by the same criterion (one non-seasonal search per K).
 #include <expected>
 #include <span>
 #include <string>
@@ -45,6 +45,10 @@ struct AutoArimaOptions {
   bool allow_drift = true;
   bool allow_mean = true;
   int max_models = 94;  ///< R's nmodels
+  /// Seasonal periods above this go to Fourier terms in the automatic search even when seasonal
+  /// ARIMA could represent them (prefer_fourier): each seasonal candidate with s = 288 costs seconds
+  /// and the stepwise search fits dozens, so a search over s = 288 SARIMA would take minutes.
+  int max_seasonal_arima_period = 48;
   /// Extra seasonal periods always modelled by Fourier terms (e.g. 2016 next to a daily 288).
   std::vector<int> fourier_periods;
   int max_harmonics = 5;  ///< upper bound on K per Fourier period (also K <= period / 2)

@@ -25,7 +25,9 @@ namespace {
 
 constexpr std::size_t kBatch = 32;                     // datagrams per recvmmsg
 constexpr std::size_t kDatagramSize = 65536;           // largest UDP payload
-constexpr int kDefaultReceiveBuffer = 8 * 1024 * 1024;  // best effort when --statsd.read-buffer is 0
+// Asked for (best effort) when --statsd.read-buffer is 0: at 1.5M lines/s in 20-line datagrams it rides out
+// about half a second without CPU, which a busy shared host does take from us.
+constexpr int kDefaultReceiveBuffer = 32 * 1024 * 1024;
 
 Error sys_error(std::string_view what) { return Error{fmt::format("{}: {}", what, std::strerror(errno)), {}, 0, 0}; }
 

@@ -28,6 +28,8 @@ std::vector<double> doubles(simdjson::dom::element e) {
 
 double num(simdjson::dom::element e) { return e.is_int64() ? double(int64_t(e)) : double(e); }
 
+std::vector<std::string> r_fixture_names();
+
 // Our criteria must sit on R's scale to be compared with R's AICc. Checked on a case small enough
 // to compute by hand: ARIMA(0,1,0), y = 0, 1, 3, sigma2 = 1 has one diffuse observation and two
 // regular innovations 1 and 2 with unit variance.
@@ -82,6 +84,36 @@ std::vector<std::string> r_fixture_names() {
 
 INSTANTIATE_TEST_SUITE_P(AllSeries, RAutoArima, ::testing::ValuesIn(r_fixture_names()),
                          [](const auto& info) { return info.param; });
+
+TEST(AutoArima, WithRegressorsNoWorseThanRPlusHalf) {
+  // auto.arima(y, xreg = ...) fixtures: UKDriverDeaths with the seatbelt law, LakeHuron with a trend.
+  int checked = 0;
+  for (const std::string& name : r_fixture_names()) {
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc = parser.load(kFixtures + "/r/" + name + ".json");
+    simdjson::dom::element ra;
+    if (doc["auto_xreg"].get(ra) != simdjson::SUCCESS) continue;
+    const auto y = doubles(doc["y"]);
+    std::vector<std::string> names;
+    for (auto nm : doc["xreg_names"].get_array()) names.emplace_back(std::string_view(nm));
+    Eigen::MatrixXd X(y.size(), names.size());
+    int j = 0;
+    for (auto col : doc["xreg"].get_array()) {
+      const auto v = doubles(col);
+      for (size_t i = 0; i < v.size(); ++i) X(static_cast<Eigen::Index>(i), j) = v[i];
+      ++j;
+    }
+    AutoArimaOptions opt;
+    opt.period = int(num(doc["frequency"]));
+    auto r = auto_arima(y, X, names, opt);
+    ASSERT_TRUE(r.has_value()) << name << ": " << r.error().message;
+    EXPECT_LE(r->ic, num(ra["aicc"]) + 0.5) << name << ": ours " << r->spec.describe();
+    const auto ro = doubles(ra["order"]);
+    EXPECT_EQ(r->spec.order.d, int(ro[1])) << name;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 2);
+}
 
 TEST(AutoArima, LongPeriodUsesFourierTermsAndForecasts) {
   // Two and a half days of a 5-minute daily cycle (period 288): fewer than three cycles, so

@@ -149,8 +149,22 @@ FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const doubl
   double Mw = -1.0 / F;
   Eigen::MatrixXd Pacc;
   if (want_final_cov) Pacc = model.initial_cov;
-  Eigen::VectorXd g(m);
+  Eigen::VectorXd g(m), next(m);
   bool steady = false;
+  // The intercept direction is a single state in every model we build; fall back to a dense add.
+  Eigen::Index intercept_index = 0;
+  double intercept_value = 0.0;
+  bool single_intercept = false;
+  if (has_intercept) {
+    int nonzeros = 0;
+    for (Eigen::Index i = 0; i < m; ++i)
+      if (model.intercept_direction[i] != 0.0) {
+        ++nonzeros;
+        intercept_index = i;
+        intercept_value = model.intercept_direction[i];
+      }
+    single_intercept = nonzeros == 1;
+  }
 
   for (Eigen::Index t = 0; t < n; ++t) {
     const double pred = model.obs_intercept_at(t) + Z.dot(a);
@@ -160,16 +174,21 @@ FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const doubl
     out.forecast_var[t] = F;
     out.sum_log_f += std::log(F);
     out.sum_v2_f += v * v / F;
-    a = T * a;
+    next.noalias() = T * a;  // into a buffer: no allocation per step
+    a.swap(next);
     a.noalias() += G * (v / F);
-    if (has_intercept) a.noalias() += model.intercept_direction * model.intercept_at(t);
+    if (single_intercept) {
+      a[intercept_index] += intercept_value * model.intercept_at(t);
+    } else if (has_intercept) {
+      a.noalias() += model.intercept_direction * model.intercept_at(t);
+    }
     if (steady) continue;
     if (want_final_cov) Pacc.noalias() += Mw * W * W.transpose();
     const double x = Z.dot(W);
     g.noalias() = T * W;
     const double F_next = F + Mw * x * x;
     G.noalias() += (Mw * x) * g;
-    W = g - G * (x / F_next);
+    W.noalias() = g - G * (x / F_next);
     Mw *= F_next / F;
     // Once the rank-one correction no longer moves F or G, P has converged: steady state, O(m) steps.
     steady = std::abs(F_next - F) <= 1e-15 * F && std::abs(Mw) * W.squaredNorm() <= 1e-15 * F;

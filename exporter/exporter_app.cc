@@ -173,6 +173,7 @@ bool ExporterApp::reload() {
 
 std::string ExporterApp::render_metrics() {
   std::lock_guard lock(render_mutex_);
+  self_metrics_->begin_scrape();
   self_metrics_->set_metric_vectors(*store_);
   if (udp_) self_metrics_->set_cache_length(udp_->cache_entries());
   self_text_.clear();
@@ -181,6 +182,7 @@ std::string ExporterApp::render_metrics() {
   write_text_exposition(*store_, store_text_);
   std::string out;
   merge_expositions(self_text_, store_text_, out);
+  self_metrics_->end_scrape(200);
   return out;
 }
 

@@ -206,6 +206,8 @@ struct SelfMetrics::Impl {
   GaugeFamily* last_reload_time = nullptr;
   GaugeFamily* cache_length = nullptr;
   GaugeFamily* build_info = nullptr;
+  GaugeFamily* scrapes_in_flight = nullptr;
+  CounterFamily* scrapes_total = nullptr;
   std::array<GaugeFamily*, 7> process{};
   std::mutex slots_mutex;
   std::vector<std::shared_ptr<StatsSlot>> slots;
@@ -266,6 +268,14 @@ SelfMetrics::SelfMetrics(std::string version) : impl_(std::make_unique<Impl>()) 
              {"tags", ""},
              {"version", impl_->version}})
       .Set(1);
+  impl_->scrapes_in_flight =
+      gauge("promhttp_metric_handler_requests_in_flight", "Current number of scrapes being served.");
+  impl_->scrapes_in_flight->Add({});
+  impl_->scrapes_total = &prometheus::BuildCounter()
+                              .Name("promhttp_metric_handler_requests_total")
+                              .Help("Total number of scrapes by HTTP status code.")
+                              .Register(reg);
+  for (const char* code : {"200", "500", "503"}) impl_->scrapes_total->Add({{"code", code}});
   const std::pair<std::string_view, std::string_view> process_specs[7] = {
       {"process_cpu_seconds_total", "Total user and system CPU time spent in seconds."},
       {"process_max_fds", "Maximum number of open file descriptors."},
@@ -356,6 +366,13 @@ void SelfMetrics::set_cache_length(std::size_t entries) {
 }
 
 prometheus::Registry& SelfMetrics::registry() { return impl_->registry; }
+
+void SelfMetrics::begin_scrape() { impl_->scrapes_in_flight->Add({}).Increment(); }
+
+void SelfMetrics::end_scrape(int status_code) {
+  impl_->scrapes_in_flight->Add({}).Decrement();
+  impl_->scrapes_total->Add({{"code", std::to_string(status_code)}}).Increment();
+}
 
 void SelfMetrics::write_text(std::string& out) {
   fold();

@@ -103,6 +103,11 @@ class SelfMetrics {
   /// statsd_metric_mapper_cache_length: entries across the readers' caches.
   void set_cache_length(std::size_t entries);
 
+  /// promhttp_metric_handler_requests_in_flight / _requests_total{code}, as client_golang's handler counts
+  /// its own scrapes (the total shown in a scrape excludes that scrape).
+  void begin_scrape();
+  void end_scrape(int status_code);
+
   /// Folds, refreshes process_* metrics and appends every family in Prometheus text format 0.0.4,
   /// formatted exactly like client_golang (Go float formatting, sorted families and label values).
   void write_text(std::string& out);

@@ -95,6 +95,12 @@ TEST(HttpServer, MetricsEndpointAndContentType) {
             std::string::npos)
       << r->body;
   EXPECT_NE(r->body.find("statsd_exporter_loaded_mappings 0\n"), std::string::npos);
+  // client_golang's handler counts scrapes: this one is in flight and not yet in the total.
+  EXPECT_NE(r->body.find("promhttp_metric_handler_requests_in_flight 1\n"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("promhttp_metric_handler_requests_total{code=\"200\"} 0\n"), std::string::npos);
+  auto second = http_get(a.base + "/metrics");
+  ASSERT_TRUE(second.has_value());
+  EXPECT_NE(second->body.find("promhttp_metric_handler_requests_total{code=\"200\"} 1\n"), std::string::npos);
 }
 
 TEST(HttpServer, GzipWhenAsked) {

@@ -9,9 +9,9 @@
 
 namespace {
 
+using promcast::mappings::Mapper;
 using promcast::mappings::MapperCache;
 using promcast::mappings::MappingConfig;
-using promcast::mappings::Mapper;
 using promcast::mappings::MapResult;
 using promcast::mappings::MetricType;
 
@@ -47,8 +47,8 @@ std::vector<std::string> drift_names(size_t count) {
   names.reserve(count);
   const char* metrics[] = {"wasserstein", "psi", "ks_statistic", "jensen_shannon"};
   for (size_t i = 0; i < count; ++i) {
-    names.push_back("drift_metrics.dataset" + std::to_string(i % 7) + ".v" + std::to_string(i % 3) + ".column-" +
-                    std::to_string(i / 4) + "." + metrics[i % 4]);
+    names.push_back("drift_metrics.dataset" + std::to_string(i % 7) + ".v" + std::to_string(i % 3) +
+                    ".column-" + std::to_string(i / 4) + "." + metrics[i % 4]);
   }
   return names;
 }
@@ -79,8 +79,8 @@ void run_cached(benchmark::State& state, const char* yaml, MapperCache::Kind kin
     if (++i == names.size()) i = 0;
   }
   if (result == nullptr || !result->matched()) state.SkipWithError("did not match");
-  state.counters["hit_ratio"] =
-      static_cast<double>(cache.hits()) / static_cast<double>(std::max<uint64_t>(1, cache.hits() + cache.misses()));
+  state.counters["hit_ratio"] = static_cast<double>(cache.hits()) /
+                                static_cast<double>(std::max<uint64_t>(1, cache.hits() + cache.misses()));
   state.SetItemsProcessed(state.iterations());
 }
 

@@ -8,9 +8,9 @@
 
 #include "mappings/mapper.h"
 
+using promcast::mappings::Mapper;
 using promcast::mappings::MapperCache;
 using promcast::mappings::MappingConfig;
-using promcast::mappings::Mapper;
 using promcast::mappings::MetricType;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

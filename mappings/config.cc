@@ -21,18 +21,24 @@ namespace promcast::mappings {
 
 std::string_view to_string(MetricType type) {
   switch (type) {
-    case MetricType::Counter: return "counter";
-    case MetricType::Gauge: return "gauge";
-    case MetricType::Observer: return "observer";
+    case MetricType::Counter:
+      return "counter";
+    case MetricType::Gauge:
+      return "gauge";
+    case MetricType::Observer:
+      return "observer";
   }
   return "";
 }
 
 std::string_view to_string(ObserverType type) {
   switch (type) {
-    case ObserverType::Default: return "";
-    case ObserverType::Histogram: return "histogram";
-    case ObserverType::Summary: return "summary";
+    case ObserverType::Default:
+      return "";
+    case ObserverType::Histogram:
+      return "histogram";
+    case ObserverType::Summary:
+      return "summary";
   }
   return "";
 }
@@ -159,7 +165,8 @@ Scalar resolve(const YAML::Node& node) {
   } else if (equals_any(s, {".nan", ".NaN", ".NAN"})) {
     out.kind = Kind::Float;
     out.real = std::numeric_limits<double>::quiet_NaN();
-  } else if (auto integer = parse_go_int(out.text); integer && !s.empty() &&
+  } else if (auto integer = parse_go_int(out.text);
+             integer && !s.empty() &&
              (std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '-' || s[0] == '+')) {
     out.kind = Kind::Int;
     out.integer = *integer;
@@ -174,13 +181,20 @@ Scalar resolve(const YAML::Node& node) {
 
 std::string describe(const Scalar& value) {
   switch (value.kind) {
-    case Kind::Null: return "!!null";
-    case Kind::Bool: return fmt::format("!!bool `{}`", value.text);
-    case Kind::Int: return fmt::format("!!int `{}`", value.text);
-    case Kind::Float: return fmt::format("!!float `{}`", value.text);
-    case Kind::Str: return fmt::format("!!str `{}`", value.text);
-    case Kind::Seq: return "!!seq";
-    case Kind::Map: return "!!map";
+    case Kind::Null:
+      return "!!null";
+    case Kind::Bool:
+      return fmt::format("!!bool `{}`", value.text);
+    case Kind::Int:
+      return fmt::format("!!int `{}`", value.text);
+    case Kind::Float:
+      return fmt::format("!!float `{}`", value.text);
+    case Kind::Str:
+      return fmt::format("!!str `{}`", value.text);
+    case Kind::Seq:
+      return "!!seq";
+    case Kind::Map:
+      return "!!map";
   }
   return "";
 }
@@ -219,7 +233,8 @@ class Decoder {
   std::optional<uint32_t> uint32(const YAML::Node& node) {
     const Scalar value = resolve(node);
     if (value.kind == Kind::Null) return 0u;
-    if (value.kind == Kind::Int && value.integer >= 0 && value.integer <= std::numeric_limits<uint32_t>::max()) {
+    if (value.kind == Kind::Int && value.integer >= 0 &&
+        value.integer <= std::numeric_limits<uint32_t>::max()) {
       return static_cast<uint32_t>(value.integer);
     }
     if (value.kind == Kind::Float && value.real >= 0 && value.real <= std::numeric_limits<uint32_t>::max()) {
@@ -275,8 +290,8 @@ class Decoder {
   /// `<<` merge keys are followed as yaml.v2 does: the merged fields are decoded in place
   /// (later keys overwrite), and a sequence of maps merges the last one first.
   template <typename Visit>
-  bool fields(const YAML::Node& node, std::string_view type_name, std::initializer_list<std::string_view> known,
-              Visit&& visit, int merge_depth = 0) {
+  bool fields(const YAML::Node& node, std::string_view type_name,
+              std::initializer_list<std::string_view> known, Visit&& visit, int merge_depth = 0) {
     if (!node.IsDefined() || node.IsNull()) return true;
     if (!node.IsMap()) {
       error_at(node, fmt::format("cannot unmarshal {} into {}", describe(resolve(node)), type_name));
@@ -354,15 +369,17 @@ struct RawSummary {
 std::optional<std::vector<Quantile>> decode_quantiles(Decoder& d, const YAML::Node& node) {
   if (node.IsNull()) return std::vector<Quantile>{};
   if (!node.IsSequence()) {
-    d.error_at(node, fmt::format("cannot unmarshal {} into []mapper.MetricObjective", describe(resolve(node))));
+    d.error_at(node,
+               fmt::format("cannot unmarshal {} into []mapper.MetricObjective", describe(resolve(node))));
     return std::nullopt;
   }
   std::vector<Quantile> out;
   for (const auto& item : node) {
     Quantile q;
-    d.fields(item, "mapper.MetricObjective", {"quantile", "error"}, [&](std::string_view key, const YAML::Node& v) {
-      if (auto x = d.number(v)) (key == "quantile" ? q.quantile : q.error) = *x;
-    });
+    d.fields(item, "mapper.MetricObjective", {"quantile", "error"},
+             [&](std::string_view key, const YAML::Node& v) {
+               if (auto x = d.number(v)) (key == "quantile" ? q.quantile : q.error) = *x;
+             });
     out.push_back(q);
   }
   return out;
@@ -437,8 +454,8 @@ struct RawDefaults {
 RawDefaults decode_defaults(Decoder& d, const YAML::Node& node) {
   RawDefaults r;
   d.fields(node, "mapper.MapperConfigDefaults",
-           {"observer_type", "timer_type", "buckets", "quantiles", "match_type", "glob_disable_ordering", "ttl",
-            "summary_options", "histogram_options"},
+           {"observer_type", "timer_type", "buckets", "quantiles", "match_type", "glob_disable_ordering",
+            "ttl", "summary_options", "histogram_options"},
            [&](std::string_view key, const YAML::Node& v) {
              if (v.IsNull() && key != "glob_disable_ordering") return;  // Go leaves the zero value
              if (key == "observer_type") {
@@ -501,8 +518,8 @@ struct RawMapping {
   bool honor_labels = false;
   std::optional<ObserverType> observer_type;
   std::optional<ObserverType> timer_type;
-  std::optional<std::vector<double>> legacy_buckets;       // Go: LegacyBuckets != nil
-  std::optional<std::vector<Quantile>> legacy_quantiles;   // Go: LegacyQuantiles != nil
+  std::optional<std::vector<double>> legacy_buckets;      // Go: LegacyBuckets != nil
+  std::optional<std::vector<Quantile>> legacy_quantiles;  // Go: LegacyQuantiles != nil
   std::optional<MatchType> match_type;
   std::string help;
   std::optional<Action> action;
@@ -524,7 +541,8 @@ void decode_labels(Decoder& d, const YAML::Node& map, RawMapping& r, int merge_d
     auto label_name = d.string(label.first);
     auto value = d.string(label.second);
     if (!label_name || !value) continue;
-    if (std::any_of(r.labels.begin(), r.labels.end(), [&](const auto& l) { return l.first == *label_name; })) {
+    if (std::any_of(r.labels.begin(), r.labels.end(),
+                    [&](const auto& l) { return l.first == *label_name; })) {
       d.error_at(label.first, fmt::format("key \"{}\" already set in map", *label_name));
       continue;
     }
@@ -537,8 +555,8 @@ RawMapping decode_mapping(Decoder& d, const YAML::Node& node) {
   RawMapping r;
   d.fields(node, "mapper.MetricMapping",
            {"match", "name", "labels", "honor_labels", "observer_type", "timer_type", "buckets", "quantiles",
-            "match_type", "help", "action", "match_metric_type", "ttl", "summary_options", "histogram_options",
-            "scale"},
+            "match_type", "help", "action", "match_metric_type", "ttl", "summary_options",
+            "histogram_options", "scale"},
            [&](std::string_view key, const YAML::Node& v) {
              if (v.IsNull()) return;  // Go leaves the zero value (nil pointers, empty strings)
              if (key == "match") {
@@ -549,7 +567,8 @@ RawMapping decode_mapping(Decoder& d, const YAML::Node& node) {
                r.name_node.emplace(v);
              } else if (key == "labels") {
                if (!v.IsMap()) {
-                 d.error_at(v, fmt::format("cannot unmarshal {} into prometheus.Labels", describe(resolve(v))));
+                 d.error_at(v,
+                            fmt::format("cannot unmarshal {} into prometheus.Labels", describe(resolve(v))));
                  return;
                }
                decode_labels(d, v, r, 0);
@@ -649,13 +668,17 @@ std::optional<MetricMapping> resolve_mapping(Decoder& d, const YAML::Node& node,
   m.observer_type = own.value_or(defaults.observer_type);
 
   if (raw.summary && raw.legacy_quantiles && raw.summary->quantiles_set) {
-    d.error_at(node, fmt::format("cannot use quantiles in both the top level and summary options at the same time in {}",
-                                 m.match));
+    d.error_at(
+        node,
+        fmt::format("cannot use quantiles in both the top level and summary options at the same time in {}",
+                    m.match));
     ok = false;
   }
   if (raw.histogram && raw.legacy_buckets && raw.histogram->buckets_set) {
-    d.error_at(node, fmt::format("cannot use buckets in both the top level and histogram options at the same time in {}",
-                                 m.match));
+    d.error_at(
+        node,
+        fmt::format("cannot use buckets in both the top level and histogram options at the same time in {}",
+                    m.match));
     ok = false;
   }
   std::optional<RawHistogram> histogram = raw.histogram;
@@ -691,9 +714,10 @@ std::optional<MetricMapping> resolve_mapping(Decoder& d, const YAML::Node& node,
       histogram && histogram->native_histogram_bucket_factor > 0
           ? histogram->native_histogram_bucket_factor
           : defaults.histogram_options.native_histogram_bucket_factor;
-  m.histogram_options.native_histogram_max_buckets = histogram && histogram->native_histogram_max_buckets > 0
-                                                         ? histogram->native_histogram_max_buckets
-                                                         : defaults.histogram_options.native_histogram_max_buckets;
+  m.histogram_options.native_histogram_max_buckets =
+      histogram && histogram->native_histogram_max_buckets > 0
+          ? histogram->native_histogram_max_buckets
+          : defaults.histogram_options.native_histogram_max_buckets;
   m.summary_options.quantiles =
       summary && !summary->quantiles.empty() ? summary->quantiles : defaults.summary_options.quantiles;
   if (summary) {
@@ -757,15 +781,16 @@ std::expected<MappingConfig, std::vector<Error>> MappingConfig::parse(std::strin
     // node the handle already refers to (possibly one shared through an alias).
     std::optional<YAML::Node> defaults_found;
     std::optional<YAML::Node> mappings_found;
-    d.fields(*root, "mapper.MetricMapper", {"defaults", "mappings"}, [&](std::string_view key, const YAML::Node& v) {
-      (key == "defaults" ? defaults_found : mappings_found).emplace(v);
-    });
+    d.fields(*root, "mapper.MetricMapper", {"defaults", "mappings"},
+             [&](std::string_view key, const YAML::Node& v) {
+               (key == "defaults" ? defaults_found : mappings_found).emplace(v);
+             });
     config.defaults = resolve_defaults(decode_defaults(d, defaults_found ? *defaults_found : YAML::Node()));
     const YAML::Node mappings_node = mappings_found ? *mappings_found : YAML::Node();
     if (mappings_node.IsDefined() && !mappings_node.IsNull()) {
       if (!mappings_node.IsSequence()) {
-        d.error_at(mappings_node,
-                   fmt::format("cannot unmarshal {} into []mapper.MetricMapping", describe(resolve(mappings_node))));
+        d.error_at(mappings_node, fmt::format("cannot unmarshal {} into []mapper.MetricMapping",
+                                              describe(resolve(mappings_node))));
       } else {
         size_t index = 0;
         for (const auto& item : mappings_node) {

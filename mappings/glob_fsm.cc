@@ -21,7 +21,8 @@ std::vector<std::string_view> split_tokens(std::string_view s) {
 }
 
 // The glob `pattern` (a `*` token matches any token) matches `text` with as many tokens.
-bool glob_matches_same_length(const std::vector<std::string_view>& pattern, const std::vector<std::string_view>& text) {
+bool glob_matches_same_length(const std::vector<std::string_view>& pattern,
+                              const std::vector<std::string_view>& text) {
   if (pattern.size() != text.size()) return false;
   for (size_t i = 0; i < pattern.size(); ++i) {
     if (pattern[i] != "*" && pattern[i] != text[i]) return false;
@@ -110,8 +111,9 @@ int32_t GlobMatcher::literal(const State& state, std::string_view token) const {
     }
     return -1;
   }
-  auto it = std::lower_bound(edges.begin(), edges.end(), token,
-                             [](const auto& edge, std::string_view t) { return std::string_view(edge.first) < t; });
+  auto it = std::lower_bound(edges.begin(), edges.end(), token, [](const auto& edge, std::string_view t) {
+    return std::string_view(edge.first) < t;
+  });
   if (it != edges.end() && it->first == token) return static_cast<int32_t>(it->second);
   return -1;
 }

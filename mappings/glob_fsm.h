@@ -6,7 +6,6 @@
 // came first in the file wins; with `glob_disable_ordering` the first path found wins
 // (literal before `*`, token by token), backtracking only where the rule set needs it.
 #include <boost/container/small_vector.hpp>
-
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -92,8 +92,14 @@ struct MapperCache::Impl {
 
   void unlink(uint32_t index) {
     Entry& e = entries[index];
-    if (e.prev != kEmpty) entries[e.prev].next = e.next; else head = e.next;
-    if (e.next != kEmpty) entries[e.next].prev = e.prev; else tail = e.prev;
+    if (e.prev != kEmpty)
+      entries[e.prev].next = e.next;
+    else
+      head = e.next;
+    if (e.next != kEmpty)
+      entries[e.next].prev = e.prev;
+    else
+      tail = e.prev;
     e.prev = e.next = kEmpty;
   }
 

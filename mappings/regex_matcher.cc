@@ -19,8 +19,8 @@ RegexMatcher::RegexMatcher(const std::vector<MetricMapping>& mappings) {
       labels.emplace_back(key, Template::regex(value, *regex));
       needed = std::max(needed, labels.back().second.max_capture() + 1);
     }
-    entries_.push_back(Entry{index, mapping.match_metric_type, std::move(regex), std::move(name), std::move(labels),
-                             needed});
+    entries_.push_back(Entry{index, mapping.match_metric_type, std::move(regex), std::move(name),
+                             std::move(labels), needed});
   }
 }
 
@@ -33,7 +33,8 @@ int RegexMatcher::match(std::string_view name, MetricType type, std::string& nam
     // statsd_exporter checks the type after matching; the outcome is the same.
     if (entry.type && *entry.type != type) continue;
     groups.assign(static_cast<size_t>(entry.groups_needed), re2::StringPiece());
-    if (!entry.regex->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), entry.groups_needed)) continue;
+    if (!entry.regex->Match(text, 0, text.size(), RE2::UNANCHORED, groups.data(), entry.groups_needed))
+      continue;
     captures.clear();
     for (const auto& g : groups) {
       // An unset group (nullptr) expands to nothing, like Go's -1 indices.

@@ -49,8 +49,8 @@ std::shared_ptr<const MappingConfig> config() {
 std::vector<std::string> names(size_t count, const char* prefix) {
   std::vector<std::string> out;
   for (size_t i = 0; i < count; ++i) {
-    out.push_back(std::string(prefix) + ".dataset" + std::to_string(i % 5) + ".v1.column_" + std::to_string(i) +
-                  ".wasserstein");
+    out.push_back(std::string(prefix) + ".dataset" + std::to_string(i % 5) + ".v1.column_" +
+                  std::to_string(i) + ".wasserstein");
   }
   return out;
 }
@@ -59,7 +59,8 @@ TEST(Allocations, MapIntoReusedResultDoesNotAllocate) {
   Mapper mapper(config());
   const auto globbed = names(100, "drift_metrics");
   std::vector<std::string> regexed;
-  for (size_t i = 0; i < 100; ++i) regexed.push_back("regex_metrics.service" + std::to_string(i) + ".operation");
+  for (size_t i = 0; i < 100; ++i)
+    regexed.push_back("regex_metrics.service" + std::to_string(i) + ".operation");
   MapResult result;
   for (const auto& n : globbed) mapper.map_into(n, MetricType::Gauge, result);  // warm-up grows the strings
   for (const auto& n : regexed) mapper.map_into(n, MetricType::Gauge, result);

@@ -37,7 +37,8 @@ TEST(MapperCache, ResultsEqualTheMapper) {
   for (auto kind : {MapperCache::Kind::Lru, MapperCache::Kind::Random}) {
     MapperCache cache(mapper, kind, 4);
     for (int round = 0; round < 3; ++round) {
-      for (const char* name : {"app.web.hits", "app.db.errors", "other.metric", "typed.x", "app.a.b", "app.c.d"}) {
+      for (const char* name :
+           {"app.web.hits", "app.db.errors", "other.metric", "typed.x", "app.a.b", "app.c.d"}) {
         for (MetricType type : {MetricType::Counter, MetricType::Gauge}) {
           expect_same(cache.get(name, type), mapper.map(name, type));
         }

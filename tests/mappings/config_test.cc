@@ -1,12 +1,12 @@
 // Mapping file parsing: every key, defaults, legacy aliases, and statsd_exporter's
 // validation errors, each reported with file:line:column.
+#include "mappings/config.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
-
-#include "mappings/config.h"
 
 namespace promcast::mappings {
 namespace {
@@ -210,8 +210,8 @@ mappings:
   EXPECT_EQ(c.mappings[0].summary_options.buf_cap, 1000u);
   EXPECT_EQ(c.mappings[1].match_type, MatchType::Glob);
   EXPECT_EQ(c.mappings[1].ttl, seconds{5});
-  EXPECT_EQ(c.mappings[1].summary_options.max_age, minutes{1});   // own value
-  EXPECT_EQ(c.mappings[1].summary_options.buf_cap, 1000u);        // merged from defaults
+  EXPECT_EQ(c.mappings[1].summary_options.max_age, minutes{1});  // own value
+  EXPECT_EQ(c.mappings[1].summary_options.buf_cap, 1000u);       // merged from defaults
 }
 
 TEST(MappingConfig, HistogramMappingFallsBackToDefaultBuckets) {
@@ -251,7 +251,8 @@ mappings:
   name: "bar"
 )y");
   EXPECT_EQ(c.mappings[0].observer_type, ObserverType::Summary);
-  EXPECT_THAT(c.mappings[0].summary_options.quantiles, ElementsAre(Quantile{0.42, 0.04}, Quantile{0.7, 0.002}));
+  EXPECT_THAT(c.mappings[0].summary_options.quantiles,
+              ElementsAre(Quantile{0.42, 0.04}, Quantile{0.7, 0.002}));
   EXPECT_EQ(c.mappings[1].observer_type, ObserverType::Summary);
   EXPECT_THAT(c.mappings[1].summary_options.quantiles,
               ElementsAre(Quantile{0.5, 0.05}, Quantile{0.9, 0.01}, Quantile{0.99, 0.001}));
@@ -304,8 +305,8 @@ TEST_P(MappingConfigErrors, RejectedWithPosition) {
 INSTANTIATE_TEST_SUITE_P(
     StatsdExporterRules, MappingConfigErrors,
     ::testing::Values(
-        BadCase{"UnknownTopLevelKey", "mapping:\n- match: a\n", "field mapping not found in type mapper.MetricMapper", 1,
-                1},
+        BadCase{"UnknownTopLevelKey", "mapping:\n- match: a\n",
+                "field mapping not found in type mapper.MetricMapper", 1, 1},
         BadCase{"UnknownDefaultsKey", "defaults:\n  timer: histogram\n", "field timer not found", 2, 3},
         BadCase{"UnknownMappingKey", "mappings:\n- match: a.b\n  name: x\n  lables:\n    a: b\n",
                 "field lables not found in type mapper.MetricMapping", 4, 3},
@@ -320,12 +321,13 @@ INSTANTIATE_TEST_SUITE_P(
                 "map merge requires map or sequence of maps", 4, 7},
         BadCase{"BadMetricLine", "mappings:\n- match: bad--metric-line.*.*\n  name: foo\n",
                 "invalid match: bad--metric-line.*.*", 2, 10},
-        BadCase{"GlobPartialWildcard", "mappings:\n- match: \"foo*.bar\"\n  name: foo\n", "invalid match", 2, 10},
+        BadCase{"GlobPartialWildcard", "mappings:\n- match: \"foo*.bar\"\n  name: foo\n", "invalid match", 2,
+                10},
         BadCase{"GlobLeadingDigit", "mappings:\n- match: 1foo.bar\n  name: foo\n", "invalid match", 2, 10},
         BadCase{"GlobEmptySegment", "mappings:\n- match: foo..bar\n  name: foo\n", "invalid match", 2, 10},
         BadCase{"GlobMissingMatch", "mappings:\n- name: foo\n", "invalid match: ", 2, 3},
-        BadCase{"BadMetricName", "mappings:\n- match: test.*.*\n  name: \"0foo\"\n", "metric name '0foo' doesn't match",
-                3, 9},
+        BadCase{"BadMetricName", "mappings:\n- match: test.*.*\n  name: \"0foo\"\n",
+                "metric name '0foo' doesn't match", 3, 9},
         BadCase{"NameWithDash", "mappings:\n- match: test.*.*\n  name: \"a-b\"\n", "metric name 'a-b'", 3, 9},
         BadCase{"NoMetricName", "mappings:\n- match: test.*.*\n  labels:\n    this: \"$1\"\n",
                 "line 0: metric mapping didn't set a metric name", 2, 3},
@@ -335,16 +337,16 @@ INSTANTIATE_TEST_SUITE_P(
                 "invalid label key: bad-key", 5, 5},
         BadCase{"SingleCharacterLabelKey", "mappings:\n- match: a.*\n  name: x\n  labels:\n    a: $1\n",
                 "invalid label key: a", 5, 5},
-        BadCase{"BadRegex", "mappings:\n- match: \"(a\"\n  match_type: regex\n  name: x\n", "invalid regex (a in mapping",
-                2, 10},
+        BadCase{"BadRegex", "mappings:\n- match: \"(a\"\n  match_type: regex\n  name: x\n",
+                "invalid regex (a in mapping", 2, 10},
         BadCase{"BadMatchType", "mappings:\n- match: a\n  match_type: fuzzy\n  name: x\n",
                 "invalid match type \"fuzzy\"", 3, 15},
         BadCase{"BadObserverType", "mappings:\n- match: test.*.*\n  observer_type: wrong\n  name: foo\n",
                 "invalid observer type \"wrong\"", 3, 18},
         BadCase{"BadTimerType", "mappings:\n- match: test.*.*\n  timer_type: wrong\n  name: foo\n",
                 "invalid observer type \"wrong\"", 3, 15},
-        BadCase{"BadAction", "mappings:\n- match: a.b\n  name: x\n  action: keep\n", "invalid action type \"keep\"", 4,
-                11},
+        BadCase{"BadAction", "mappings:\n- match: a.b\n  name: x\n  action: keep\n",
+                "invalid action type \"keep\"", 4, 11},
         BadCase{"BadMatchMetricType", "mappings:\n- match: a.b\n  name: x\n  match_metric_type: timer\n",
                 "invalid metric type 'timer'", 4, 22},
         BadCase{"BadTtl", "mappings:\n- match: a.b\n  name: x\n  ttl: 10 minutes\n",
@@ -352,26 +354,35 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"TtlWithoutUnit", "defaults:\n  ttl: \"10\"\n", "into time.Duration", 2, 8},
         BadCase{"BadScale", "mappings:\n- match: a.b\n  name: x\n  scale: lots\n",
                 "cannot unmarshal !!str `lots` into float64", 4, 10},
-        BadCase{"BadBucket", "defaults:\n  histogram_options:\n    buckets: [1, two]\n", "into float64", 3, 18},
-        BadCase{"NegativeAgeBuckets", "defaults:\n  summary_options:\n    age_buckets: -1\n", "into uint32", 3, 18},
+        BadCase{"BadBucket", "defaults:\n  histogram_options:\n    buckets: [1, two]\n", "into float64", 3,
+                18},
+        BadCase{"NegativeAgeBuckets", "defaults:\n  summary_options:\n    age_buckets: -1\n", "into uint32",
+                3, 18},
         BadCase{"BadBool", "defaults:\n  glob_disable_ordering: maybe\n", "into bool", 2, 26},
         BadCase{"MappingsNotAList", "mappings:\n  match: a\n", "into []mapper.MetricMapping", 2, 3},
-        BadCase{"LabelsNotAMap", "mappings:\n- match: a.b\n  name: x\n  labels: [a]\n", "into prometheus.Labels", 4, 11},
+        BadCase{"LabelsNotAMap", "mappings:\n- match: a.b\n  name: x\n  labels: [a]\n",
+                "into prometheus.Labels", 4, 11},
         BadCase{"HistogramWithSummaryOptions",
-                "mappings:\n- match: a.b\n  name: x\n  observer_type: histogram\n  summary_options:\n    max_age: 1m\n",
+                "mappings:\n- match: a.b\n  name: x\n  observer_type: histogram\n  summary_options:\n    "
+                "max_age: 1m\n",
                 "cannot use histogram observer and summary options at the same time", 2, 3},
         BadCase{"SummaryWithHistogramOptions",
-                "mappings:\n- match: a.b\n  name: x\n  observer_type: summary\n  histogram_options:\n    buckets: [1]\n",
+                "mappings:\n- match: a.b\n  name: x\n  observer_type: summary\n  histogram_options:\n    "
+                "buckets: [1]\n",
                 "cannot use summary observer and histogram options at the same time", 2, 3},
         BadCase{"QuantilesTwice",
-                "mappings:\n- match: a.b\n  name: x\n  quantiles: [{quantile: 0.5, error: 0.1}]\n  summary_options:\n"
+                "mappings:\n- match: a.b\n  name: x\n  quantiles: [{quantile: 0.5, error: 0.1}]\n  "
+                "summary_options:\n"
                 "    quantiles: [{quantile: 0.9, error: 0.1}]\n",
-                "cannot use quantiles in both the top level and summary options at the same time in a.b", 2, 3},
-        BadCase{"BucketsTwice",
-                "mappings:\n- match: a.b\n  name: x\n  buckets: [1]\n  histogram_options:\n    buckets: [2]\n",
-                "cannot use buckets in both the top level and histogram options at the same time in a.b", 2, 3},
+                "cannot use quantiles in both the top level and summary options at the same time in a.b", 2,
+                3},
+        BadCase{
+            "BucketsTwice",
+            "mappings:\n- match: a.b\n  name: x\n  buckets: [1]\n  histogram_options:\n    buckets: [2]\n",
+            "cannot use buckets in both the top level and histogram options at the same time in a.b", 2, 3},
         BadCase{"YamlSyntax", "mappings:\n- match: *.test.*\n  name: x\n", "", 2, 10},
-        BadCase{"NotAMap", "just a string\n", "cannot unmarshal !!str `just a string` into mapper.MetricMapper", 1, 1}),
+        BadCase{"NotAMap", "just a string\n",
+                "cannot unmarshal !!str `just a string` into mapper.MetricMapper", 1, 1}),
     [](const auto& info) { return info.param.name; });
 
 TEST(MappingConfig, ReportsEveryErrorNotJustTheFirst) {
@@ -437,7 +448,8 @@ namespace {
 
 TEST(MappingConfig, HostileInputIsAnErrorNotACrash) {
   EXPECT_FALSE(MappingConfig::parse(std::string(100000, '['), "deep.yml").has_value());
-  EXPECT_FALSE(MappingConfig::parse(std::string("mappings: ") + std::string(5000, '{'), "deep.yml").has_value());
+  EXPECT_FALSE(
+      MappingConfig::parse(std::string("mappings: ") + std::string(5000, '{'), "deep.yml").has_value());
   EXPECT_FALSE(MappingConfig::parse(std::string("\0\xff\xfe", 3), "bin.yml").has_value());
   // Aliases are followed, not expanded into copies.
   auto aliased = MappingConfig::parse(R"y(

@@ -35,9 +35,12 @@ std::unique_ptr<Mapper> make_mapper(const std::vector<Rule>& rules, bool disable
 // Rules of equal length, none a token prefix of another (statsd_exporter's state machine
 // only attaches a result to a state the glob itself created, so prefixes are order-bound).
 const std::vector<Rule> kRules = {
-    {"api.*.requests", "api_any_requests"}, {"api.users.*", "api_users_any"},
-    {"api.users.requests", "api_users_requests"}, {"*.users.requests", "any_users_requests"},
-    {"web.*.*", "web_any_any"}, {"*.*.errors", "any_any_errors"},
+    {"api.*.requests", "api_any_requests"},
+    {"api.users.*", "api_users_any"},
+    {"api.users.requests", "api_users_requests"},
+    {"*.users.requests", "any_users_requests"},
+    {"web.*.*", "web_any_any"},
+    {"*.*.errors", "any_any_errors"},
     {"db.*.latency", "db_any_latency"},
 };
 

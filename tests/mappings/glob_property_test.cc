@@ -50,7 +50,8 @@ std::unique_ptr<Mapper> build(const std::vector<std::string>& globs, bool disabl
     // The name identifies the glob; labels expose every capture position.
     std::string name = "m_";
     for (char c : g) name += c == '*' ? 'S' : c == '.' ? '_' : c;
-    yaml += "- match: \"" + g + "\"\n  name: " + name + "\n  labels:\n    c1: \"$1\"\n    c2: \"$2\"\n    c3: \"$3\"\n";
+    yaml += "- match: \"" + g + "\"\n  name: " + name +
+            "\n  labels:\n    c1: \"$1\"\n    c2: \"$2\"\n    c3: \"$3\"\n";
   }
   auto parsed = MappingConfig::parse(yaml, "property.yml");
   if (!parsed) {

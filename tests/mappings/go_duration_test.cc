@@ -1,7 +1,7 @@
 // parse_go_duration against Go's time.ParseDuration examples and error cases.
-#include <gtest/gtest.h>
-
 #include "mappings/go_duration.h"
+
+#include <gtest/gtest.h>
 
 namespace promcast::mappings {
 namespace {

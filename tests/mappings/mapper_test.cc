@@ -1,12 +1,12 @@
 // Mapping statsd names: table-driven cases modelled on statsd_exporter's mapper tests
 // (expected values follow its documented behaviour), plus precedence rules.
+#include "mappings/mapper.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
-
-#include "mappings/mapper.h"
 
 namespace promcast::mappings {
 namespace {
@@ -112,44 +112,61 @@ mappings:
 INSTANTIATE_TEST_SUITE_P(
     Mapper, MapperScenarios,
     ::testing::Values(
-        Scenario{"SeveralMappings",
-                 kSeveral,
-                 {
-                     {"test.dispatcher.FooProcessor.send.succeeded", MetricType::Counter, true, "dispatch_events",
-                      {{"processor", "FooProcessor"}, {"action", "send"}, {"result", "succeeded"},
-                       {"job", "test_dispatcher"}},
-                      0},
-                     {"test.my-dispatch-host01.name.dispatcher.FooProcessor.send.succeeded", MetricType::Counter, true,
-                      "host_dispatch_events",
-                      {{"processor", "FooProcessor"}, {"action", "send"}, {"result", "succeeded"},
-                       {"job", "test_dispatcher"}},
-                      1},
-                     {"request_time.get/threads/1/posts.200.00000000.nonversioned.discussions."
-                      "a11bbcdf0ac64ec243658dc64b7100fb.172.20.0.1.12ba97b7eaa1a50001000001.",
-                      MetricType::Counter,
-                      true,
-                      "tyk_http_request",
-                      {{"method_and_path", "get/threads/1/posts"},
-                       {"response_code", "200"},
-                       {"apikey", "00000000"},
-                       {"apiversion", "nonversioned"},
-                       {"apiname", "discussions"},
-                       {"apiid", "a11bbcdf0ac64ec243658dc64b7100fb"},
-                       {"ipv4_t1", "172"},
-                       {"ipv4_t2", "20"},
-                       {"ipv4_t3", "0"},
-                       {"ipv4_t4", "1"},
-                       {"orgid", "12ba97b7eaa1a50001000001"},
-                       {"oauthid", ""}},
-                      2},
-                     // $3 is beyond the glob's two captures: it expands to nothing.
-                     {"foo.bar", MetricType::Counter, true, "catchall",
-                      {{"first", "foo"}, {"second", "bar"}, {"third", ""}, {"job", "foo-bar-"}}, 3},
-                     {"foo.bar.baz", MetricType::Counter, false, "foo_bar_baz", {}},
-                     {"proxy-1.http-goober.success", MetricType::Counter, true, "proxy_requests_total",
-                      {{"job", "proxy-1"}, {"protocol", "http"}, {"endpoint", "goober"}, {"result", "success"}},
-                      4},
-                 }},
+        Scenario{
+            "SeveralMappings",
+            kSeveral,
+            {
+                {"test.dispatcher.FooProcessor.send.succeeded",
+                 MetricType::Counter,
+                 true,
+                 "dispatch_events",
+                 {{"processor", "FooProcessor"},
+                  {"action", "send"},
+                  {"result", "succeeded"},
+                  {"job", "test_dispatcher"}},
+                 0},
+                {"test.my-dispatch-host01.name.dispatcher.FooProcessor.send.succeeded",
+                 MetricType::Counter,
+                 true,
+                 "host_dispatch_events",
+                 {{"processor", "FooProcessor"},
+                  {"action", "send"},
+                  {"result", "succeeded"},
+                  {"job", "test_dispatcher"}},
+                 1},
+                {"request_time.get/threads/1/posts.200.00000000.nonversioned.discussions."
+                 "a11bbcdf0ac64ec243658dc64b7100fb.172.20.0.1.12ba97b7eaa1a50001000001.",
+                 MetricType::Counter,
+                 true,
+                 "tyk_http_request",
+                 {{"method_and_path", "get/threads/1/posts"},
+                  {"response_code", "200"},
+                  {"apikey", "00000000"},
+                  {"apiversion", "nonversioned"},
+                  {"apiname", "discussions"},
+                  {"apiid", "a11bbcdf0ac64ec243658dc64b7100fb"},
+                  {"ipv4_t1", "172"},
+                  {"ipv4_t2", "20"},
+                  {"ipv4_t3", "0"},
+                  {"ipv4_t4", "1"},
+                  {"orgid", "12ba97b7eaa1a50001000001"},
+                  {"oauthid", ""}},
+                 2},
+                // $3 is beyond the glob's two captures: it expands to nothing.
+                {"foo.bar",
+                 MetricType::Counter,
+                 true,
+                 "catchall",
+                 {{"first", "foo"}, {"second", "bar"}, {"third", ""}, {"job", "foo-bar-"}},
+                 3},
+                {"foo.bar.baz", MetricType::Counter, false, "foo_bar_baz", {}},
+                {"proxy-1.http-goober.success",
+                 MetricType::Counter,
+                 true,
+                 "proxy_requests_total",
+                 {{"job", "proxy-1"}, {"protocol", "http"}, {"endpoint", "goober"}, {"result", "success"}},
+                 4},
+            }},
         Scenario{"DriftMetrics",
                  R"y(mappings:
 - match: "drift_metrics.*.*.*.*"
@@ -161,17 +178,29 @@ INSTANTIATE_TEST_SUITE_P(
     metric_name: "$4"
 )y",
                  {
-                     {"drift_metrics.mushroom.v1.cap-diameter.wasserstein", MetricType::Gauge, true, "drift_metrics",
+                     {"drift_metrics.mushroom.v1.cap-diameter.wasserstein",
+                      MetricType::Gauge,
+                      true,
+                      "drift_metrics",
                       {{"dataset_name", "mushroom"},
                        {"dataset_version", "v1"},
                        {"column_name", "cap-diameter"},
                        {"metric_name", "wasserstein"}}},
-                     {"drift_metrics.mushroom.v1.cap-diameter", MetricType::Gauge, false,
-                      "drift_metrics_mushroom_v1_cap_diameter", {}},
+                     {"drift_metrics.mushroom.v1.cap-diameter",
+                      MetricType::Gauge,
+                      false,
+                      "drift_metrics_mushroom_v1_cap_diameter",
+                      {}},
                      {"drift_metrics.a.b.c.d.e", MetricType::Gauge, false, "drift_metrics_a_b_c_d_e", {}},
                      // An empty token is still a token, and `*` captures it.
-                     {"drift_metrics.a..c.d", MetricType::Gauge, true, "drift_metrics",
-                      {{"dataset_name", "a"}, {"dataset_version", ""}, {"column_name", "c"}, {"metric_name", "d"}}},
+                     {"drift_metrics.a..c.d",
+                      MetricType::Gauge,
+                      true,
+                      "drift_metrics",
+                      {{"dataset_name", "a"},
+                       {"dataset_version", ""},
+                       {"column_name", "c"},
+                       {"metric_name", "d"}}},
                  }},
         Scenario{"TemplateReferences",
                  R"y(mappings:
@@ -195,7 +224,11 @@ INSTANTIATE_TEST_SUITE_P(
 )y",
                  {
                      // `$1_foo` refers to a capture named `1_foo`, which does not exist.
-                     {"test.a", MetricType::Counter, true, "name", {{"bad", ""}, {"good", "a_foo"}, {"both", "a.a"}}},
+                     {"test.a",
+                      MetricType::Counter,
+                      true,
+                      "name",
+                      {{"bad", ""}, {"good", "a_foo"}, {"both", "a.a"}}},
                      {"test1.total_requests.count", MetricType::Counter, true, "total_requests", {}},
                      {"test2.total_requests.count", MetricType::Counter, true, "total_requests_count", {}},
                      {"test3.total_requests.count", MetricType::Counter, true, "count_total_requests", {}},
@@ -224,7 +257,10 @@ INSTANTIATE_TEST_SUITE_P(
     second: "<$2>"
 )y",
                  {
-                     {"web.hits.count", MetricType::Counter, true, "hits_total",
+                     {"web.hits.count",
+                      MetricType::Counter,
+                      true,
+                      "hits_total",
                       {{"service", "web"},
                        {"glued", ""},
                        {"dollar", "$1"},
@@ -319,9 +355,15 @@ mappings:
     attribute: $1
 )y",
                  {
-                     {"whatever.dummy.test", MetricType::Counter, true, "metric_one",
+                     {"whatever.dummy.test",
+                      MetricType::Counter,
+                      true,
+                      "metric_one",
                       {{"system", "whatever"}, {"attribute", "test"}}},
-                     {"full.name.anothertest", MetricType::Counter, true, "metric_two",
+                     {"full.name.anothertest",
+                      MetricType::Counter,
+                      true,
+                      "metric_two",
                       {{"system", "static"}, {"attribute", "anothertest"}}},
                  }},
         Scenario{"OrderingOffBacktracking",
@@ -339,7 +381,11 @@ mappings:
 )y",
                  {
                      {"backtrack.good.bbb", MetricType::Counter, true, "testb", {{"label", "good_foo"}}},
-                     {"backtrack.justatest.bbb", MetricType::Counter, true, "testb", {{"label", "justatest_foo"}}},
+                     {"backtrack.justatest.bbb",
+                      MetricType::Counter,
+                      true,
+                      "testb",
+                      {{"label", "justatest_foo"}}},
                      {"backtrack.justatest.aaa", MetricType::Counter, true, "testa", {{"label", "_foo"}}},
                  }},
         Scenario{"OrderingOffMostSpecificWins",

@@ -1,11 +1,11 @@
 // Template expansion corner cases: statsd_exporter's glob formatter and Go's regexp.Expand
 // read the same-looking templates differently, and both are kept.
+#include "mappings/template.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "mappings/template.h"
 
 namespace promcast::mappings::detail {
 namespace {
@@ -21,18 +21,18 @@ TEST(GlobTemplate, StatsdExporterFormatter) {
   EXPECT_EQ(glob("$1", {"a"}), "a");
   EXPECT_EQ(glob("${1}", {"a"}), "a");
   EXPECT_EQ(glob("${1}_$2", {"a", "b"}), "a_b");
-  EXPECT_EQ(glob("$1_total", {"a"}), "");          // reference `1_total`
-  EXPECT_EQ(glob("$1-$2", {"a", "b"}), "a-b");     // `-` ends a reference
+  EXPECT_EQ(glob("$1_total", {"a"}), "");       // reference `1_total`
+  EXPECT_EQ(glob("$1-$2", {"a", "b"}), "a-b");  // `-` ends a reference
   EXPECT_EQ(glob("$1.$1", {"a"}), "a.a");
-  EXPECT_EQ(glob("$01", {"a"}), "a");              // Atoi accepts a leading zero
-  EXPECT_EQ(glob("$0", {"a"}), "");                // captures count from 1
-  EXPECT_EQ(glob("$3", {"a", "b"}), "");           // beyond the glob's captures
-  EXPECT_EQ(glob("$1$2", {"a", "b"}), "");         // `$` belongs to the reference: `1$2`
-  EXPECT_EQ(glob("${1", {"a"}), "a");              // the closing brace is optional
-  EXPECT_EQ(glob("$1}", {"a"}), "a");              // and consumed when present
-  EXPECT_EQ(glob("cost$", {"a"}), "cost$");        // a lone `$` stays
+  EXPECT_EQ(glob("$01", {"a"}), "a");        // Atoi accepts a leading zero
+  EXPECT_EQ(glob("$0", {"a"}), "");          // captures count from 1
+  EXPECT_EQ(glob("$3", {"a", "b"}), "");     // beyond the glob's captures
+  EXPECT_EQ(glob("$1$2", {"a", "b"}), "");   // `$` belongs to the reference: `1$2`
+  EXPECT_EQ(glob("${1", {"a"}), "a");        // the closing brace is optional
+  EXPECT_EQ(glob("$1}", {"a"}), "a");        // and consumed when present
+  EXPECT_EQ(glob("cost$", {"a"}), "cost$");  // a lone `$` stays
   EXPECT_EQ(glob("${}", {"a"}), "${}");
-  EXPECT_EQ(glob("$name", {"a"}), "");             // named references do not exist for globs
+  EXPECT_EQ(glob("$name", {"a"}), "");  // named references do not exist for globs
   EXPECT_EQ(glob("x${2}y", {"a", "b"}), "xby");
 }
 
@@ -52,18 +52,18 @@ std::string regex(std::string_view pattern, std::string_view expr, std::string_v
 
 TEST(RegexTemplate, GoRegexpExpand) {
   EXPECT_EQ(regex(R"((\w+)\.(\w+))", "${2}_$1", "a.b"), "b_a");
-  EXPECT_EQ(regex(R"((\w+)\.(\w+))", "$1x", "a.b"), "");        // reference `1x`
+  EXPECT_EQ(regex(R"((\w+)\.(\w+))", "$1x", "a.b"), "");  // reference `1x`
   EXPECT_EQ(regex(R"((\w+)\.(\w+))", "$$1", "a.b"), "$1");
-  EXPECT_EQ(regex(R"((\w+)\.(\w+))", "${1", "a.b"), "${1");     // malformed: kept as text
+  EXPECT_EQ(regex(R"((\w+)\.(\w+))", "${1", "a.b"), "${1");  // malformed: kept as text
   EXPECT_EQ(regex(R"((\w+)\.(\w+))", "$", "a.b"), "$");
   EXPECT_EQ(regex(R"((\w+)\.(\w+))", "$-1", "a.b"), "$-1");
-  EXPECT_EQ(regex(R"((\w+)\.(\w+))", "$01", "a.b"), "");        // leading zero: a name, not a number
+  EXPECT_EQ(regex(R"((\w+)\.(\w+))", "$01", "a.b"), "");  // leading zero: a name, not a number
   EXPECT_EQ(regex(R"((\w+)\.(\w+))", "$0", "a.b"), "a.b");
   EXPECT_EQ(regex(R"((\w+)\.(\w+))", "$3", "a.b"), "");
   EXPECT_EQ(regex(R"((?P<first>\w+)\.(\w+))", "$first/${first}", "a.b"), "a/a");
   EXPECT_EQ(regex(R"((?P<first>\w+)\.(\w+))", "${first}_x", "a.b"), "a_x");
   EXPECT_EQ(regex(R"((?P<first>\w+)\.(\w+))", "$first_x", "a.b"), "");
-  EXPECT_EQ(regex(R"((a)|(b))", "[$1][$2]", "b"), "[][b]");     // unset group
+  EXPECT_EQ(regex(R"((a)|(b))", "[$1][$2]", "b"), "[][b]");  // unset group
 }
 
 }  // namespace

@@ -657,7 +657,7 @@ std::optional<MetricMapping> resolve_mapping(Decoder& d, const YAML::Node& node,
   } else {
     RE2::Options options;
     options.set_log_errors(false);
-    RE2 regex(m.match, options);
+    RE2 regex(detail::go_regex_for_re2(m.match), options);
     if (!regex.ok()) {
       d.error_at(match_at, fmt::format("invalid regex {} in mapping: {}", m.match, regex.error()));
       ok = false;

@@ -2,6 +2,8 @@
 
 #include <boost/container/small_vector.hpp>
 
+#include "mappings/syntax.h"
+
 namespace promcast::mappings::detail {
 
 RegexMatcher::RegexMatcher(const std::vector<MetricMapping>& mappings) {
@@ -10,7 +12,7 @@ RegexMatcher::RegexMatcher(const std::vector<MetricMapping>& mappings) {
     if (mapping.match_type != MatchType::Regex) continue;
     RE2::Options options;
     options.set_log_errors(false);
-    auto regex = std::make_unique<RE2>(mapping.match, options);
+    auto regex = std::make_unique<RE2>(go_regex_for_re2(mapping.match), options);
     if (!regex->ok()) continue;  // MappingConfig::parse rejected it already
     Template name = Template::regex(mapping.name, *regex);
     int needed = name.max_capture() + 1;

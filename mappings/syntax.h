@@ -1,6 +1,7 @@
 #pragma once
 // statsd_exporter's load-time validation grammars, hand-written instead of regexes so that
 // loading stays cheap and the rules are visible in one place.
+#include <string>
 #include <string_view>
 
 namespace promcast::mappings::detail {
@@ -14,5 +15,10 @@ bool is_valid_glob(std::string_view match);
 bool is_valid_name_template(std::string_view name);
 /// A label key: [a-zA-Z_][a-zA-Z0-9_]+ (statsd_exporter's labelNameRE needs two characters).
 bool is_valid_label_name(std::string_view name);
+
+/// A Go regexp pattern in the syntax this RE2 build reads: Go (1.22+) also accepts
+/// `(?<name>re)` for a named group, which this RE2 only knows as `(?P<name>re)`.
+/// Escapes and character classes are left alone.
+std::string go_regex_for_re2(std::string_view pattern);
 
 }  // namespace promcast::mappings::detail

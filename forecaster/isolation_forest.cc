@@ -102,12 +102,7 @@ std::expected<IsolationForest, Error> IsolationForest::fit(const Eigen::MatrixXd
     }
   }
   if (o.contamination > 0.0) {
-    std::vector<double> s(rows);
-    std::vector<double> row(static_cast<std::size_t>(cols));
-    for (std::size_t r = 0; r < rows; ++r) {
-      for (int c = 0; c < cols; ++c) row[static_cast<std::size_t>(c)] = data(static_cast<Eigen::Index>(r), c);
-      s[r] = f.score(row);
-    }
+    std::vector<double> s = f.score_rows(data);
     const auto k = static_cast<std::size_t>(std::floor((1.0 - o.contamination) * static_cast<double>(rows - 1)));
     std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(k), s.end());
     f.threshold_ = s[k];
@@ -127,10 +122,32 @@ double IsolationForest::score(std::span<const double> row) const {
   return std::exp2(-mean_depth / c_psi_);
 }
 
-Judgement IsolationForest::judge(std::span<const double> row) const {
+std::vector<double> IsolationForest::score_rows(const Eigen::MatrixXd& data) const {
+  const auto rows = static_cast<std::size_t>(data.rows());
+  std::vector<double> depth(rows, 0.0);
+  // row-major copy so that one point's features are adjacent
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> m = data;
+  const auto cols = static_cast<std::size_t>(m.cols());
+  const double* base = m.data();
+  for (int root : roots_) {
+    const Node* tree = nodes_.data();
+    for (std::size_t r = 0; r < rows; ++r) {
+      const double* row = base + r * cols;
+      const Node* n = &tree[root];
+      while (n->feature >= 0) n = &tree[row[n->feature] < n->split ? n->left : n->right];
+      depth[r] += n->leaf_depth;
+    }
+  }
+  const double trees = static_cast<double>(roots_.size());
+  for (double& d : depth) d = std::exp2(-(d / trees) / c_psi_);
+  return depth;
+}
+
+Judgement IsolationForest::judge(std::span<const double> row) const { return judge_score(score(row)); }
+
+Judgement IsolationForest::judge_score(double s) const {
   Judgement j;
   j.judged = true;
-  const double s = score(row);
   j.score = s / threshold_;
   j.anomaly = j.score > 1.0;
   return j;
@@ -174,10 +191,8 @@ std::expected<Detection, Error> iforest_detect(std::span<const double> x, const 
   if (!forest) return std::unexpected(forest.error());
   Detection d;
   d.points.resize(x.size());
-  for (std::size_t r = 0; r < usable.size(); ++r) {
-    iforest_feature_row(x, usable[r], features, row);
-    d.points[usable[r]] = forest->judge(row);
-  }
+  const std::vector<double> s = forest->score_rows(data);
+  for (std::size_t r = 0; r < usable.size(); ++r) d.points[usable[r]] = forest->judge_score(s[r]);
   return d;
 }
 

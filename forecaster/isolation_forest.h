@@ -33,10 +33,15 @@ class IsolationForest {
 
   /// The paper's score s in (0, 1]: near 1 anomalous, clearly below 0.5 normal.
   [[nodiscard]] double score(std::span<const double> row) const;
+  /// Scores of every row of `data` (same columns as the training data): tree by tree, so each tree stays in
+  /// cache while all rows go through it (the fast path for batches).
+  [[nodiscard]] std::vector<double> score_rows(const Eigen::MatrixXd& data) const;
   /// The decision threshold on s (from contamination, or 0.5).
   [[nodiscard]] double threshold() const { return threshold_; }
   /// Judgement for one row: score = s / threshold (1.0 on the boundary), no expected value.
   [[nodiscard]] Judgement judge(std::span<const double> row) const;
+  /// The same judgement from a score s already computed (e.g. by score_rows).
+  [[nodiscard]] Judgement judge_score(double s) const;
 
  private:
   struct Node {

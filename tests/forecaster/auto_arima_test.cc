@@ -149,6 +149,34 @@ TEST(AutoArima, LongPeriodUsesFourierTermsAndForecasts) {
   }
 }
 
+TEST(AutoArima, GapsAndShortSeriesGiveFiniteForecasts) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.load(kFixtures + "/r/Nile.json");
+  auto y = doubles(doc["y"]);
+  for (int t : {10, 11, 40, 41, 42, 77}) y[t] = NAN;  // gaps are skipped by the filter
+  auto r = auto_arima(y, Eigen::MatrixXd(y.size(), 0), {});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->spec.order.d, 1);  // as R decides on the complete Nile
+  const std::vector<double> levels{95};
+  auto fc = r->model.forecast(24, Eigen::MatrixXd(24, 0), levels);
+  ASSERT_TRUE(fc.has_value());
+  for (int h = 0; h < 24; ++h) {
+    EXPECT_TRUE(std::isfinite(fc->mean[h]) && std::isfinite(fc->lower[0][h]) && std::isfinite(fc->upper[0][h])) << h;
+  }
+  for (int n : {4, 7, 12}) {
+    std::vector<double> tiny(n);
+    for (int t = 0; t < n; ++t) tiny[t] = 10.0 + ((t * 7) % 5) - 0.3 * t;
+    auto rt = auto_arima(tiny, Eigen::MatrixXd(n, 0), {});
+    if (!rt) {
+      EXPECT_FALSE(rt.error().message.empty());
+      continue;
+    }
+    auto ft = rt->model.forecast(5, Eigen::MatrixXd(5, 0), levels);
+    ASSERT_TRUE(ft.has_value()) << n;
+    for (int h = 0; h < 5; ++h) EXPECT_TRUE(std::isfinite(ft->mean[h]) && std::isfinite(ft->upper[0][h])) << n;
+  }
+}
+
 TEST(AutoArima, DegenerateInputsAreClearErrors) {
   const std::vector<double> constant(60, 7.0);
   auto r = auto_arima(constant, Eigen::MatrixXd(60, 0), {});

@@ -481,6 +481,7 @@ UpdateOutcome MetricStore::apply(const SeriesUpdate& u, std::chrono::steady_cloc
 
   Series* s = allocate_series(hash, vector, labels);
   s->ttl_ns = u.ttl.count();
+  if (s->ttl_ns != 0) impl.series_with_ttl.fetch_add(1, std::memory_order_relaxed);
   switch (u.kind) {
     case MetricKind::Counter:
     case MetricKind::Gauge:
@@ -503,6 +504,7 @@ UpdateOutcome MetricStore::apply(const SeriesUpdate& u, std::chrono::steady_cloc
 size_t MetricStore::expire(std::chrono::steady_clock::time_point now) {
   StoreImpl& impl = *impl_;
   const int64_t now_ns = to_ns(now);
+  if (impl.series_with_ttl.load(std::memory_order_relaxed) == 0) return 0;
   std::unique_lock gc_lock(impl.gc_mutex);
   std::vector<Series*> dead;
   for (size_t i = 0; i < impl.shard_count; ++i) {
@@ -520,6 +522,7 @@ size_t MetricStore::expire(std::chrono::steady_clock::time_point now) {
   }
   if (dead.empty()) return 0;
   impl.series_total.fetch_sub(dead.size(), std::memory_order_relaxed);
+  impl.series_with_ttl.fetch_sub(dead.size(), std::memory_order_relaxed);
   std::vector<Family*> touched;
   for (Series* s : dead) touched.push_back(s->vector->family);
   std::sort(touched.begin(), touched.end());

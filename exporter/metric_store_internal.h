@@ -121,6 +121,7 @@ struct StoreImpl {
   std::map<std::string, std::unique_ptr<Family>, std::less<>> families;
 
   std::atomic<size_t> series_total{0};
+  std::atomic<size_t> series_with_ttl{0};  // lets expire() skip its scan when nothing can expire
   std::atomic<size_t> vectors_by_kind[4] = {};
 
   Shard& shard_for(uint64_t hash) const { return shards[(hash >> 40) % shard_count]; }

@@ -75,6 +75,8 @@ void datagram_loop(int fd, Pipeline& pipeline, StatsSlot& slot, Stat packet_stat
       messages[i].msg_hdr.msg_controllen = kControlSize;
     }
     const int n = ::recvmmsg(fd, messages.data(), kBatch, MSG_WAITFORONE, nullptr);
+    // shutdown() in stop() wakes recvmmsg with an empty "message" that is not a datagram.
+    if (stopping.load(std::memory_order_relaxed)) break;
     const auto now = std::chrono::steady_clock::now();
     if (n <= 0) {
       if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {

@@ -102,6 +102,43 @@ TEST(UdpListener, SeveralReadersShareThePort) {
   (*udp)->stop();
 }
 
+TEST(UdpListener, EveryDatagramIsCountedOrReportedAsKernelDrop) {
+  Fixture f;
+  // A tiny receive buffer (the kernel rounds it up to its minimum) and a burst: some datagrams may be
+  // dropped by the kernel. Loopback loses nothing else, so packets + kernel drops must equal datagrams sent.
+  auto udp = UdpListener::start("127.0.0.1:0", 1, 1, f.context);
+  ASSERT_TRUE(udp.has_value()) << udp.error().message;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  const sockaddr_in addr = loopback((*udp)->port());
+  const std::string payload = "burst:1|c\n" + std::string(1000, 'x');
+  constexpr int kSent = 3000;
+  for (int i = 0; i < kSent; ++i) {
+    ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  }
+  ::close(fd);
+  // The kernel's drop count rides on the next datagram that gets through: send markers until one arrives.
+  // Then every datagram sent before that marker is either counted as a packet or reported as a drop.
+  int markers_sent = 0;
+  auto markers_seen = [&] {
+    const std::string text = f.text();
+    const auto pos = text.find("\nmarker ");
+    return pos == std::string::npos ? 0.0 : std::stod(text.substr(pos + 8));
+  };
+  EXPECT_TRUE(f.eventually([&] {
+    send_udp((*udp)->port(), "marker:1|c");
+    ++markers_sent;
+    return markers_seen() >= 1;
+  }));
+  std::this_thread::sleep_for(50ms);
+  (*udp)->stop();
+  const double packets = f.metrics.value("statsd_exporter_udp_packets_total");
+  const double drops = f.metrics.value("statsd_exporter_udp_kernel_drops_total");
+  const double markers = markers_seen();
+  EXPECT_GE(packets + drops, kSent + markers);
+  EXPECT_LE(packets + drops, kSent + markers_sent);
+  EXPECT_EQ(f.metrics.value("statsd_exporter_lines_total"), 2 * (packets - markers) + markers);
+}
+
 TEST(UdpListener, ExplicitReadBufferTooLargeIsAcceptedOrReported) {
   Fixture f;
   // Linux caps SO_RCVBUF at rmem_max without failing; the call must succeed like Go's SetReadBuffer.

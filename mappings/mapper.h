@@ -35,7 +35,8 @@ struct MapResult {
 class Mapper {
  public:
   /// Compiles the config's globs into the state machine and its regexes with RE2.
-  /// The config was validated by MappingConfig::parse; compiling it cannot fail.
+  /// `config` must be non-null and come from MappingConfig::parse (validated), so
+  /// compiling it cannot fail.
   explicit Mapper(std::shared_ptr<const MappingConfig> config);
   ~Mapper();
   Mapper(const Mapper&) = delete;

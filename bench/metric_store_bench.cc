@@ -1,7 +1,6 @@
 // Metric store update cost: existing counter/gauge/histogram/summary series, new-series inserts, several
 // threads updating a shared store, and resident bytes per series (RSS delta over 1M counters, 4 labels).
 #include <benchmark/benchmark.h>
-
 #include <unistd.h>
 
 #include <array>

@@ -96,7 +96,9 @@ static void append_escaped(std::string& out, std::string_view value, bool quote)
   out.append(value.data() + start, value.size() - start);
 }
 
-void append_escaped_label_value(std::string& out, std::string_view value) { append_escaped(out, value, true); }
+void append_escaped_label_value(std::string& out, std::string_view value) {
+  append_escaped(out, value, true);
+}
 
 namespace {
 
@@ -340,9 +342,10 @@ void write_text_exposition(std::span<const MetricStore* const> stores, std::stri
   if (stores.size() > 1) {
     std::stable_sort(entries.begin(), entries.end(),
                      [](const Entry& a, const Entry& b) { return a.family->name < b.family->name; });
-    entries.erase(std::unique(entries.begin(), entries.end(),
-                              [](const Entry& a, const Entry& b) { return a.family->name == b.family->name; }),
-                  entries.end());
+    entries.erase(
+        std::unique(entries.begin(), entries.end(),
+                    [](const Entry& a, const Entry& b) { return a.family->name == b.family->name; }),
+        entries.end());
   }
   out.reserve(out.size() + series * 96);
   Scratch scratch;
@@ -350,7 +353,8 @@ void write_text_exposition(std::span<const MetricStore* const> stores, std::stri
   for (const Entry& e : entries) write_family(stores[e.store]->impl(), *e.family, out, now_ns, scratch);
 }
 
-void write_text_exposition(const MetricStore& store, std::string& out, std::chrono::steady_clock::time_point now) {
+void write_text_exposition(const MetricStore& store, std::string& out,
+                           std::chrono::steady_clock::time_point now) {
   const MetricStore* stores[] = {&store};
   write_text_exposition(stores, out, now);
 }

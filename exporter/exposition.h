@@ -16,8 +16,8 @@ void write_text_exposition(const MetricStore& store, std::string& out,
                            std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
 /// Same, merging the families of several stores into one name-sorted output (e.g. the statsd store and a
-/// store of self-metrics), as client_golang's Gatherers does. Always pass the stores in the same order. A family name present in more than one store
-/// is written once, from the first store that has it.
+/// store of self-metrics), as client_golang's Gatherers does. Always pass the stores in the same order. A
+/// family name present in more than one store is written once, from the first store that has it.
 void write_text_exposition(std::span<const MetricStore* const> stores, std::string& out,
                            std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 

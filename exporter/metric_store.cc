@@ -298,7 +298,8 @@ Series* allocate_series(uint64_t hash, const Vector* vector, const SortedLabels&
 void observe_histogram(HistogramState& h, const std::vector<double>& bounds, double v) {
   // client_golang: the first bucket whose upper bound is >= v; NaN lands only in +Inf.
   size_t i = bounds.size();
-  if (!std::isnan(v)) i = static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
+  if (!std::isnan(v))
+    i = static_cast<size_t>(std::lower_bound(bounds.begin(), bounds.end(), v) - bounds.begin());
   ++h.counts[i];
   ++h.count;
   h.sum += v;

@@ -2,9 +2,9 @@
 // The store's data layout, shared by metric_store.cc (updates) and exposition.cc (reads). Not a public
 // interface: nothing outside exporter/ should include it.
 //
-// Locking order: StoreImpl::exposition_mutex -> StoreImpl::gc_mutex (shared by exposition, exclusive by expire) -> Shard::mutex ->
-// StoreImpl::families_mutex -> Family::members_mutex. apply() never takes gc_mutex: only expire() frees
-// series, so exposition can read series pointers without holding shard locks.
+// Locking order: StoreImpl::exposition_mutex -> StoreImpl::gc_mutex (shared by exposition, exclusive by
+// expire) -> Shard::mutex -> StoreImpl::families_mutex -> Family::members_mutex. apply() never takes
+// gc_mutex: only expire() frees series, so exposition can read series pointers without holding shard locks.
 #include <atomic>
 #include <cstdint>
 #include <map>

@@ -69,7 +69,8 @@ void QuantileStream::merge_sorted_buffer() {
       const Sample c = samples_[i];
       if (c.value > sample.value) {
         const double delta = std::max(sample.delta, std::floor(invariant(r)) - 1);
-        samples_.insert(samples_.begin() + static_cast<std::ptrdiff_t>(i), {sample.value, sample.width, delta});
+        samples_.insert(samples_.begin() + static_cast<std::ptrdiff_t>(i),
+                        {sample.value, sample.width, delta});
         ++i;
         inserted = true;
         break;
@@ -121,9 +122,7 @@ double QuantileStream::query_merged(double q) const {
 }
 
 SummaryState::SummaryState(const SummaryConfig& config, int64_t now_ns)
-    : config_(&config),
-      head_expiry_ns_(now_ns + config.stream_duration_ns),
-      hot_expiry_ns_(head_expiry_ns_) {
+    : config_(&config), head_expiry_ns_(now_ns + config.stream_duration_ns), hot_expiry_ns_(head_expiry_ns_) {
   if (!config.targets.empty()) {
     streams_.reserve(config.age_buckets);
     for (uint32_t i = 0; i < config.age_buckets; ++i) streams_.emplace_back(config.targets);
@@ -166,7 +165,8 @@ void SummaryState::flush_cold() {
   cold_.clear();
   // Rotate: every elapsed stream duration resets the oldest stream and makes the next one the head.
   if (hot_expiry_ns_ != head_expiry_ns_) {
-    const auto steps = static_cast<uint64_t>((hot_expiry_ns_ - head_expiry_ns_) / config_->stream_duration_ns);
+    const auto steps =
+        static_cast<uint64_t>((hot_expiry_ns_ - head_expiry_ns_) / config_->stream_duration_ns);
     const uint64_t resets = std::min<uint64_t>(steps, streams_.size());
     for (uint64_t i = 0; i < resets; ++i) streams_[(head_ + i) % streams_.size()].reset();
     head_ = static_cast<size_t>((head_ + steps) % streams_.size());

@@ -4,6 +4,8 @@
 // clock, the max_series cap, and a multi-threaded smoke test that checks totals.
 #include "exporter/metric_store.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -12,8 +14,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "exporter/exposition.h"
 
@@ -24,7 +24,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::seconds;
 const Clock::time_point kT0{seconds(5000)};
 
-SeriesUpdate update(std::string_view name, MetricKind kind, double value, std::span<const LabelPair> labels = {}) {
+SeriesUpdate update(std::string_view name, MetricKind kind, double value,
+                    std::span<const LabelPair> labels = {}) {
   SeriesUpdate u;
   u.name = name;
   u.kind = kind;
@@ -63,25 +64,34 @@ TEST(MetricStore, TypeSemantics) {
   };
   const double inf = std::numeric_limits<double>::infinity();
   const std::vector<Case> cases = {
-      {"counter adds", {{"c", MetricKind::Counter, 1, false, UpdateOutcome::Applied},
-                        {"c", MetricKind::Counter, 2.5, false, UpdateOutcome::Applied}}, {{"c", "3.5"}}},
+      {"counter adds",
+       {{"c", MetricKind::Counter, 1, false, UpdateOutcome::Applied},
+        {"c", MetricKind::Counter, 2.5, false, UpdateOutcome::Applied}},
+       {{"c", "3.5"}}},
       {"negative counter rejected",
        {{"c", MetricKind::Counter, 2, false, UpdateOutcome::Applied},
         {"c", MetricKind::Counter, -1, false, UpdateOutcome::InvalidValue}},
        {{"c", "2"}}},
       {"negative counter never creates the series",
-       {{"c", MetricKind::Counter, -1, false, UpdateOutcome::InvalidValue}}, {}},
-      {"counter accepts +Inf", {{"c", MetricKind::Counter, inf, false, UpdateOutcome::Applied}}, {{"c", "+Inf"}}},
-      {"zero increment creates the series", {{"c", MetricKind::Counter, 0, false, UpdateOutcome::Applied}},
+       {{"c", MetricKind::Counter, -1, false, UpdateOutcome::InvalidValue}},
+       {}},
+      {"counter accepts +Inf",
+       {{"c", MetricKind::Counter, inf, false, UpdateOutcome::Applied}},
+       {{"c", "+Inf"}}},
+      {"zero increment creates the series",
+       {{"c", MetricKind::Counter, 0, false, UpdateOutcome::Applied}},
        {{"c", "0"}}},
-      {"gauge sets", {{"g", MetricKind::Gauge, 5, false, UpdateOutcome::Applied},
-                      {"g", MetricKind::Gauge, 3, false, UpdateOutcome::Applied}}, {{"g", "3"}}},
+      {"gauge sets",
+       {{"g", MetricKind::Gauge, 5, false, UpdateOutcome::Applied},
+        {"g", MetricKind::Gauge, 3, false, UpdateOutcome::Applied}},
+       {{"g", "3"}}},
       {"gauge relative adds and subtracts",
        {{"g", MetricKind::Gauge, 5, false, UpdateOutcome::Applied},
         {"g", MetricKind::Gauge, 2, true, UpdateOutcome::Applied},
         {"g", MetricKind::Gauge, -10, true, UpdateOutcome::Applied}},
        {{"g", "-3"}}},
-      {"relative gauge starts from zero", {{"g", MetricKind::Gauge, -4, true, UpdateOutcome::Applied}},
+      {"relative gauge starts from zero",
+       {{"g", MetricKind::Gauge, -4, true, UpdateOutcome::Applied}},
        {{"g", "-4"}}},
       {"histogram sum and count",
        {{"h", MetricKind::Histogram, 0.3, false, UpdateOutcome::Applied},
@@ -102,8 +112,11 @@ TEST(MetricStore, TypeSemantics) {
         {"h_bucket{le=\"2.5\"}", "1"}}},
       {"summary default objectives",
        {{"s", MetricKind::Summary, 10, false, UpdateOutcome::Applied}},
-       {{"s{quantile=\"0.5\"}", "10"}, {"s{quantile=\"0.9\"}", "10"}, {"s{quantile=\"0.99\"}", "10"},
-        {"s_sum", "10"}, {"s_count", "1"}}},
+       {{"s{quantile=\"0.5\"}", "10"},
+        {"s{quantile=\"0.9\"}", "10"},
+        {"s{quantile=\"0.99\"}", "10"},
+        {"s_sum", "10"},
+        {"s_count", "1"}}},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.title);
@@ -127,16 +140,26 @@ TEST(MetricStore, NameConflicts) {
   constexpr auto ok = UpdateOutcome::Applied;
   constexpr auto conflict = UpdateOutcome::Conflict;
   const std::vector<std::pair<const char*, std::vector<Step>>> cases = {
-      {"same name, other type", {{"x", K::Counter, ok}, {"x", K::Gauge, conflict}, {"x", K::Summary, conflict},
-                                 {"x", K::Counter, ok}}},
+      {"same name, other type",
+       {{"x", K::Counter, ok},
+        {"x", K::Gauge, conflict},
+        {"x", K::Summary, conflict},
+        {"x", K::Counter, ok}}},
       {"histogram owns _bucket/_sum/_count",
-       {{"h", K::Histogram, ok}, {"h_bucket", K::Counter, conflict}, {"h_sum", K::Gauge, conflict},
-        {"h_count", K::Counter, conflict}, {"h_total", K::Counter, ok}}},
+       {{"h", K::Histogram, ok},
+        {"h_bucket", K::Counter, conflict},
+        {"h_sum", K::Gauge, conflict},
+        {"h_count", K::Counter, conflict},
+        {"h_total", K::Counter, ok}}},
       {"summary owns _sum/_count but not _bucket",
-       {{"s", K::Summary, ok}, {"s_sum", K::Gauge, conflict}, {"s_count", K::Histogram, conflict},
+       {{"s", K::Summary, ok},
+        {"s_sum", K::Gauge, conflict},
+        {"s_count", K::Histogram, conflict},
         {"s_bucket", K::Gauge, ok}}},
       {"existing _sum blocks a later summary/histogram (statsd_exporter's registry check)",
-       {{"a_sum", K::Counter, ok}, {"a", K::Summary, conflict}, {"a", K::Histogram, conflict},
+       {{"a_sum", K::Counter, ok},
+        {"a", K::Summary, conflict},
+        {"a", K::Histogram, conflict},
         {"a", K::Counter, ok}}},
       {"existing _bucket blocks a histogram but not a summary",
        {{"b_bucket", K::Gauge, ok}, {"b", K::Histogram, conflict}, {"b", K::Summary, ok}}},
@@ -244,7 +267,8 @@ TEST(MetricStore, TtlExpiry) {
   EXPECT_EQ(store.expire(kT0 + seconds(100000)), 0u);  // ttl 0 never expires
   EXPECT_EQ(samples(store), (std::map<std::string, std::string>{{"forever", "1"}}));
   // The family keeps its type after its last series is gone, as statsd_exporter's registry does.
-  EXPECT_EQ(store.apply(update("ttl_metric", MetricKind::Counter, 1), kT0 + seconds(20)), UpdateOutcome::Conflict);
+  EXPECT_EQ(store.apply(update("ttl_metric", MetricKind::Counter, 1), kT0 + seconds(20)),
+            UpdateOutcome::Conflict);
   // A fresh series starts from zero.
   u.relative = true;
   ASSERT_EQ(store.apply(u, kT0 + seconds(20)), UpdateOutcome::Applied);
@@ -267,8 +291,8 @@ TEST(MetricStore, ExpiryOfHistogramsAndSummariesInManyShards) {
   for (int i = 0; i < 500; ++i) values.push_back(std::to_string(i));
   for (int i = 0; i < 500; ++i) {
     const LabelPair l[] = {{"i", values[i]}};
-    SeriesUpdate u = update(i % 2 == 0 ? "h" : "s", i % 2 == 0 ? MetricKind::Histogram : MetricKind::Summary,
-                            i, l);
+    SeriesUpdate u =
+        update(i % 2 == 0 ? "h" : "s", i % 2 == 0 ? MetricKind::Histogram : MetricKind::Summary, i, l);
     u.ttl = seconds(i < 250 ? 1 : 1000);
     ASSERT_EQ(store.apply(u, kT0), UpdateOutcome::Applied);
   }

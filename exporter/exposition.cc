@@ -329,6 +329,11 @@ void write_text_exposition(std::span<const MetricStore* const> stores, std::stri
   std::vector<Series*> fresh;
   size_t series = 0;
   for (size_t i = 0; i < stores.size(); ++i) {
+    // A store listed twice would lock itself; its families are written once anyway.
+    if (std::find(stores.begin(), stores.begin() + static_cast<std::ptrdiff_t>(i), stores[i]) !=
+        stores.begin() + static_cast<std::ptrdiff_t>(i)) {
+      continue;
+    }
     const detail::StoreImpl& impl = stores[i]->impl();
     exposition_locks.emplace_back(impl.exposition_mutex);
     gc_locks.emplace_back(impl.gc_mutex);

@@ -251,7 +251,7 @@ TEST(Exposition, SeveralStoresMergeByFamilyName) {
   own.help = "Self.";
   ASSERT_EQ(self.apply(own, kT0), UpdateOutcome::Applied);
   ASSERT_EQ(self.apply(update("b_metric", MetricKind::Gauge, 9), kT0), UpdateOutcome::Applied);
-  const MetricStore* stores[] = {&statsd, &self};
+  const MetricStore* stores[] = {&statsd, &self, &statsd};  // a repeated store is written once
   std::string out;
   write_text_exposition(stores, out, kT0);
   EXPECT_EQ(

@@ -1,17 +1,17 @@
 #include "forecaster/auto_arima.h"
 
+#include <fmt/format.h>
+
+#include <Eigen/Dense>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <numbers>
 #include <optional>
 #include <tuple>
-#include <array>
 #include <utility>
-
-#include <Eigen/Dense>
-#include <fmt/format.h>
 
 #include "forecaster/polynomial.h"
 
@@ -20,7 +20,9 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-std::unexpected<Error> fail(std::string message) { return std::unexpected(Error{std::move(message), "", 0, 0}); }
+std::unexpected<Error> fail(std::string message) {
+  return std::unexpected(Error{std::move(message), "", 0, 0});
+}
 
 // R's is.constant on the non-missing values.
 bool is_constant(std::span<const double> x) {
@@ -76,7 +78,8 @@ bool any_constant_column(const Eigen::MatrixXd& X) {
 
 Eigen::MatrixXd difference_rows(const Eigen::MatrixXd& X, int lag, int times) {
   Eigen::MatrixXd out = X;
-  for (int k = 0; k < times && out.rows() > lag; ++k) out = (out.bottomRows(out.rows() - lag) - out.topRows(out.rows() - lag)).eval();
+  for (int k = 0; k < times && out.rows() > lag; ++k)
+    out = (out.bottomRows(out.rows() - lag) - out.topRows(out.rows() - lag)).eval();
   return out;
 }
 
@@ -105,7 +108,13 @@ class Search {
  public:
   Search(std::span<const double> y, const Eigen::MatrixXd& exog, std::vector<std::string> exog_names,
          const AutoArimaOptions& options, int d, int D, int m, std::vector<FourierTerm> fourier)
-      : y_(y), exog_(exog), names_(std::move(exog_names)), opt_(options), d_(d), D_(D), m_(m),
+      : y_(y),
+        exog_(exog),
+        names_(std::move(exog_names)),
+        opt_(options),
+        d_(d),
+        D_(D),
+        m_(m),
         fourier_(std::move(fourier)) {}
 
   // Fits (or recalls) a candidate; returns its criterion. A fresh fit is parked in last_model_ so
@@ -159,10 +168,13 @@ class Search {
       sP = sQ = 0;
     }
     allow_toggle_ = constant;  // R: allowdrift || allowmean, i.e. a constant was allowed at all
-    std::vector<Key> starts{{std::min(sp, max_p), std::min(sq, max_q), std::min(sP, max_P), std::min(sQ, max_Q), constant},
-                            {0, 0, 0, 0, constant}};
-    if (max_p > 0 || max_P > 0) starts.push_back({max_p > 0 ? 1 : 0, 0, (m_ > 1 && max_P > 0) ? 1 : 0, 0, constant});
-    if (max_q > 0 || max_Q > 0) starts.push_back({0, max_q > 0 ? 1 : 0, 0, (m_ > 1 && max_Q > 0) ? 1 : 0, constant});
+    std::vector<Key> starts{
+        {std::min(sp, max_p), std::min(sq, max_q), std::min(sP, max_P), std::min(sQ, max_Q), constant},
+        {0, 0, 0, 0, constant}};
+    if (max_p > 0 || max_P > 0)
+      starts.push_back({max_p > 0 ? 1 : 0, 0, (m_ > 1 && max_P > 0) ? 1 : 0, 0, constant});
+    if (max_q > 0 || max_Q > 0)
+      starts.push_back({0, max_q > 0 ? 1 : 0, 0, (m_ > 1 && max_Q > 0) ? 1 : 0, constant});
     if (constant) starts.push_back({0, 0, 0, 0, false});
     for (const Key& k : starts) consider(k);
     // R's search: climb from the best start model.
@@ -208,21 +220,21 @@ class Search {
   // round fits nothing new or `budget` models have been fitted.
   void climb(Key current, int budget) {
     static constexpr std::array<std::array<int, 4>, 16> kMoves{{{0, 0, -1, 0},
-                                                                 {0, 0, 0, -1},
-                                                                 {0, 0, 1, 0},
-                                                                 {0, 0, 0, 1},
-                                                                 {0, 0, -1, -1},
-                                                                 {0, 0, -1, 1},
-                                                                 {0, 0, 1, -1},
-                                                                 {0, 0, 1, 1},
-                                                                 {-1, 0, 0, 0},
-                                                                 {0, -1, 0, 0},
-                                                                 {1, 0, 0, 0},
-                                                                 {0, 1, 0, 0},
-                                                                 {-1, -1, 0, 0},
-                                                                 {-1, 1, 0, 0},
-                                                                 {1, -1, 0, 0},
-                                                                 {1, 1, 0, 0}}};
+                                                                {0, 0, 0, -1},
+                                                                {0, 0, 1, 0},
+                                                                {0, 0, 0, 1},
+                                                                {0, 0, -1, -1},
+                                                                {0, 0, -1, 1},
+                                                                {0, 0, 1, -1},
+                                                                {0, 0, 1, 1},
+                                                                {-1, 0, 0, 0},
+                                                                {0, -1, 0, 0},
+                                                                {1, 0, 0, 0},
+                                                                {0, 1, 0, 0},
+                                                                {-1, -1, 0, 0},
+                                                                {-1, 1, 0, 0},
+                                                                {1, -1, 0, 0},
+                                                                {1, 1, 0, 0}}};
     double current_ic = evaluate(current);
     const auto [max_p, max_q, max_P, max_Q] = bounds_;
     int start_models = -1;
@@ -230,8 +242,10 @@ class Search {
       start_models = models_;
       bool moved = false;
       for (const auto& mv : kMoves) {
-        const Key k{current.p + mv[0], current.q + mv[1], current.P + mv[2], current.Q + mv[3], current.constant};
-        if (k.p < 0 || k.q < 0 || k.P < 0 || k.Q < 0 || k.p > max_p || k.q > max_q || k.P > max_P || k.Q > max_Q)
+        const Key k{current.p + mv[0], current.q + mv[1], current.P + mv[2], current.Q + mv[3],
+                    current.constant};
+        if (k.p < 0 || k.q < 0 || k.P < 0 || k.Q < 0 || k.p > max_p || k.q > max_q || k.P > max_P ||
+            k.Q > max_Q)
           continue;
         if (seen(k)) continue;
         if (models_ >= budget) break;
@@ -353,7 +367,8 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
     if (period < 3) return fail(fmt::format("auto_arima: Fourier period {} must be >= 3", period));
     max_k.push_back(std::max(1, std::min(options.max_harmonics, period / 2)));
   }
-  auto design = [&](const std::vector<int>& ks, std::vector<FourierTerm>* terms, std::vector<std::string>* names) {
+  auto design = [&](const std::vector<int>& ks, std::vector<FourierTerm>* terms,
+                    std::vector<std::string>* names) {
     terms->clear();
     for (size_t i = 0; i < fourier_periods.size(); ++i)
       if (ks[i] > 0) terms->push_back(FourierTerm{double(fourier_periods[i]), ks[i]});
@@ -390,14 +405,17 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
   for (int k = 0; k < D; ++k) dx = seasonal_difference(dx, m);
   if (d < 0) {
     d = ndiffs(dx, options.alpha, options.max_d);
-    if (d > 0 && X_full.cols() > 0 && any_constant_column(difference_rows(difference_rows(X_full, m, D), 1, d))) --d;
+    if (d > 0 && X_full.cols() > 0 &&
+        any_constant_column(difference_rows(difference_rows(X_full, m, D), 1, d)))
+      --d;
   }
   for (int k = 0; k < d; ++k) dx = seasonal_difference(dx, 1);
   if (dx.empty()) return fail("auto_arima: not enough data after differencing");
   if (is_constant(dx))
-    return fail(fmt::format("auto_arima: the series is deterministic after differencing (d={}, D={}); "
-                            "there is nothing random to model",
-                            d, D));
+    return fail(
+        fmt::format("auto_arima: the series is deterministic after differencing (d={}, D={}); "
+                    "there is nothing random to model",
+                    d, D));
 
   int max_p = std::min(options.max_p, series_length / 3);
   int max_q = std::min(options.max_q, series_length / 3);
@@ -499,7 +517,8 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
     return std::unexpected(refit.error());
   }
   const double ic = information_criterion(chosen->result(), options.ic);
-  AutoArimaResult out{best->spec, best_terms, std::move(best_X), ic, std::move(all_candidates), std::move(*chosen)};
+  AutoArimaResult out{best->spec,        best_terms, std::move(best_X), ic, std::move(all_candidates),
+                      std::move(*chosen)};
   return out;
 }
 

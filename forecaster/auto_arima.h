@@ -13,12 +13,11 @@
 //   4. When the seasonal period is too long for seasonal states (fourier.h's prefer_fourier, or above
 //      max_seasonal_arima_period), the season is modelled by Fourier terms instead and the number of
 //      harmonics K is chosen by the same criterion (one non-seasonal search per K).
+#include <Eigen/Core>
 #include <expected>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "common/error.h"
 #include "forecaster/fourier.h"
@@ -51,7 +50,7 @@ struct AutoArimaOptions {
   int max_seasonal_arima_period = 48;
   /// Extra seasonal periods always modelled by Fourier terms (e.g. 2016 next to a daily 288).
   std::vector<int> fourier_periods;
-  int max_harmonics = 5;  ///< upper bound on K per Fourier period (also K <= period / 2)
+  int max_harmonics = 5;   ///< upper bound on K per Fourier period (also K <= period / 2)
   FitOptions fit_options;  ///< for every candidate fit (standard errors only on the final refit)
 };
 

@@ -1,15 +1,15 @@
 #include "forecaster/stat_tests.h"
 
+#include <fmt/format.h>
+
+#include <Eigen/Dense>
 #include <algorithm>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <limits>
 #include <numbers>
 #include <vector>
-
-#include <Eigen/Dense>
-#include <boost/math/distributions/chi_squared.hpp>
-#include <boost/math/distributions/normal.hpp>
-#include <fmt/format.h>
 
 #include "forecaster/stl.h"
 
@@ -18,7 +18,9 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::unexpected<Error> fail(std::string message) { return std::unexpected(Error{std::move(message), "", 0, 0}); }
+std::unexpected<Error> fail(std::string message) {
+  return std::unexpected(Error{std::move(message), "", 0, 0});
+}
 
 bool has_nan(std::span<const double> x) {
   return std::any_of(x.begin(), x.end(), [](double v) { return !std::isfinite(v); });
@@ -117,7 +119,8 @@ std::expected<LjungBox, Error> ljung_box(std::span<const double> x, int lags, in
   if (model_df < 0) return fail("Ljung-Box needs model_df >= 0");
   const std::vector<double> v = drop_nan(x);
   const int n = static_cast<int>(v.size());
-  if (n < lags + 2) return fail(fmt::format("Ljung-Box with {} lags needs at least {} values, got {}", lags, lags + 2, n));
+  if (n < lags + 2)
+    return fail(fmt::format("Ljung-Box with {} lags needs at least {} values, got {}", lags, lags + 2, n));
   double mean = 0;
   for (double a : v) mean += a;
   mean /= n;
@@ -136,8 +139,9 @@ std::expected<LjungBox, Error> ljung_box(std::span<const double> x, int lags, in
   out.lags = lags;
   out.df = lags - model_df;
   out.nobs = n;
-  out.p_value = out.df > 0 ? boost::math::cdf(boost::math::complement(boost::math::chi_squared(out.df), out.statistic))
-                           : kNaN;
+  out.p_value =
+      out.df > 0 ? boost::math::cdf(boost::math::complement(boost::math::chi_squared(out.df), out.statistic))
+                 : kNaN;
   return out;
 }
 
@@ -178,7 +182,8 @@ std::expected<Kpss, Error> kpss(std::span<const double> x, KpssRegression regres
   }
   eta /= static_cast<double>(n) * n;
   double s = resid.squaredNorm();
-  for (int i = 1; i <= used; ++i) s += 2.0 * resid.tail(n - i).dot(resid.head(n - i)) * (1.0 - i / (used + 1.0));
+  for (int i = 1; i <= used; ++i)
+    s += 2.0 * resid.tail(n - i).dot(resid.head(n - i)) * (1.0 - i / (used + 1.0));
   s /= n;
   if (!(s > 0)) return fail("KPSS long-run variance is zero (constant series?)");
   Kpss out;
@@ -198,12 +203,15 @@ double mackinnon_p_value(double stat, AdfRegression regression) {
     std::array<double, 3> small;
     std::array<double, 4> large;
   };
-  static constexpr Surface kNone{-1.04, -19.04, std::numeric_limits<double>::infinity(),
-                                 {0.6344, 1.2378, 3.2496e-2}, {0.4797, 9.3557e-1, -0.6999e-1, 3.3066e-2}};
-  static constexpr Surface kConst{-1.61, -18.83, 2.74, {2.1659, 1.4412, 3.8269e-2},
-                                  {1.7339, 9.3202e-1, -1.2745e-1, -1.0368e-2}};
-  static constexpr Surface kTrendS{-2.89, -16.18, 0.7, {3.2512, 1.6047, 4.9588e-2},
-                                   {2.5261, 6.1654e-1, -3.7956e-1, -6.0285e-2}};
+  static constexpr Surface kNone{-1.04,
+                                 -19.04,
+                                 std::numeric_limits<double>::infinity(),
+                                 {0.6344, 1.2378, 3.2496e-2},
+                                 {0.4797, 9.3557e-1, -0.6999e-1, 3.3066e-2}};
+  static constexpr Surface kConst{
+      -1.61, -18.83, 2.74, {2.1659, 1.4412, 3.8269e-2}, {1.7339, 9.3202e-1, -1.2745e-1, -1.0368e-2}};
+  static constexpr Surface kTrendS{
+      -2.89, -16.18, 0.7, {3.2512, 1.6047, 4.9588e-2}, {2.5261, 6.1654e-1, -3.7956e-1, -6.0285e-2}};
   const Surface& s = regression == AdfRegression::kNone       ? kNone
                      : regression == AdfRegression::kConstant ? kConst
                                                               : kTrendS;
@@ -221,7 +229,8 @@ double mackinnon_p_value(double stat, AdfRegression regression) {
 std::array<double, 3> mackinnon_critical_values(AdfRegression regression, int nobs) {
   // MacKinnon (2010) finite-sample critical values b0 + b1/n + b2/n^2 + b3/n^3 for one series.
   using Row = std::array<double, 4>;
-  static constexpr std::array<Row, 3> kNone{Row{-2.56574, -2.2358, -3.627, 0}, Row{-1.94100, -0.2686, -3.365, 31.223},
+  static constexpr std::array<Row, 3> kNone{Row{-2.56574, -2.2358, -3.627, 0},
+                                            Row{-1.94100, -0.2686, -3.365, 31.223},
                                             Row{-1.61682, 0.2656, -2.714, 25.364}};
   static constexpr std::array<Row, 3> kConst{Row{-3.43035, -6.5393, -16.786, -79.433},
                                              Row{-2.86154, -2.8903, -4.234, -40.040},
@@ -276,7 +285,9 @@ AdfDesign adf_design(std::span<const double> x, int lags, int sample_lag, int nt
 std::expected<Adf, Error> adf(std::span<const double> x, const AdfOptions& options) {
   const int n = static_cast<int>(x.size());
   if (has_nan(x)) return fail("ADF input contains NaN");
-  const int ntrend = options.regression == AdfRegression::kNone ? 0 : options.regression == AdfRegression::kConstant ? 1 : 2;
+  const int ntrend = options.regression == AdfRegression::kNone       ? 0
+                     : options.regression == AdfRegression::kConstant ? 1
+                                                                      : 2;
   int max_lag = options.max_lag;
   if (max_lag < 0) {
     max_lag = static_cast<int>(std::ceil(12.0 * std::pow(n / 100.0, 0.25)));
@@ -295,7 +306,8 @@ std::expected<Adf, Error> adf(std::span<const double> x, const AdfOptions& optio
       auto fit = ols(d.X, d.y);
       if (!fit) return std::unexpected(fit.error());
       const double k = fit->k;
-      const double penalty = options.autolag == LagCriterion::kAic ? 2.0 * k : k * std::log(static_cast<double>(fit->n));
+      const double penalty =
+          options.autolag == LagCriterion::kAic ? 2.0 * k : k * std::log(static_cast<double>(fit->n));
       const double ic = -2.0 * fit->loglik() + penalty;
       if (ic < best) {  // strict: ties keep the shorter lag, like statsmodels' min over (ic, lag)
         best = ic;

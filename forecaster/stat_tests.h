@@ -47,7 +47,8 @@ struct Kpss {
 
 /// KPSS test as statsmodels' kpss(x, regression, nlags) (and urca's ur.kpss with the same lags).
 /// `lags` >= 0 is used as given, or one of the kKpssLags* rules. No NaN allowed; n >= 3.
-std::expected<Kpss, Error> kpss(std::span<const double> x, KpssRegression regression, int lags = kKpssLagsAuto);
+std::expected<Kpss, Error> kpss(std::span<const double> x, KpssRegression regression,
+                                int lags = kKpssLagsAuto);
 
 // ---------------------------------------------------------------------------------------------
 // Augmented Dickey-Fuller (null: unit root)
@@ -62,12 +63,12 @@ struct AdfOptions {
 };
 
 struct Adf {
-  double statistic = 0;  ///< t-statistic of the lagged level
-  double p_value = 0;    ///< MacKinnon (1994) approximate p-value
-  int used_lag = 0;      ///< number of lagged differences in the final regression
-  int nobs = 0;          ///< observations in the final regression
+  double statistic = 0;              ///< t-statistic of the lagged level
+  double p_value = 0;                ///< MacKinnon (1994) approximate p-value
+  int used_lag = 0;                  ///< number of lagged differences in the final regression
+  int nobs = 0;                      ///< observations in the final regression
   std::array<double, 3> critical{};  ///< 1%, 5%, 10% critical values (MacKinnon 2010) at nobs
-  double ic_best = 0;  ///< best AIC/BIC of the lag search (NaN for kFixed)
+  double ic_best = 0;                ///< best AIC/BIC of the lag search (NaN for kFixed)
 };
 
 /// ADF test as statsmodels' adfuller(x, maxlag, regression, autolag). No NaN allowed.
@@ -113,6 +114,7 @@ enum class SeasonalTest { kStrength, kOcsb };  ///< forecast "seas" (default) an
 /// Number of seasonal differences (0 or max_D) as forecast::nsdiffs: seasonal strength > 0.64, or
 /// OCSB statistic > critical. Returns 0 when period < 2, period >= n, the series is constant or
 /// the test cannot be computed.
-int nsdiffs(std::span<const double> x, int period, SeasonalTest test = SeasonalTest::kStrength, int max_D = 1);
+int nsdiffs(std::span<const double> x, int period, SeasonalTest test = SeasonalTest::kStrength,
+            int max_D = 1);
 
 }  // namespace promcast::forecaster

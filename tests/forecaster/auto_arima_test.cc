@@ -3,6 +3,9 @@
 // Plus behaviour checks: Fourier terms for long periods, errors on degenerate input, the search trace.
 #include "forecaster/auto_arima.h"
 
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -10,9 +13,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <simdjson.h>
 
 namespace promcast::forecaster {
 namespace {
@@ -61,9 +61,9 @@ TEST_P(RAutoArima, AiccNoWorseThanRPlusHalf) {
   const auto ro = doubles(ra["order"]);
   const auto rs = doubles(ra["seasonal_order"]);
   RecordProperty("ours", r->spec.describe());
-  EXPECT_LE(ours, r_aicc + 0.5) << GetParam() << ": ours " << r->spec.describe() << " AICc " << ours << " vs R ("
-                                << ro[0] << "," << ro[1] << "," << ro[2] << ")(" << rs[0] << "," << rs[1] << "," << rs[2]
-                                << ") AICc " << r_aicc;
+  EXPECT_LE(ours, r_aicc + 0.5) << GetParam() << ": ours " << r->spec.describe() << " AICc " << ours
+                                << " vs R (" << ro[0] << "," << ro[1] << "," << ro[2] << ")(" << rs[0] << ","
+                                << rs[1] << "," << rs[2] << ") AICc " << r_aicc;
   // Same differencing decisions as R (the criteria are only comparable at equal d, D).
   EXPECT_EQ(r->spec.order.d, int(ro[1])) << GetParam();
   if (opt.period > 1) {
@@ -161,7 +161,9 @@ TEST(AutoArima, GapsAndShortSeriesGiveFiniteForecasts) {
   auto fc = r->model.forecast(24, Eigen::MatrixXd(24, 0), levels);
   ASSERT_TRUE(fc.has_value());
   for (int h = 0; h < 24; ++h) {
-    EXPECT_TRUE(std::isfinite(fc->mean[h]) && std::isfinite(fc->lower[0][h]) && std::isfinite(fc->upper[0][h])) << h;
+    EXPECT_TRUE(std::isfinite(fc->mean[h]) && std::isfinite(fc->lower[0][h]) &&
+                std::isfinite(fc->upper[0][h]))
+        << h;
   }
   for (int n : {4, 7, 12}) {
     std::vector<double> tiny(n);
@@ -173,7 +175,8 @@ TEST(AutoArima, GapsAndShortSeriesGiveFiniteForecasts) {
     }
     auto ft = rt->model.forecast(5, Eigen::MatrixXd(5, 0), levels);
     ASSERT_TRUE(ft.has_value()) << n;
-    for (int h = 0; h < 5; ++h) EXPECT_TRUE(std::isfinite(ft->mean[h]) && std::isfinite(ft->upper[0][h])) << n;
+    for (int h = 0; h < 5; ++h)
+      EXPECT_TRUE(std::isfinite(ft->mean[h]) && std::isfinite(ft->upper[0][h])) << n;
   }
 }
 

@@ -8,7 +8,7 @@
 namespace promcast::forecaster::testing {
 
 struct SimSpec {
-  std::vector<double> ar, ma;    ///< phi_1.., theta_1.. (statsmodels signs: 1 - sum phi L^i, 1 + sum theta L^i)
+  std::vector<double> ar, ma;  ///< phi_1.., theta_1.. (statsmodels signs: 1 - sum phi L^i, 1 + sum theta L^i)
   std::vector<double> sar, sma;  ///< seasonal, at lags s, 2s, ...
   int d = 0, D = 0, s = 0;
   double intercept = 0;  ///< c in phi(L) Phi(L^s) w_t = c + theta(L) Theta(L^s) e_t (w = differenced series)

@@ -2,11 +2,11 @@
 // next h, and count how often the 95% (and 80%) intervals contain the held-out values. Intervals use
 // the MLE variance without a parameter-uncertainty correction, so coverage sits slightly under the
 // nominal level for moderate n; the asserted band is 93-97% for 95% (and 77-83% for 80%).
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "forecaster/sarimax.h"
 #include "tests/forecaster/sarima_simulation.h"
@@ -26,7 +26,8 @@ struct Coverage {
   double rate80() const { return double(in80) / points; }
 };
 
-Coverage run(const SimSpec& sim, const SarimaxSpec& spec, int n, int horizon, int series, std::uint64_t seed0) {
+Coverage run(const SimSpec& sim, const SarimaxSpec& spec, int n, int horizon, int series,
+             std::uint64_t seed0) {
   Coverage c;
   const std::vector<double> levels{80, 95};
   FitOptions options;

@@ -2,12 +2,12 @@
 // asserted rates rather than one lucky example. Thresholds follow from the asymptotic standard
 // errors (stated per test) with a margin for finite samples; seeds are fixed, so a failure is a
 // reproducible regression, not noise.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "forecaster/sarimax.h"
 #include "tests/forecaster/sarima_simulation.h"

@@ -5,13 +5,13 @@
 // absolute; seasonal strength 1e-6 (our STL reproduces R's stl()); ndiffs/nsdiffs decisions exact.
 #include "forecaster/stat_tests.h"
 
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
 #include <cmath>
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <simdjson.h>
 
 namespace promcast::forecaster {
 namespace {
@@ -71,7 +71,8 @@ TEST_F(StatsmodelsFixture, KpssMatchesStatsmodels) {
     const std::string name{std::string_view(c["series"])};
     const auto y = doubles(c["y"]);
     for (auto t : c["kpss"].get_array()) {
-      const auto reg = std::string_view(t["regression"]) == "ct" ? KpssRegression::kTrend : KpssRegression::kLevel;
+      const auto reg =
+          std::string_view(t["regression"]) == "ct" ? KpssRegression::kTrend : KpssRegression::kLevel;
       int lags = 0;
       if (t["nlags"].is_string()) {
         lags = std::string_view(t["nlags"]) == "auto" ? kKpssLagsAuto : kKpssLagsLegacy;
@@ -97,9 +98,13 @@ TEST_F(StatsmodelsFixture, AdfMatchesAdfuller) {
     for (auto t : c["adf"].get_array()) {
       AdfOptions opt;
       const std::string_view reg(t["regression"]);
-      opt.regression = reg == "n" ? AdfRegression::kNone : reg == "c" ? AdfRegression::kConstant : AdfRegression::kConstantTrend;
+      opt.regression = reg == "n"   ? AdfRegression::kNone
+                       : reg == "c" ? AdfRegression::kConstant
+                                    : AdfRegression::kConstantTrend;
       const std::string_view autolag(t["autolag"]);
-      opt.autolag = autolag == "AIC" ? LagCriterion::kAic : autolag == "BIC" ? LagCriterion::kBic : LagCriterion::kFixed;
+      opt.autolag = autolag == "AIC"   ? LagCriterion::kAic
+                    : autolag == "BIC" ? LagCriterion::kBic
+                                       : LagCriterion::kFixed;
       if (!t["maxlag"].is_null()) opt.max_lag = int(int64_t(t["maxlag"]));
       const std::string what = name + " " + std::string(reg) + " " + std::string(autolag);
       auto r = adf(y, opt);

@@ -333,7 +333,13 @@ Eigen::MatrixXd auto_arima_future_exog(const AutoArimaResult& result, const Eige
   const Eigen::Index k_user = static_cast<Eigen::Index>(result.spec.exog_names.size()) -
                               static_cast<Eigen::Index>(fourier_names(result.fourier).size());
   Eigen::MatrixXd out(horizon, result.spec.exog_names.size());
-  if (k_user > 0) out.leftCols(k_user) = user_future_exog.topRows(horizon).leftCols(k_user);
+  if (k_user > 0) {
+    // Missing future rows stay NaN: Sarimax::forecast then reports them instead of reading past the end.
+    out.leftCols(k_user).setConstant(std::numeric_limits<double>::quiet_NaN());
+    const Eigen::Index rows = std::min<Eigen::Index>(horizon, user_future_exog.rows());
+    const Eigen::Index cols = std::min<Eigen::Index>(k_user, user_future_exog.cols());
+    out.topLeftCorner(rows, cols) = user_future_exog.topLeftCorner(rows, cols);
+  }
   if (!result.fourier.empty())
     out.rightCols(out.cols() - k_user) = fourier_matrix(result.fourier, result.exog.rows(), horizon);
   return out;
@@ -359,7 +365,9 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
   int m = options.seasonal ? std::max(1, options.period) : 1;
   std::vector<int> fourier_periods = options.fourier_periods;
   if (m > 1 && (prefer_fourier(m, n) || m > options.max_seasonal_arima_period)) {
-    fourier_periods.insert(fourier_periods.begin(), m);
+    // A period of 2 has no Fourier pair beyond the alternating sign; with too few cycles it is
+    // dropped, like R's max.P = max.Q = 0 and D = 0 on such data.
+    if (m >= 3) fourier_periods.insert(fourier_periods.begin(), m);
     m = 1;
   }
   std::vector<int> max_k;

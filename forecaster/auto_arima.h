@@ -80,6 +80,7 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
 
 /// Future regressors for forecasting a chosen model h steps ahead: the user's future exog rows
 /// (h x k, may be empty when k = 0) followed by the Fourier columns continued after the sample.
+/// User rows or columns that are not given are NaN (forecast() then fails with a clear error).
 Eigen::MatrixXd auto_arima_future_exog(const AutoArimaResult& result, const Eigen::MatrixXd& user_future_exog,
                                        int horizon);
 

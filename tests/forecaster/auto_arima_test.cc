@@ -115,6 +115,32 @@ TEST(AutoArima, WithRegressorsNoWorseThanRPlusHalf) {
   EXPECT_EQ(checked, 2);
 }
 
+TEST(AutoArima, RegressorCoefficientAndFutureRows) {
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  const int n = 150;
+  Eigen::MatrixXd X(n, 1);
+  std::vector<double> y(n);
+  double ar = 0;
+  for (int t = 0; t < n; ++t) {
+    X(t, 0) = noise(rng) * 3.0;
+    ar = 0.5 * ar + noise(rng);
+    y[t] = 10.0 + 2.0 * X(t, 0) + ar;
+  }
+  auto r = auto_arima(y, X, {"load"});
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  const auto& fit = r->model.result();
+  const auto it = std::find(fit.param_names.begin(), fit.param_names.end(), "load");
+  ASSERT_NE(it, fit.param_names.end());
+  EXPECT_NEAR(fit.params[it - fit.param_names.begin()], 2.0, 0.1);
+  const std::vector<double> levels{95};
+  // Without the regressor's future values the forecast is refused, not extrapolated from garbage.
+  EXPECT_FALSE(
+      r->model.forecast(5, auto_arima_future_exog(*r, Eigen::MatrixXd(0, 1), 5), levels).has_value());
+  EXPECT_TRUE(
+      r->model.forecast(5, auto_arima_future_exog(*r, Eigen::MatrixXd::Ones(5, 1), 5), levels).has_value());
+}
+
 TEST(AutoArima, LongPeriodUsesFourierTermsAndForecasts) {
   // Two and a half days of a 5-minute daily cycle (period 288): fewer than three cycles, so
   // prefer_fourier() sends the season to Fourier terms.

@@ -241,6 +241,8 @@ struct ExporterCounters {
   double lines = 0;
   double packets = 0;
   std::optional<double> rss;
+  double scrape_seconds = 0;  // how long the GET of /metrics took, end to end
+  std::size_t scrape_bytes = 0;
 };
 
 std::optional<double> sample(std::string_view body, std::string_view name) {
@@ -262,9 +264,12 @@ std::optional<ExporterCounters> read_counters(const std::string& url) {
   promcast::HttpOptions options;
   options.timeout = 10s;
   options.max_body_bytes = std::size_t{1} << 31;
+  const auto started = Clock::now();
   const auto response = promcast::http_get(url, options);
   if (!response || response->status != 200) return std::nullopt;
   ExporterCounters c;
+  c.scrape_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  c.scrape_bytes = response->body.size();
   c.lines = sample(response->body, "statsd_exporter_lines_total").value_or(0);
   c.packets = sample(response->body, "statsd_exporter_udp_packets_total").value_or(0);
   c.rss = sample(response->body, "process_resident_memory_bytes");
@@ -528,6 +533,8 @@ int main(int argc, char** argv) {
     std::printf("loss            %.3f %%\n", loss);
     if (o.proto == Proto::Udp) std::printf("packets counted %.0f\n", after->packets - before->packets);
     if (after->rss) std::printf("exporter RSS    %.1f MiB\n", *after->rss / (1 << 20));
+    std::printf("last scrape     %.1f ms for %.1f MiB of /metrics\n", after->scrape_seconds * 1e3,
+                static_cast<double>(after->scrape_bytes) / (1 << 20));
   } else {
     std::printf("lines counted   n/a\nloss            n/a\n");
   }

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
@@ -165,6 +166,8 @@ std::expected<HttpResponse, Error> http_request(std::string_view method, std::st
   // async steps run to completion on a private io_context.
   beast::error_code result;
   std::string_view failed_step;
+  std::string direct_body;
+  bool direct = false;
   stream.expires_after(options.timeout);
   stream.async_connect(*endpoints, [&](const beast::error_code& ec, const tcp::endpoint&) {
     if (ec) {
@@ -181,6 +184,20 @@ std::expected<HttpResponse, Error> http_request(std::string_view method, std::st
       http::async_read_header(stream, buffer, parser, [&](const beast::error_code& ec3, std::size_t) {
         if (ec3) {
           result = ec3, failed_step = "read";
+          return;
+        }
+        // A body of known length (e.g. a large /metrics page) is read straight into its string:
+        // Beast's parser copies it through the read buffer in small pieces, about 3x slower.
+        const auto length = parser.content_length();
+        if (!parser.is_done() && !parser.chunked() && length) {
+          direct_body.resize(*length);
+          const std::size_t have = std::min<std::size_t>(buffer.size(), *length);
+          asio::buffer_copy(asio::buffer(direct_body.data(), have), buffer.data());
+          asio::async_read(stream, asio::buffer(direct_body.data() + have, *length - have),
+                           [&](const beast::error_code& ec4, std::size_t) {
+                             if (ec4) result = ec4, failed_step = "read";
+                           });
+          direct = true;
           return;
         }
         http::async_read(stream, buffer, parser, [&](const beast::error_code& ec4, std::size_t) {
@@ -205,7 +222,7 @@ std::expected<HttpResponse, Error> http_request(std::string_view method, std::st
   for (const auto& field : message) {
     response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
-  response.body = std::move(message.body());
+  response.body = direct ? std::move(direct_body) : std::move(message.body());
   return response;
 }
 

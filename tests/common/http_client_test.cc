@@ -158,6 +158,25 @@ TEST(HttpClient, EmptyPostStillSendsContentLength) {
   EXPECT_NE(server.request().find("Content-Length: 0\r\n"), std::string::npos);
 }
 
+TEST(HttpClient, ReadsLargeBodiesOfKnownLengthIntact) {
+  // Several MB: part arrives with the header, the rest in many reads.
+  std::string body(5u << 20, '\0');
+  for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i * 7919) % 26);
+  OneShotServer server("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  const auto response = http_get(server.url("/metrics"));
+  ASSERT_TRUE(response.has_value()) << response.error().to_string();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body.size(), body.size());
+  EXPECT_TRUE(response->body == body);
+}
+
+TEST(HttpClient, TruncatedBodyIsAnError) {
+  OneShotServer server("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this");
+  const auto response = http_get(server.url());
+  ASSERT_FALSE(response.has_value());
+  EXPECT_NE(response.error().message.find("read"), std::string::npos) << response.error().message;
+}
+
 TEST(HttpClient, DecodesChunkedBodies) {
   OneShotServer server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
   const auto response = http_get(server.url());

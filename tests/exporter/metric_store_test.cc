@@ -392,5 +392,50 @@ TEST(MetricStore, ConcurrentUpdatesKeepTotals) {
   EXPECT_EQ(store.series_count(), 3u * kSeries);
 }
 
+// Churn: writers keep creating short-lived series while another thread scrapes and expires. Afterwards the
+// exposition must list exactly the live series (no lost, duplicated or dangling entries).
+TEST(MetricStore, ChurnWithConcurrentExpiryAndScrapes) {
+  MetricStore store(MetricStore::Options{.shards = 8, .max_series = 0});
+  std::atomic<int64_t> clock_s{0};
+  auto now = [&] { return kT0 + seconds(clock_s.load()); };
+  std::atomic<bool> stop{false};
+  std::thread janitor([&] {
+    std::string out;
+    while (!stop.load()) {
+      out.clear();
+      write_text_exposition(store, out, now());
+      clock_s.fetch_add(1);
+      store.expire(now());
+    }
+  });
+  std::vector<std::thread> writers;
+  for (int t = 0; t < 3; ++t) {
+    writers.emplace_back([&, t] {
+      for (int i = 0; i < 20000; ++i) {
+        const std::string id = std::to_string(t) + "-" + std::to_string(i % 5000);
+        const LabelPair l[] = {{"id", id}};
+        SeriesUpdate u = update(i % 3 == 0 ? "churn_h" : "churn_g",
+                                i % 3 == 0 ? MetricKind::Histogram : MetricKind::Gauge, 1, l);
+        u.ttl = seconds(2);
+        EXPECT_EQ(store.apply(u, now()), UpdateOutcome::Applied);
+      }
+    });
+  }
+  for (auto& w : writers) w.join();
+  stop = true;
+  janitor.join();
+  const auto live = samples(store, now());
+  size_t gauges = 0;
+  size_t histograms = 0;
+  for (const auto& [key, value] : live) {
+    if (key.starts_with("churn_g{")) ++gauges;
+    if (key.starts_with("churn_h_count{")) ++histograms;
+  }
+  EXPECT_EQ(gauges + histograms, store.series_count());
+  store.expire(now() + seconds(3));
+  EXPECT_EQ(store.series_count(), 0u);
+  EXPECT_TRUE(samples(store, now() + seconds(3)).empty());
+}
+
 }  // namespace
 }  // namespace promcast::exporter

@@ -24,16 +24,18 @@ import nab_score  # noqa: E402
 # name -> promcast detect arguments (every file is 5-minute data: a day is 288 points)
 DETECTORS = {
     "promcast_esd": ["--method", "esd", "--direction", "both", "--alpha", "0.05", "--max-anoms", "0.1",
-                     "--refit-every", "6", "--history", "500", "--min-rel-scale", "0.01"],
+                     "--refit-every", "6", "--history", "2000", "--min-rel-scale", "0.01",
+                     "--recent-max-window", "600"],
     "promcast_shesd": ["--method", "shesd", "--period", "288", "--direction", "both", "--alpha", "0.05",
-                       "--max-anoms", "0.1", "--refit-every", "12", "--history", "2016"],
-    "promcast_zscore": ["--method", "zscore", "--window", "288", "--z", "3"],
+                       "--max-anoms", "0.1", "--refit-every", "12", "--history", "864", "--min-rel-scale", "0.01",
+                       "--recent-max-window", "1000"],
+    "promcast_zscore": ["--method", "zscore", "--window", "2000", "--z", "3", "--recent-max-window", "600"],
     "promcast_robust_zscore": ["--method", "zscore", "--robust", "--window", "288", "--z", "3",
-                               "--min-rel-scale", "0.01"],
-    "promcast_residual": ["--method", "residual", "--order", "2,0,1", "--trend", "c", "--level", "99",
-                          "--refit-every", "288", "--history", "1000"],
+                               "--min-rel-scale", "0.01", "--recent-max-window", "288"],
+    "promcast_residual": ["--method", "residual", "--order", "1,1,1", "--trend", "n", "--level", "99",
+                          "--refit-every", "288", "--history", "1000", "--recent-max-window", "600"],
     "promcast_iforest": ["--method", "iforest", "--trees", "100", "--subsample", "256", "--contamination", "0.01",
-                         "--diff", "--refit-every", "288", "--history", "2000"],
+                         "--diff", "--refit-every", "288", "--history", "2000", "--recent-max-window", "1000"],
 }
 
 

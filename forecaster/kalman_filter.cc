@@ -201,6 +201,52 @@ FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const doubl
   return out;
 }
 
+MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Eigen::MatrixXd& Y,
+                                               const Eigen::MatrixXd& A0, const Eigen::MatrixXd& C) {
+  const Eigen::Index n = Y.rows(), cols = Y.cols();
+  const Eigen::Index m = model.states();
+  const SparseDesign Z(model.design);
+  const SparseMatrix& T = model.transition;
+  const bool has_intercept = model.intercept_direction.size() == m && C.rows() == n && C.cols() == cols;
+  // Time-major copies so that each step touches contiguous memory.
+  const Eigen::MatrixXd Yt = Y.transpose();
+  const Eigen::MatrixXd Ct = has_intercept ? Eigen::MatrixXd(C.transpose()) : Eigen::MatrixXd();
+  Eigen::MatrixXd innovations_t(cols, n);
+  MultiFilterOutput out;
+  out.forecast_var.resize(n);
+  Eigen::MatrixXd A = A0, next(m, cols);
+  Eigen::VectorXd v(cols);
+  const Eigen::VectorXd pz = Z.times(model.initial_cov);
+  double F = Z.dot(pz) + model.obs_variance;
+  Eigen::VectorXd G = T * pz, W = G, g(m);
+  double Mw = -1.0 / F;
+  bool steady = false;
+  for (Eigen::Index t = 0; t < n; ++t) {
+    v = Yt.col(t);
+    for (std::size_t k = 0; k < Z.index.size(); ++k) v.noalias() -= Z.value[k] * A.row(Z.index[k]).transpose();
+    innovations_t.col(t) = v;
+    out.forecast_var[t] = F;
+    out.sum_log_f += std::log(F);
+    next.noalias() = T * A;
+    A.swap(next);
+    A.noalias() += (G / F) * v.transpose();
+    if (has_intercept)
+      for (Eigen::Index i = 0; i < m; ++i)
+        if (model.intercept_direction[i] != 0.0) A.row(i) += model.intercept_direction[i] * Ct.col(t).transpose();
+    if (steady) continue;
+    const double x = Z.dot(W);
+    g.noalias() = T * W;
+    const double F_next = F + Mw * x * x;
+    G.noalias() += (Mw * x) * g;
+    W.noalias() = g - G * (x / F_next);
+    Mw *= F_next / F;
+    steady = std::abs(F_next - F) <= 1e-15 * F && std::abs(Mw) * W.squaredNorm() <= 1e-15 * F;
+    F = F_next;
+  }
+  out.innovations = innovations_t.transpose();
+  return out;
+}
+
 double concentrated_loglik(const FilterOutput& out, double* scale_out) {
   const double scale = out.regular_obs > 0 ? out.sum_v2_f / out.regular_obs : kNaN;
   if (scale_out != nullptr) *scale_out = scale;

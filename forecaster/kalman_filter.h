@@ -38,6 +38,19 @@ FilterOutput kalman_filter(const StateSpace& model, std::span<const double> y);
 /// too, at O(m^2) per step.
 FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const double> y, bool want_final_cov);
 
+/// Chandrasekhar filter run on several data columns at once (same model, so the gains and F_t are
+/// shared): column c has data Y.col(c), initial state A0.col(c) and state intercepts
+/// model.intercept_direction * C(t, c). The model's own intercept and initial state are ignored.
+/// Returns the innovations (n x columns) and F_t; sum_log_f in `out`. Used to profile regression
+/// coefficients out of the likelihood (the filter is linear in data and intercepts).
+struct MultiFilterOutput {
+  Eigen::MatrixXd innovations;
+  Eigen::VectorXd forecast_var;
+  double sum_log_f = 0.0;
+};
+MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Eigen::MatrixXd& Y,
+                                               const Eigen::MatrixXd& A0, const Eigen::MatrixXd& C);
+
 /// Gaussian loglik with the scale concentrated out, as statsmodels computes it (diffuse
 /// observations contribute -0.5 (log 2 pi + log F_inf)). scale_out receives the estimate.
 double concentrated_loglik(const FilterOutput& out, double* scale_out = nullptr);

@@ -299,11 +299,40 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   MinimizeOptions mopt;
   mopt.max_iterations = options.max_iterations;
   mopt.tolerance = options.tolerance;
-  const MinimizeResult best = minimize(objective, x0, mopt);
-  if (!std::isfinite(best.value))
-    return std::unexpected(fail("the likelihood could not be evaluated (zero innovation variance or degenerate data)"));
+  // Gap-free data with regressors: profile the trend and regression coefficients out by GLS, so
+  // that L-BFGS only searches the ARMA parameters (11 -> 3 dimensions for ARIMA(2,0,1) with six
+  // Fourier pairs and an intercept). Same maximum: the profile likelihood peaks at the joint MLE.
+  const int k_arma = k_mean - k_reg;
+  MinimizeResult best;
+  Eigen::VectorXd centered;  // the estimate on the scaled (and centered) problem
+  Eigen::MatrixXd reg_cov;
+  bool profiled = false;
+  auto arma_of = [&](const Eigen::VectorXd& x) {
+    Eigen::VectorXd full = Eigen::VectorXd::Zero(k_mean);
+    full.tail(k_arma) = x;
+    return Eigen::VectorXd(model.constrain(full).tail(k_arma));
+  };
+  const Objective profile = [&](const Eigen::VectorXd& x) { return -model.profile_loglik(arma_of(x)) / n_obs; };
+  if (k_reg > 0 && options.start_params.empty() && model.can_profile()) {
+    best = minimize(profile, Eigen::VectorXd::Zero(k_arma), mopt);
+    if (std::isfinite(best.value)) {
+      Eigen::VectorXd coef;
+      const Eigen::VectorXd arma = arma_of(best.x);
+      if (std::isfinite(model.profile_loglik(arma, &coef, &reg_cov)) && coef.size() == k_reg) {
+        centered.resize(k_mean);
+        centered << coef, arma;
+        profiled = true;
+      }
+    }
+  }
+  if (!profiled) {
+    best = minimize(objective, x0, mopt);
+    if (!std::isfinite(best.value))
+      return std::unexpected(fail("the likelihood could not be evaluated (zero innovation variance or degenerate data)"));
+    centered = to_params(best.x);
+  }
 
-  Eigen::VectorXd estimate = to_params(best.x);
+  Eigen::VectorXd estimate = centered;
   if (center) {
     const detail::SarimaxParams sp =
         model.split(std::span<const double>(estimate.data(), static_cast<std::size_t>(estimate.size())));
@@ -320,13 +349,22 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
     // statsmodels' cov_type="approx": inverse of the numerical Hessian of -loglik in the
     // constrained parameters. Computed on the scaled (and centered) problem, where it is well
     // conditioned, then mapped back through the Jacobian of c = c' + mean * phi(1).
-    const Eigen::VectorXd centered = to_params(best.x);
+    // With profiling: the ARMA block from the profile likelihood's Hessian (equal to that block of
+    // the full inverse Hessian), the regression block from GLS (the information matrix is block
+    // diagonal between mean and covariance parameters).
     const Objective nll = [&](const Eigen::VectorXd& p) { return -model.concentrated_loglik(p); };
-    const Eigen::MatrixXd H = numerical_hessian(nll, centered);
+    const Objective arma_nll = [&](const Eigen::VectorXd& a) { return -model.profile_loglik(a); };
+    const Eigen::MatrixXd H = profiled ? numerical_hessian(arma_nll, centered.tail(k_arma)) : numerical_hessian(nll, centered);
     if (H.allFinite()) {
       const Eigen::LDLT<Eigen::MatrixXd> ldlt(H);
       if (ldlt.info() == Eigen::Success && (ldlt.vectorD().array() > 0).all()) {
-        Eigen::MatrixXd cov = ldlt.solve(Eigen::MatrixXd::Identity(k_mean, k_mean));
+        Eigen::MatrixXd cov = Eigen::MatrixXd::Zero(k_mean, k_mean);
+        if (profiled) {
+          cov.topLeftCorner(k_reg, k_reg) = reg_cov;
+          cov.bottomRightCorner(k_arma, k_arma) = ldlt.solve(Eigen::MatrixXd::Identity(k_arma, k_arma));
+        } else {
+          cov = ldlt.solve(Eigen::MatrixXd::Identity(k_mean, k_mean));
+        }
         if (center) {
           const detail::SarimaxParams sp =
               model.split(std::span<const double>(centered.data(), static_cast<std::size_t>(centered.size())));

@@ -4,6 +4,9 @@
 #include <limits>
 #include <vector>
 
+#include <Eigen/Cholesky>
+#include <Eigen/QR>
+
 #include "forecaster/arma_process.h"
 #include "forecaster/polynomial.h"
 #include "forecaster/transforms.h"
@@ -197,33 +200,10 @@ SarimaxModel::Pass SarimaxModel::run(const SarimaxParams& p, bool want_state, bo
   if (exog_.cols() > 0) z -= exog_ * p.beta;
   const Eigen::VectorXd w = apply_lag_polynomial(diff_poly_, z);
   const int k = k_diffuse_;
-  StateSpace arma;
-  {
-    std::vector<Triplet> t;
-    for (int i = 0; i < r_; ++i) {
-      if (i < phi.size() && phi[i] != 0.0) t.emplace_back(i, 0, phi[i]);
-      if (i + 1 < r_) t.emplace_back(i, i + 1, 1.0);
-    }
-    arma.transition.resize(r_, r_);
-    arma.transition.setFromTriplets(t.begin(), t.end());
-  }
-  arma.design = Eigen::VectorXd::Zero(r_);
-  arma.design[0] = 1.0;
-  arma.selection = Eigen::MatrixXd::Zero(r_, 1);
-  arma.selection.col(0).head(std::min<Eigen::Index>(r_, theta.size())) = theta.head(std::min<Eigen::Index>(r_, theta.size()));
-  arma.state_cov = Eigen::MatrixXd::Ones(1, 1);
-  arma.initial_cov = arma_stationary_covariance(phi, theta);
+  StateSpace arma = arma_state_space(phi, theta);
   Eigen::VectorXd a = Eigen::VectorXd::Zero(r_);
   if (k_trend_ > 0) {
-    const double c0 = trend_at(p, 0);
-    const double level = c0 / (1.0 - phi.sum());
-    a[0] = level;
-    for (int j = 1; j < r_; ++j) a[j] = level * (j < phi.size() ? phi.tail(phi.size() - j).sum() : 0.0);
-    // The first k observations only identify the differencing states: the ARMA block is predicted.
-    for (int i = 0; i < k; ++i) {
-      a = arma.transition * a;
-      a[0] += trend_at(p, i);
-    }
+    a = arma_start_mean(arma, phi, [&](Eigen::Index t) { return trend_at(p, t); });
     arma.intercept_direction = Eigen::VectorXd::Zero(r_);
     arma.intercept_direction[0] = 1.0;
     arma.intercept_path.resize(w.size());
@@ -272,6 +252,107 @@ SarimaxModel::Pass SarimaxModel::run(const SarimaxParams& p, bool want_state, bo
   pass.out = std::move(full);
   pass.ok = true;
   return pass;
+}
+
+StateSpace SarimaxModel::arma_state_space(const Eigen::VectorXd& phi, const Eigen::VectorXd& theta) const {
+  StateSpace arma;
+  std::vector<Triplet> t;
+  for (int i = 0; i < r_; ++i) {
+    if (i < phi.size() && phi[i] != 0.0) t.emplace_back(i, 0, phi[i]);
+    if (i + 1 < r_) t.emplace_back(i, i + 1, 1.0);
+  }
+  arma.transition.resize(r_, r_);
+  arma.transition.setFromTriplets(t.begin(), t.end());
+  arma.design = Eigen::VectorXd::Zero(r_);
+  arma.design[0] = 1.0;
+  arma.selection = Eigen::MatrixXd::Zero(r_, 1);
+  const Eigen::Index q = std::min<Eigen::Index>(r_, theta.size());
+  arma.selection.col(0).head(q) = theta.head(q);
+  arma.state_cov = Eigen::MatrixXd::Ones(1, 1);
+  arma.initial_cov = arma_stationary_covariance(phi, theta);
+  return arma;
+}
+
+template <class Intercept>
+Eigen::VectorXd SarimaxModel::arma_start_mean(const StateSpace& arma, const Eigen::VectorXd& phi, Intercept c) const {
+  // Stationary mean under the first period's intercept (statsmodels' initialization), then the
+  // k diffuse observations only predict the ARMA block.
+  Eigen::VectorXd a = Eigen::VectorXd::Zero(r_);
+  const double level = c(0) / (1.0 - phi.sum());
+  a[0] = level;
+  for (int j = 1; j < r_; ++j) a[j] = level * (j < phi.size() ? phi.tail(phi.size() - j).sum() : 0.0);
+  for (int i = 0; i < k_diffuse_; ++i) {
+    a = arma.transition * a;
+    a[0] += c(i);
+  }
+  return a;
+}
+
+double SarimaxModel::profile_loglik(const Eigen::VectorXd& arma_params, Eigen::VectorXd* regression,
+                                    Eigen::MatrixXd* regression_cov) const {
+  const double minus_inf = -std::numeric_limits<double>::infinity();
+  const auto k_exog = static_cast<int>(exog_.cols());
+  const int k_reg = k_trend_ + k_exog;
+  Eigen::VectorXd full = Eigen::VectorXd::Zero(k_reg + arma_params.size());
+  full.tail(arma_params.size()) = arma_params;
+  const SarimaxParams p = split(std::span<const double>(full.data(), static_cast<std::size_t>(full.size())));
+  const Eigen::VectorXd phi = reduced_ar(p), theta = reduced_ma(p);
+  if (!is_stationary(phi) || !can_profile()) return minus_inf;
+  const StateSpace arma = [&] {
+    StateSpace s = arma_state_space(phi, theta);
+    s.intercept_direction = Eigen::VectorXd::Zero(r_);
+    s.intercept_direction[0] = 1.0;
+    return s;
+  }();
+  const Eigen::VectorXd w = apply_lag_polynomial(diff_poly_, y_);
+  const Eigen::Index nw = w.size();
+  const int k = k_diffuse_;
+  Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(nw, 1 + k_reg), A0 = Eigen::MatrixXd::Zero(r_, 1 + k_reg),
+                  C = Eigen::MatrixXd::Zero(nw, 1 + k_reg);
+  Y.col(0) = w;
+  // Trend components as columns with zero data and their intercept path.
+  for (int j = 0; j < k_trend_; ++j) {
+    const bool is_time = spec_.trend == Trend::kLinear || (spec_.trend == Trend::kConstantLinear && j == 1);
+    auto g = [is_time](Eigen::Index t) { return is_time ? static_cast<double>(t + 1) : 1.0; };
+    A0.col(1 + j) = arma_start_mean(arma, phi, g);
+    for (Eigen::Index i = 0; i < nw; ++i) C(i, 1 + j) = g(k + i);
+  }
+  for (int j = 0; j < k_exog; ++j) Y.col(1 + k_trend_ + j) = apply_lag_polynomial(diff_poly_, exog_.col(j));
+  const MultiFilterOutput mo = chandrasekhar_filter_columns(arma, Y, A0, C);
+  // innovations = v0 - R b, with R = -innov for trend columns (they predict) and +innov for exog.
+  const Eigen::ArrayXd inv_sd = mo.forecast_var.array().rsqrt();
+  const Eigen::VectorXd v0 = mo.innovations.col(0).array() * inv_sd;
+  double ss = v0.squaredNorm();
+  Eigen::VectorXd coef;
+  Eigen::MatrixXd Rs;
+  if (k_reg > 0) {
+    Rs.resize(nw, k_reg);
+    for (int j = 0; j < k_reg; ++j)
+      Rs.col(j) = (j < k_trend_ ? -1.0 : 1.0) * (mo.innovations.col(1 + j).array() * inv_sd).matrix();
+    // Normal equations with Jacobi scaling (a drift column on t = 1..n next to sines would
+    // otherwise square a large condition number); k_reg is small, n is not.
+    Eigen::MatrixXd XtX(k_reg, k_reg);
+    XtX.setZero();
+    XtX.selfadjointView<Eigen::Lower>().rankUpdate(Rs.transpose());
+    XtX = XtX.selfadjointView<Eigen::Lower>();
+    const Eigen::VectorXd d = XtX.diagonal().cwiseMax(1e-300).cwiseSqrt().cwiseInverse();
+    const Eigen::MatrixXd scaled = d.asDiagonal() * XtX * d.asDiagonal();
+    const Eigen::LDLT<Eigen::MatrixXd> ldlt(scaled);
+    if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 1e-12).all()) return minus_inf;  // collinear
+    coef = d.asDiagonal() * ldlt.solve(d.asDiagonal() * (Rs.transpose() * v0));
+    ss = (v0 - Rs * coef).squaredNorm();
+  }
+  FilterOutput sums;
+  sums.sum_log_f = mo.sum_log_f;
+  sums.sum_v2_f = ss;
+  sums.regular_obs = static_cast<int>(nw);
+  sums.observed = static_cast<int>(y_.size());
+  double scale = 0.0;
+  const double ll = forecaster::concentrated_loglik(sums, &scale);
+  if (regression != nullptr) *regression = coef;
+  if (regression_cov != nullptr && k_reg > 0)
+    *regression_cov = (Rs.transpose() * Rs).ldlt().solve(Eigen::MatrixXd::Identity(k_reg, k_reg)) * scale;
+  return std::isfinite(ll) ? ll : minus_inf;
 }
 
 double SarimaxModel::concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale) const {

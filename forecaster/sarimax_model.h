@@ -66,6 +66,13 @@ class SarimaxModel {
   };
   [[nodiscard]] Pass run(const SarimaxParams& p, bool want_state, bool force_full_filter = false) const;
 
+  /// Gap-free data only: the concentrated loglik with the trend and regression coefficients profiled
+  /// out by GLS (the filter is linear in them), at constrained ARMA parameters (ar, ma, seasonal ar,
+  /// seasonal ma). Optionally returns the GLS coefficients (trend then exog) and their covariance.
+  [[nodiscard]] double profile_loglik(const Eigen::VectorXd& arma_params, Eigen::VectorXd* regression = nullptr,
+                                      Eigen::MatrixXd* regression_cov = nullptr) const;
+  [[nodiscard]] bool can_profile() const { return !has_missing_ && y_.size() > k_diffuse_ + 1; }
+
   /// Concentrated loglik (statsmodels' value) at constrained mean params; -inf when not computable.
   [[nodiscard]] double concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale = nullptr) const;
 
@@ -78,6 +85,11 @@ class SarimaxModel {
   int r_ = 1;  // ARMA block dimension
   bool has_missing_ = false;
   Eigen::VectorXd diff_poly_;
+
+  [[nodiscard]] StateSpace arma_state_space(const Eigen::VectorXd& phi, const Eigen::VectorXd& theta) const;
+  /// ARMA state mean after the diffuse period for the intercept path c(t) (0-based times).
+  template <class Intercept>
+  [[nodiscard]] Eigen::VectorXd arma_start_mean(const StateSpace& arma, const Eigen::VectorXd& phi, Intercept c) const;
 };
 
 }  // namespace promcast::forecaster::detail

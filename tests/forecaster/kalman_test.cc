@@ -89,6 +89,31 @@ TEST(KalmanFilter, ChandrasekharEqualsExactDiffuseFilter) {
   }
 }
 
+TEST(KalmanFilter, ProfiledRegressionEqualsJointLikelihoodAtItsMaximum) {
+  // The multi-column filter + GLS must give the same loglik as the ordinary filter at the GLS
+  // coefficients, and no coefficient vector may beat it (it is the maximum over them).
+  const Eigen::VectorXd y = simulate(160, 5);
+  Eigen::MatrixXd exog(160, 2);
+  for (int t = 0; t < 160; ++t) {
+    exog(t, 0) = std::sin(t * 0.2);
+    exog(t, 1) = (t % 5 == 0) ? 1.0 : 0.0;
+  }
+  for (Trend trend : {Trend::kConstant, Trend::kConstantLinear, Trend::kLinear}) {
+    SarimaxSpec spec{{1, 1, 1, 0, 1, 1, 7}, trend, {"s", "d"}};
+    const detail::SarimaxModel model(spec, y, exog);
+    const Eigen::VectorXd arma = (Eigen::VectorXd(3) << 0.3, -0.4, -0.5).finished();
+    Eigen::VectorXd coef;
+    const double profiled = model.profile_loglik(arma, &coef);
+    ASSERT_EQ(coef.size(), model.k_trend() + 2);
+    Eigen::VectorXd full(coef.size() + 3);
+    full << coef, arma;
+    EXPECT_NEAR(profiled, model.concentrated_loglik(full), 1e-7 * std::abs(profiled)) << spec.describe();
+    Eigen::VectorXd moved = full;
+    moved[0] += 1e-3;
+    EXPECT_LT(model.concentrated_loglik(moved), profiled) << spec.describe();
+  }
+}
+
 TEST(KalmanFilter, MissingValuesAreSkipped) {
   // An AR(1) with a gap: the loglik equals the product of the conditional densities, where the
   // prediction across the gap uses phi^2 and variance 1 + phi^2.

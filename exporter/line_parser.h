@@ -28,7 +28,7 @@ enum class ErrorReason : uint8_t {
   InvalidSampleFactor,           ///< `@` rate that does not parse, or an unknown `|x` section
   MalformedContainerId,          ///< a `|c...` section that is not `c:<id>`
   MalformedTimestamp,            ///< a `|T...` section that is not `T<int64>`
-  IllegalEvent,                  ///< unknown type (`s` sets included), counted once per replicated event
+  IllegalEvent,                  ///< unknown type (`s` sets included); once per sample (never replicated)
 };
 inline constexpr std::size_t kErrorReasonCount = 10;
 

@@ -358,21 +358,33 @@ class PromcastExporter {
   /// Starts promcast with the listeners on free ports plus `extra_args`; `mapping` (if not empty)
   /// is written to `mapping_path()` and passed with --statsd.mapping-config.
   explicit PromcastExporter(std::string_view mapping, std::vector<std::string> extra_args = {})
-      : statsd_port_(free_port()), web_port_(free_port_except({statsd_port_})) {
-    std::vector<std::string> argv = {promcast_binary(),
-                                     "--statsd.listen-udp=127.0.0.1:" + std::to_string(statsd_port_),
-                                     "--statsd.listen-tcp=127.0.0.1:" + std::to_string(statsd_port_),
-                                     "--web.listen-address=127.0.0.1:" + std::to_string(web_port_)};
-    if (!mapping.empty()) {
-      write_file(mapping_path(), mapping);
-      argv.push_back("--statsd.mapping-config=" + mapping_path());
-    }
-    for (auto& arg : extra_args) argv.push_back(std::move(arg));
-    process_.emplace(std::move(argv), dir_.path().string(), "promcast");
+      : extra_args_(std::move(extra_args)), has_mapping_(!mapping.empty()) {
+    if (has_mapping_) write_file(mapping_path(), mapping);
+    start();
   }
 
   /// Waits until /metrics answers; false (with logs available) if it does not within `timeout`.
-  bool wait_ready(std::chrono::milliseconds timeout = 15000ms) { return wait_for_http_ok(metrics_url(), timeout); }
+  /// If promcast exits first (another test grabbed a port between our check and its bind), it is
+  /// restarted on fresh ports, a few times.
+  bool wait_ready(std::chrono::milliseconds timeout = 15000ms) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      HttpOptions options;
+      options.timeout = 1000ms;
+      bool up = false;
+      wait_until(
+          [&] {
+            const auto response = http_get(metrics_url(), options);
+            up = response && response->status == 200;
+            return up || !process_->running();
+          },
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()), 50ms);
+      if (up) return true;
+      if (attempt == 2 || process_->running() || std::chrono::steady_clock::now() >= deadline) return false;
+      start();
+    }
+    return false;
+  }
 
   [[nodiscard]] std::uint16_t statsd_port() const { return statsd_port_; }
   [[nodiscard]] std::uint16_t web_port() const { return web_port_; }
@@ -381,6 +393,8 @@ class PromcastExporter {
   }
   [[nodiscard]] std::string metrics_url() const { return web_url("/metrics"); }
   [[nodiscard]] std::string mapping_path() const { return dir_.file("mapping.yml"); }
+  /// Arguments promcast was (last) started with, for failure messages.
+  [[nodiscard]] const std::vector<std::string>& argv() const { return argv_; }
   [[nodiscard]] const TempDir& dir() const { return dir_; }
   Process& process() { return *process_; }
 
@@ -404,9 +418,24 @@ class PromcastExporter {
   }
 
  private:
+  void start() {
+    process_.reset();
+    statsd_port_ = free_port();
+    web_port_ = free_port_except({statsd_port_});
+    argv_ = {promcast_binary(), "--statsd.listen-udp=127.0.0.1:" + std::to_string(statsd_port_),
+             "--statsd.listen-tcp=127.0.0.1:" + std::to_string(statsd_port_),
+             "--web.listen-address=127.0.0.1:" + std::to_string(web_port_)};
+    if (has_mapping_) argv_.push_back("--statsd.mapping-config=" + mapping_path());
+    argv_.insert(argv_.end(), extra_args_.begin(), extra_args_.end());
+    process_.emplace(argv_, dir_.path().string(), "promcast");
+  }
+
   TempDir dir_;
-  std::uint16_t statsd_port_;
-  std::uint16_t web_port_;
+  std::vector<std::string> extra_args_;
+  bool has_mapping_;
+  std::uint16_t statsd_port_ = 0;
+  std::uint16_t web_port_ = 0;
+  std::vector<std::string> argv_;
   std::optional<Process> process_;
 };
 

@@ -175,6 +175,35 @@ double CsvSeries::step() const {
   return s > 0 ? s : 1.0;
 }
 
+double CsvSeries::time_after_last(std::size_t steps) const {
+  if (times.empty()) return static_cast<double>(steps);
+  if (time_kind == TimeKind::kRfc3339 && times.size() >= 2) {
+    bool monthly = true;
+    long prev_index = 0;
+    long y = 0;
+    unsigned m = 0, d = 0;
+    for (std::size_t i = 0; i < times.size() && monthly; ++i) {
+      const double t = times[i];
+      const long secs = static_cast<long>(std::floor(t));
+      if (t != static_cast<double>(secs) || secs % 86400 != 0) {
+        monthly = false;
+        break;
+      }
+      civil_from_days(secs / 86400, y, m, d);
+      const long index = y * 12 + static_cast<long>(m) - 1;
+      if (d != 1 || (i > 0 && index != prev_index + 1)) monthly = false;
+      prev_index = index;
+    }
+    if (monthly) {
+      const long index = prev_index + static_cast<long>(steps);
+      const long year = index / 12;
+      const auto month = static_cast<unsigned>(index % 12 + 1);
+      return static_cast<double>(days_from_civil(year, month, 1) * 86400L);
+    }
+  }
+  return times.back() + step() * static_cast<double>(steps);
+}
+
 std::string CsvSeries::format_time(double t) const {
   if (time_kind != TimeKind::kRfc3339) return fmt::format("{}", t);
   const double whole = std::floor(t);

@@ -31,6 +31,9 @@ struct CsvSeries {
   [[nodiscard]] const std::vector<double>* column(std::string_view name) const;
   /// The typical spacing of the time column (median difference; 1 when fewer than two rows).
   [[nodiscard]] double step() const;
+  /// The time `steps` rows after the last one: calendar months when every RFC 3339 time is
+  /// midnight UTC on the first of consecutive months (monthly data), else the median spacing.
+  [[nodiscard]] double time_after_last(std::size_t steps) const;
   /// Renders a time value like the input did (RFC 3339 in UTC with 'Z', or a plain number).
   [[nodiscard]] std::string format_time(double t) const;
 };

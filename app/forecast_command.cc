@@ -258,11 +258,9 @@ int run_forecast(int argc, char** argv) {
   if (!fc) return fail(fc.error().to_string());
 
   std::vector<std::string> stamps;
-  const double step = csv->step();
   for (std::size_t k = 0; k < h; ++k) {
     const std::size_t row = n + k;
-    stamps.push_back(csv->format_time(row < csv->rows() ? csv->times[row]
-                                                        : csv->times[csv->rows() - 1] + step * static_cast<double>(row + 1 - csv->rows())));
+    stamps.push_back(csv->format_time(row < csv->rows() ? csv->times[row] : csv->time_after_last(row + 1 - csv->rows())));
   }
 
   std::string out;

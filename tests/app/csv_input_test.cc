@@ -58,6 +58,16 @@ TEST(CsvInput, ErrorsNameFileLineAndColumn) {
   EXPECT_FALSE(parse_csv_series("index,value\n2026-13-01T00:00:00Z,1\n", "d.csv").has_value());
 }
 
+TEST(CsvInput, FutureTimesFollowTheCalendarForMonthlyData) {
+  const auto m = parse_csv_series("month,value\n2025-11-01T00:00:00Z,1\n2025-12-01T00:00:00Z,2\n", "m.csv");
+  ASSERT_TRUE(m.has_value());
+  EXPECT_EQ(m->format_time(m->time_after_last(1)), "2026-01-01T00:00:00Z");
+  EXPECT_EQ(m->format_time(m->time_after_last(3)), "2026-03-01T00:00:00Z");
+  const auto h = parse_csv_series("t,value\n2025-11-01T00:00:00Z,1\n2025-11-01T01:00:00Z,2\n", "h.csv");
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->format_time(h->time_after_last(2)), "2025-11-01T03:00:00Z");
+}
+
 TEST(CsvInput, Rfc3339Forms) {
   EXPECT_EQ(*parse_rfc3339("1970-01-01T00:00:00Z"), 0.0);
   EXPECT_EQ(*parse_rfc3339("1970-01-01 01:00:00+01:00"), 0.0);

@@ -219,11 +219,19 @@ int run_forecast(int argc, char** argv) {
     spec.order.s = s[3];
     // A season too long for seasonal states (or too few cycles for seasonal differencing) is
     // modelled by Fourier terms instead: documented in docs/forecasting.md.
-    if (!opt.automatic && s[3] >= 2 && (s[0] + s[1] + s[2]) > 0 && forecaster::prefer_fourier(s[3], static_cast<Eigen::Index>(n))) {
+    if (!opt.automatic && s[3] >= 2 && (s[0] + s[1] + s[2]) > 0 && n < 2 * static_cast<std::size_t>(s[3])) {
+      // Fewer than two cycles: not even Fourier coefficients of the season are identifiable.
+      std::fputs(fmt::format("promcast forecast: {} points cover fewer than two seasons of {}; ignoring the seasonal order\n",
+                             n, s[3]).c_str(), stderr);
+      spec.order.P = spec.order.D = spec.order.Q = spec.order.s = 0;
+    } else if (!opt.automatic && s[3] >= 2 && (s[0] + s[1] + s[2]) > 0 &&
+               forecaster::prefer_fourier(s[3], static_cast<Eigen::Index>(n))) {
       const int k = std::min(5, s[3] / 2);
       std::fputs(fmt::format("promcast forecast: season {} is too long for seasonal ARIMA on {} points; using {} Fourier pairs\n",
                              s[3], n, k).c_str(), stderr);
       fourier.push_back(FourierTerm{static_cast<double>(s[3]), k});
+      // Seasonal differencing also removed the level; without it the model needs a constant.
+      if (s[1] > 0 && spec.order.d == 0 && spec.trend == forecaster::Trend::kNone) spec.trend = forecaster::Trend::kConstant;
       spec.order.P = spec.order.D = spec.order.Q = spec.order.s = 0;
     }
   }

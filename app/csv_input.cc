@@ -152,9 +152,7 @@ std::expected<double, Error> parse_rfc3339(std::string_view s) {
     if (!digits(i + 1, 2, oh) || i + 3 >= s.size() || s[i + 3] != ':' || !digits(i + 4, 2, om)) return bad();
     offset = (s[i] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
     i += 6;
-  } else {
-    return bad();
-  }
+  }  // no offset: UTC (NAB and Twitter files write "2014-04-01 00:00:00")
   if (i != s.size()) return bad();
   const long days = days_from_civil(Y, static_cast<unsigned>(M), static_cast<unsigned>(D));
   return static_cast<double>(days * 86400L + h * 3600L + mi * 60L + sec - offset) + frac;
@@ -228,6 +226,7 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
   CsvSeries out;
   out.file = std::string(file_name);
   std::vector<std::string> first_cells;
+  std::vector<int> column_kind;
   int line_no = 0;
   bool header_done = false;
   std::size_t pos = 0;
@@ -258,15 +257,29 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
                                       fmt::format("{} fields, the header has {}", fields->size(), out.names.size() + 1)));
     first_cells.push_back((*fields)[0].text);
     out.lines.push_back(line_no);
+    column_kind.resize(out.names.size(), 0);
     for (std::size_t i = 1; i < fields->size(); ++i) {
       const Field& f = (*fields)[i];
+      int& kind = column_kind[i - 1];  // 0 unknown, 1 numeric, 2 timestamps
       if (is_missing(trim(f.text))) {
         out.columns[i - 1].push_back(kNaN);
         continue;
       }
       auto v = parse_number(f.text);
-      if (!v) return std::unexpected(error_at(file_name, line_no, f.column, fmt::format("column '{}': {}", out.names[i - 1], v.error())));
-      out.columns[i - 1].push_back(*v);
+      if (v && kind != 2) {
+        kind = 1;
+        out.columns[i - 1].push_back(*v);
+        continue;
+      }
+      if (kind != 1) {
+        if (auto ts = parse_rfc3339(f.text)) {
+          kind = 2;
+          out.columns[i - 1].push_back(*ts);
+          continue;
+        }
+      }
+      return std::unexpected(error_at(file_name, line_no, f.column,
+                                      fmt::format("column '{}': '{}' is not a number", out.names[i - 1], trim(f.text))));
     }
   }
   if (!header_done) return std::unexpected(error_at(file_name, 0, 0, "empty file: expected a header row"));
@@ -295,6 +308,20 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
   out.time_kind = all_rfc && !first_cells.empty() ? TimeKind::kRfc3339
                   : (!out.times.empty() && out.times[0] > 1e8) ? TimeKind::kUnixSeconds
                                                                : TimeKind::kIndex;
+  // A plain index first, then a column of timestamps (Twitter's AnomalyDetection export): the
+  // timestamps are the time axis.
+  if (out.time_kind == TimeKind::kIndex) {
+    for (std::size_t j = 0; j < column_kind.size(); ++j) {
+      if (column_kind[j] != 2) continue;
+      if (std::any_of(out.columns[j].begin(), out.columns[j].end(), [](double v) { return std::isnan(v); })) continue;
+      out.time_column = out.names[j];
+      out.times = out.columns[j];
+      out.time_kind = TimeKind::kRfc3339;
+      out.names.erase(out.names.begin() + static_cast<std::ptrdiff_t>(j));
+      out.columns.erase(out.columns.begin() + static_cast<std::ptrdiff_t>(j));
+      break;
+    }
+  }
   for (std::size_t r = 1; r < out.times.size(); ++r)
     if (!(out.times[r] > out.times[r - 1]))
       return std::unexpected(error_at(file_name, out.lines[r], 1, "times must be strictly increasing"));

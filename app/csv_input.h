@@ -5,7 +5,9 @@
 //   double-quoted. Errors name file:line(:column).
 // The first column's kind is inferred from all its cells: every cell RFC 3339 -> timestamps;
 // every cell numeric and the first one above 1e8 (1973 in Unix seconds) -> Unix seconds;
-// otherwise numeric -> an index.
+// otherwise numeric -> an index. Timestamps without an offset ("2014-04-01 00:00:00", as NAB
+// writes them) are UTC. When the first column is an index and another column holds timestamps
+// (Twitter's AnomalyDetection data: t,timestamp,count), that column becomes the time axis.
 #include <expected>
 #include <string>
 #include <string_view>

@@ -68,12 +68,27 @@ TEST(CsvInput, FutureTimesFollowTheCalendarForMonthlyData) {
   EXPECT_EQ(h->format_time(h->time_after_last(2)), "2025-11-01T03:00:00Z");
 }
 
+TEST(CsvInput, SharedDataFilesParse) {
+  // The detector data sets: NAB (no UTC offset) and Twitter's export (index, then timestamps).
+  const auto tw = parse_csv_series("t,timestamp,count\n0,1980-09-25T14:01:00Z,182.478\n1,1980-09-25T14:02:00Z,176.231\n", "tw.csv");
+  ASSERT_TRUE(tw.has_value()) << tw.error().to_string();
+  EXPECT_EQ(tw->time_column, "timestamp");
+  EXPECT_EQ(tw->time_kind, TimeKind::kRfc3339);
+  EXPECT_EQ(tw->times[1] - tw->times[0], 60.0);
+  ASSERT_NE(tw->column("count"), nullptr);
+  const auto nab = parse_csv_series("timestamp,value\n2014-04-01 00:00:00,20.0\n2014-04-01 00:05:00,20.5\n", "nab.csv");
+  ASSERT_TRUE(nab.has_value()) << nab.error().to_string();
+  EXPECT_EQ(nab->step(), 300.0);
+  const auto mixed = parse_csv_series("t,value\n0,1\n1,2026-01-01T00:00:00Z\n", "x.csv");
+  EXPECT_FALSE(mixed.has_value());  // numbers then a timestamp in one column
+}
+
 TEST(CsvInput, Rfc3339Forms) {
   EXPECT_EQ(*parse_rfc3339("1970-01-01T00:00:00Z"), 0.0);
   EXPECT_EQ(*parse_rfc3339("1970-01-01 01:00:00+01:00"), 0.0);
   EXPECT_EQ(*parse_rfc3339("2000-03-01T00:00:00-00:30"), 951870600.0);
   EXPECT_FALSE(parse_rfc3339("2000-03-01").has_value());
-  EXPECT_FALSE(parse_rfc3339("2000-03-01T00:00:00").has_value());  // offset required
+  EXPECT_EQ(*parse_rfc3339("2000-03-01T00:00:00"), 951868800.0);  // no offset: UTC (NAB)
 }
 
 }  // namespace

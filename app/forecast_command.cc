@@ -16,6 +16,7 @@
 #include "forecaster/auto_arima.h"
 #include "forecaster/fourier.h"
 #include "forecaster/sarimax.h"
+#include "forecaster/stat_tests.h"
 
 namespace promcast::app {
 namespace {
@@ -271,6 +272,12 @@ int run_forecast(int argc, char** argv) {
     stamps.push_back(csv->format_time(row < csv->rows() ? csv->times[row] : csv->time_after_last(row + 1 - csv->rows())));
   }
 
+  // Ljung-Box on the residuals with R's checkresiduals() lag choice: min(10, n/5), or min(2 s, n/5)
+  // for seasonal models; model_df = number of ARMA coefficients.
+  const auto& ord = fit.spec.order;
+  const int lb_lags = std::max(1, std::min(ord.s > 1 ? 2 * ord.s : 10, fit.nobs_effective / 5));
+  const auto lb = forecaster::ljung_box(fit.residuals, lb_lags, ord.p + ord.q + ord.P + ord.Q);
+
   std::string out;
   if (opt.format == "csv") {
     out += "step,timestamp,mean";
@@ -297,6 +304,11 @@ int run_forecast(int argc, char** argv) {
     out += fmt::format("}},\n  \"loglik\": {},\n  \"aic\": {},\n  \"aicc\": {},\n  \"bic\": {},\n  \"nobs\": {},\n  \"sigma2\": {},\n  \"converged\": {},\n  \"forecast\": [\n",
                        json_number(fit.loglik), json_number(fit.aic), json_number(fit.aicc), json_number(fit.bic),
                        fit.nobs_effective, json_number(fit.sigma2), fit.converged ? "true" : "false");
+    if (lb) {
+      out.insert(out.size() - std::string_view("  \"forecast\": [\n").size(),
+                 fmt::format("  \"ljung_box\": {{\"lags\": {}, \"df\": {}, \"statistic\": {}, \"p_value\": {}}},\n", lb->lags,
+                             lb->df, json_number(lb->statistic), json_number(lb->p_value)));
+    }
     for (std::size_t k = 0; k < h; ++k) {
       out += fmt::format("    {{\"step\": {}, \"timestamp\": {}, \"mean\": {}", k + 1, json_string(stamps[k]), json_number(fc->mean[k]));
       for (std::size_t l = 0; l < opt.levels.size(); ++l)

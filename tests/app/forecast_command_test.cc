@@ -57,6 +57,9 @@ TEST(ForecastCommand, JsonWithExogAndFutureRows) {
   EXPECT_EQ(int64_t(doc["nobs"]), 119);
   const double promo = double(doc["params"]["promo"]);
   EXPECT_NEAR(promo, 5.0, 0.5);  // the effect that was put in
+  const double lb_p = double(doc["ljung_box"]["p_value"]);
+  EXPECT_GE(lb_p, 0.0);
+  EXPECT_LE(lb_p, 1.0);
   simdjson::dom::array fc = doc["forecast"];
   ASSERT_EQ(fc.size(), 6u);
   simdjson::dom::element first = fc.at(0);

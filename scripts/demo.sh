@@ -87,17 +87,18 @@ EOF
   --web.listen-address="127.0.0.1:$prometheus_port" --log.level=warn >"$work/prometheus.log" 2>&1 &
 pids+=($!)
 
-wait_http() {  # url what log
+wait_http() {  # url what log pid
   for _ in $(seq 150); do
     if curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null; then return 0; fi
+    kill -0 "$4" 2>/dev/null || break  # exited (e.g. a port taken meanwhile): no point waiting
     sleep 0.2
   done
   echo "demo: $2 did not come up; its log:" >&2
   cat "$3" >&2
   exit 1
 }
-wait_http "http://127.0.0.1:$web_port/metrics" promcast "$work/promcast.log"
-wait_http "http://127.0.0.1:$prometheus_port/-/ready" Prometheus "$work/prometheus.log"
+wait_http "http://127.0.0.1:$web_port/metrics" promcast "$work/promcast.log" "${pids[0]}"
+wait_http "http://127.0.0.1:$prometheus_port/-/ready" Prometheus "$work/prometheus.log" "${pids[1]}"
 
 /usr/bin/python3 "$root/scripts/drift_pipeline.py" --host 127.0.0.1 --port "$statsd_port" \
   --interval "${PIPELINE_INTERVAL:-5}" >"$work/pipeline.log" 2>&1 &

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -87,6 +88,8 @@ std::expected<std::vector<SocketAddress>, Error> resolve_address(const HostPort&
     out.push_back(a);
   }
   freeaddrinfo(result);
+  // Go's resolver (net.ResolveUDPAddr / ResolveTCPAddr) picks an IPv4 address first when a name has both.
+  std::stable_partition(out.begin(), out.end(), [](const SocketAddress& a) { return a.family() == AF_INET; });
   if (out.empty()) return std::unexpected(address_error(fmt::format("lookup {}: no addresses", address.host)));
   return out;
 }

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "exporter/exposition.h"
+#include "exporter/listeners_address.h"
 #include "exporter/relay.h"
 
 namespace promcast::exporter {
@@ -86,6 +87,29 @@ void send_all(int fd, std::string_view data) {
     if (n <= 0) return;
     data.remove_prefix(static_cast<std::size_t>(n));
   }
+}
+
+TEST(ListenAddress, GoSplitHostPortForms) {
+  auto any = split_host_port(":9125");
+  ASSERT_TRUE(any.has_value());
+  EXPECT_EQ(any->host, "");
+  EXPECT_EQ(any->port, 9125);
+  auto v6 = split_host_port("[::1]:80");
+  ASSERT_TRUE(v6.has_value());
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 80);
+  auto named = split_host_port("localhost:0");
+  ASSERT_TRUE(named.has_value());
+  EXPECT_EQ(named->host, "localhost");
+  EXPECT_FALSE(split_host_port("9125").has_value());
+  EXPECT_FALSE(split_host_port("::1:80").has_value());
+  EXPECT_FALSE(split_host_port("host:").has_value());
+  EXPECT_FALSE(split_host_port("host:65536").has_value());
+  EXPECT_FALSE(split_host_port("[::1]80").has_value());
+  // Like Go's resolver, a name with IPv4 and IPv6 addresses resolves to IPv4 first.
+  auto resolved = resolve_address(*named, SOCK_DGRAM, false);
+  ASSERT_TRUE(resolved.has_value());
+  EXPECT_EQ(resolved->front().family(), AF_INET);
 }
 
 TEST(UdpListener, SeveralReadersShareThePort) {

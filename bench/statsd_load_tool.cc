@@ -8,6 +8,7 @@
 //
 // Only loopback targets are accepted, at most 1e9 lines and 120 s of sending.
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -28,8 +29,6 @@
 #include <string_view>
 #include <thread>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "common/http_client.h"
 
@@ -56,7 +55,8 @@ struct Options {
   double max_seconds = kMaxSeconds;
   double settle_seconds = 10;
   std::size_t sockets = 1;  // UDP source sockets (distinct source ports), used round-robin per batch
-  std::size_t threads = 1;  // UDP sender threads, each with its own sockets and an equal share of lines and rate
+  std::size_t threads =
+      1;  // UDP sender threads, each with its own sockets and an equal share of lines and rate
 };
 
 void usage() {
@@ -130,7 +130,8 @@ std::expected<Options, std::string> parse_options(int argc, char** argv) {
       o.metrics_url = value;
     } else if (arg == "--max-seconds") {
       const auto v = parse_number<double>(value);
-      if (!v || *v <= 0 || *v > kMaxSeconds) return std::unexpected(fmt::format("--max-seconds must be in (0, {}]", kMaxSeconds));
+      if (!v || *v <= 0 || *v > kMaxSeconds)
+        return std::unexpected(fmt::format("--max-seconds must be in (0, {}]", kMaxSeconds));
       o.max_seconds = *v;
     } else if (arg == "--sockets") {
       const auto v = parse_number<std::size_t>(value);
@@ -176,7 +177,8 @@ std::expected<Target, std::string> resolve_target(std::string_view text) {
     port_text = text.substr(close + 2);
   } else {
     const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) return std::unexpected(fmt::format("target '{}' needs HOST:PORT", text));
+    if (colon == std::string_view::npos)
+      return std::unexpected(fmt::format("target '{}' needs HOST:PORT", text));
     host = text.substr(0, colon);
     port_text = text.substr(colon + 1);
   }
@@ -216,13 +218,15 @@ struct Payload {
 
 void append_line(std::string& out, std::size_t name, std::string_view type) {
   // 50 datasets x N columns: a realistic 4-capture shape for the drift mapping.
-  fmt::format_to(std::back_inserter(out), "drift_metrics.ds{}.v1.col{}.metric:1|{}", name % 50, name / 50, type);
+  fmt::format_to(std::back_inserter(out), "drift_metrics.ds{}.v1.col{}.metric:1|{}", name % 50, name / 50,
+                 type);
 }
 
 Payload build_payload(const Options& o) {
   Payload p;
   p.lines_per_segment = o.lines_per_datagram;
-  const std::size_t segments = std::max<std::size_t>(1, (o.names + o.lines_per_datagram - 1) / o.lines_per_datagram);
+  const std::size_t segments =
+      std::max<std::size_t>(1, (o.names + o.lines_per_datagram - 1) / o.lines_per_datagram);
   p.bytes.reserve(segments * o.lines_per_datagram * 48);
   p.offsets.reserve(segments + 1);
   for (std::size_t m = 0; m < segments; ++m) {
@@ -291,14 +295,16 @@ std::uint64_t owed_lines(double rate, Clock::time_point start, Clock::time_point
   return std::min<std::uint64_t>(total, static_cast<std::uint64_t>(elapsed * rate) + 1);
 }
 
-SendResult send_udp(const std::vector<int>& fds, const Options& o, const Payload& p, std::size_t first_segment) {
+SendResult send_udp(const std::vector<int>& fds, const Options& o, const Payload& p,
+                    std::size_t first_segment) {
   SendResult r;
   std::vector<mmsghdr> msgs(kMaxBatch);
   std::vector<iovec> iovs(kMaxBatch);
   // A burst is at most ~1 ms of traffic so the receiver sees a smooth stream.
   const std::size_t burst =
       o.rate <= 0 ? kMaxBatch
-                  : std::clamp<std::size_t>(static_cast<std::size_t>(o.rate / 1000.0 / o.lines_per_datagram), 1, kMaxBatch);
+                  : std::clamp<std::size_t>(static_cast<std::size_t>(o.rate / 1000.0 / o.lines_per_datagram),
+                                            1, kMaxBatch);
   const std::uint64_t full_segments = o.lines / o.lines_per_datagram;
   const std::uint64_t tail_lines = o.lines % o.lines_per_datagram;
   const auto start = Clock::now();
@@ -317,8 +323,9 @@ SendResult send_udp(const std::vector<int>& fds, const Options& o, const Payload
       if (wait_s > 200e-6) std::this_thread::sleep_for(std::chrono::duration<double>(wait_s / 2));
       continue;
     }
-    const std::size_t want = std::min<std::uint64_t>(
-        {burst, full_segments - r.segments, (owed - r.lines + o.lines_per_datagram - 1) / o.lines_per_datagram});
+    const std::size_t want =
+        std::min<std::uint64_t>({burst, full_segments - r.segments,
+                                 (owed - r.lines + o.lines_per_datagram - 1) / o.lines_per_datagram});
     for (std::size_t i = 0; i < want; ++i) {
       const auto seg = p.segment((next + i) % p.segments());
       iovs[i].iov_base = const_cast<char*>(seg.data());
@@ -375,10 +382,11 @@ SendResult send_tcp(int fd, const Options& o, const Payload& p) {
       continue;
     }
     // One write covers a contiguous run of segments (up to 64 or the end of the payload).
-    const std::uint64_t want_segments = std::min<std::uint64_t>(
-        {kMaxBatch, full_segments - r.segments, p.segments() - next,
-         (owed - r.lines + o.lines_per_datagram - 1) / o.lines_per_datagram});
-    std::string_view chunk = std::string_view(p.bytes).substr(p.offsets[next], p.offsets[next + want_segments] - p.offsets[next]);
+    const std::uint64_t want_segments =
+        std::min<std::uint64_t>({kMaxBatch, full_segments - r.segments, p.segments() - next,
+                                 (owed - r.lines + o.lines_per_datagram - 1) / o.lines_per_datagram});
+    std::string_view chunk =
+        std::string_view(p.bytes).substr(p.offsets[next], p.offsets[next + want_segments] - p.offsets[next]);
     while (!chunk.empty()) {
       const auto n = ::send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL);
       if (n <= 0) {
@@ -426,7 +434,8 @@ SendResult send_udp_threads(const std::vector<int>& fds, const Options& o, const
     const std::vector<int> own(fds.begin() + static_cast<std::ptrdiff_t>(t * o.sockets),
                                fds.begin() + static_cast<std::ptrdiff_t>((t + 1) * o.sockets));
     const std::size_t first = t * p.segments() / o.threads;
-    workers.emplace_back([&results, t, share, own, &p, first] { results[t] = send_udp(own, share, p, first); });
+    workers.emplace_back(
+        [&results, t, share, own, &p, first] { results[t] = send_udp(own, share, p, first); });
   }
   for (auto& w : workers) w.join();
   SendResult total;
@@ -485,7 +494,8 @@ int main(int argc, char** argv) {
   }
 
   if (o.proto == Proto::Tcp && (o.sockets != 1 || o.threads != 1)) {
-    std::fprintf(stderr, "statsd_load: --sockets and --threads apply to UDP only (TCP runs one connection)\n");
+    std::fprintf(stderr,
+                 "statsd_load: --sockets and --threads apply to UDP only (TCP runs one connection)\n");
     return 2;
   }
 
@@ -510,15 +520,17 @@ int main(int argc, char** argv) {
                  o.metrics_url.c_str());
   }
   const auto wall_start = Clock::now();
-  const SendResult sent = o.proto == Proto::Udp ? send_udp_threads(fds, o, payload) : send_tcp(fds.front(), o, payload);
+  const SendResult sent =
+      o.proto == Proto::Udp ? send_udp_threads(fds, o, payload) : send_tcp(fds.front(), o, payload);
   for (const int fd : fds) ::close(fd);  // TCP: the exporter reads the rest of the stream and then sees EOF
   const auto after = before ? settle(o, before->lines + static_cast<double>(sent.lines)) : std::nullopt;
   const double wall = std::chrono::duration<double>(Clock::now() - wall_start).count();
 
   const auto segment_name = o.proto == Proto::Udp ? "datagram" : "write";
   std::printf("target          %s (%s, %zu lines/%s, %zu names, type %s, %zu sender%s x %zu socket%s)\n",
-              o.target.c_str(), o.proto == Proto::Udp ? "udp" : "tcp", o.lines_per_datagram, segment_name, o.names,
-              o.type.c_str(), o.threads, o.threads == 1 ? "" : "s", o.sockets, o.sockets == 1 ? "" : "s");
+              o.target.c_str(), o.proto == Proto::Udp ? "udp" : "tcp", o.lines_per_datagram, segment_name,
+              o.names, o.type.c_str(), o.threads, o.threads == 1 ? "" : "s", o.sockets,
+              o.sockets == 1 ? "" : "s");
   std::printf("offered rate    %s\n", o.rate > 0 ? fmt::format("{:.0f} lines/s", o.rate).c_str() : "unpaced");
   std::printf("lines sent      %llu in %llu %ss%s\n", static_cast<unsigned long long>(sent.lines),
               static_cast<unsigned long long>(sent.segments), segment_name,

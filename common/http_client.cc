@@ -1,16 +1,16 @@
 #include "common/http_client.h"
 
-#include <algorithm>
-#include <cctype>
-#include <charconv>
+#include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
+#include <cctype>
+#include <charconv>
 
 namespace promcast {
 namespace {
@@ -69,18 +69,21 @@ std::expected<HttpUrl, Error> parse_http_url(std::string_view url) {
   std::string_view rest = url.substr(kScheme.size());
   const auto authority_end = rest.find_first_of("/?#");
   std::string_view authority = rest.substr(0, authority_end);
-  std::string_view target = authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
+  std::string_view target =
+      authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
   if (const auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
 
   HttpUrl out;
   std::string_view port_text;
   if (authority.starts_with('[')) {
     const auto close = authority.find(']');
-    if (close == std::string_view::npos) return std::unexpected(error_of(fmt::format("unterminated IPv6 host in URL: {}", url)));
+    if (close == std::string_view::npos)
+      return std::unexpected(error_of(fmt::format("unterminated IPv6 host in URL: {}", url)));
     out.host = authority.substr(1, close - 1);
     const std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
-      if (after.front() != ':') return std::unexpected(error_of(fmt::format("bad authority in URL: {}", url)));
+      if (after.front() != ':')
+        return std::unexpected(error_of(fmt::format("bad authority in URL: {}", url)));
       port_text = after.substr(1);
     }
   } else if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
@@ -125,13 +128,14 @@ std::string url_encode(std::string_view text) {
   return out;
 }
 
-std::expected<HttpResponse, Error> http_request(std::string_view method, std::string_view url, std::string_view body,
-                                                const HttpOptions& options) {
+std::expected<HttpResponse, Error> http_request(std::string_view method, std::string_view url,
+                                                std::string_view body, const HttpOptions& options) {
   auto parsed = parse_http_url(url);
   if (!parsed) return std::unexpected(parsed.error());
   const auto fail = [&](std::string_view what, const beast::error_code& ec) {
-    const std::string reason =
-        ec == beast::error::timeout ? fmt::format("timed out after {} ms", options.timeout.count()) : ec.message();
+    const std::string reason = ec == beast::error::timeout
+                                   ? fmt::format("timed out after {} ms", options.timeout.count())
+                                   : ec.message();
     return std::unexpected(error_of(fmt::format("{} {}: {}: {}", method, url, what, reason)));
   };
 
@@ -141,7 +145,8 @@ std::expected<HttpResponse, Error> http_request(std::string_view method, std::st
 
   http::request<http::string_body> request;
   request.version(11);
-  if (const auto verb = http::string_to_verb(beast::string_view(method.data(), method.size())); verb != http::verb::unknown) {
+  if (const auto verb = http::string_to_verb(beast::string_view(method.data(), method.size()));
+      verb != http::verb::unknown) {
     request.method(verb);
   } else {
     request.method_string(beast::string_view(method.data(), method.size()));
@@ -208,8 +213,8 @@ std::expected<HttpResponse, Error> http_request(std::string_view method, std::st
   });
   ioc.run();
   if (result == http::error::body_limit) {
-    return std::unexpected(
-        error_of(fmt::format("{} {}: response body larger than {} bytes", method, url, options.max_body_bytes)));
+    return std::unexpected(error_of(
+        fmt::format("{} {}: response body larger than {} bytes", method, url, options.max_body_bytes)));
   }
   if (result) return fail(failed_step, result);
 

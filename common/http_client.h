@@ -39,7 +39,7 @@ struct HttpOptions {
 
 /// The parts of an `http://host[:port][/target]` URL. IPv6 hosts are written `[::1]`.
 struct HttpUrl {
-  std::string host;   // without brackets
+  std::string host;  // without brackets
   std::uint16_t port = 80;
   std::string target = "/";  // path plus query, always starting with '/'
 };
@@ -52,8 +52,8 @@ std::string url_encode(std::string_view text);
 
 /// Sends one request and reads the whole response. Any status is a response; only transport
 /// failures, timeouts and oversized bodies are errors.
-std::expected<HttpResponse, Error> http_request(std::string_view method, std::string_view url, std::string_view body = {},
-                                                const HttpOptions& options = {});
+std::expected<HttpResponse, Error> http_request(std::string_view method, std::string_view url,
+                                                std::string_view body = {}, const HttpOptions& options = {});
 
 /// GET `url`.
 inline std::expected<HttpResponse, Error> http_get(std::string_view url, const HttpOptions& options = {}) {

@@ -1,17 +1,17 @@
 #include "common/http_client.h"
 
-#include <atomic>
-#include <chrono>
-#include <future>
-#include <string>
-#include <thread>
+#include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
+#include <chrono>
+#include <future>
+#include <string>
+#include <thread>
 
 namespace promcast {
 namespace {
@@ -105,8 +105,9 @@ TEST(ParseHttpUrl, SplitsHostPortAndTarget) {
 }
 
 TEST(ParseHttpUrl, RejectsWhatItCannotServe) {
-  for (const std::string_view bad : {"https://h/", "ftp://h", "http://", "http://:80/", "http://h:0/", "http://h:65536/",
-                                     "http://h:9x/", "http://[::1/", "http://[::1]x/", "127.0.0.1:80"}) {
+  for (const std::string_view bad :
+       {"https://h/", "ftp://h", "http://", "http://:80/", "http://h:0/", "http://h:65536/", "http://h:9x/",
+        "http://[::1/", "http://[::1]x/", "127.0.0.1:80"}) {
     SCOPED_TRACE(bad);
     EXPECT_FALSE(parse_http_url(bad).has_value());
   }
@@ -119,7 +120,8 @@ TEST(UrlEncode, KeepsUnreservedAndEscapesTheRest) {
 }
 
 TEST(HttpClient, GetSendsARequestAndReadsStatusHeadersBody) {
-  OneShotServer server("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Test: yes\r\nContent-Length: 5\r\n\r\nhello");
+  OneShotServer server(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Test: yes\r\nContent-Length: 5\r\n\r\nhello");
   HttpOptions options;
   options.headers = {{"Accept-Encoding", "gzip"}};
   const auto response = http_get(server.url("/metrics?x=1"), options);
@@ -162,7 +164,8 @@ TEST(HttpClient, ReadsLargeBodiesOfKnownLengthIntact) {
   // Several MB: part arrives with the header, the rest in many reads.
   std::string body(5u << 20, '\0');
   for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + (i * 7919) % 26);
-  OneShotServer server("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  OneShotServer server("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+                       body);
   const auto response = http_get(server.url("/metrics"));
   ASSERT_TRUE(response.has_value()) << response.error().to_string();
   EXPECT_EQ(response->status, 200);
@@ -178,7 +181,8 @@ TEST(HttpClient, TruncatedBodyIsAnError) {
 }
 
 TEST(HttpClient, DecodesChunkedBodies) {
-  OneShotServer server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
+  OneShotServer server(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n");
   const auto response = http_get(server.url());
   ASSERT_TRUE(response.has_value()) << response.error().to_string();
   EXPECT_EQ(response->body, "abcdefg");
@@ -229,16 +233,19 @@ TEST(HttpClient, RefusesBodiesOverTheLimit) {
   options.max_body_bytes = 10;
   const auto response = http_get(server.url(), options);
   ASSERT_FALSE(response.has_value());
-  EXPECT_NE(response.error().message.find("larger than 10 bytes"), std::string::npos) << response.error().message;
+  EXPECT_NE(response.error().message.find("larger than 10 bytes"), std::string::npos)
+      << response.error().message;
 }
 
 TEST(HttpClient, RefusesChunkedBodiesOverTheLimit) {
-  OneShotServer server("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
+  OneShotServer server(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n12345678\r\n8\r\n12345678\r\n0\r\n\r\n");
   HttpOptions options;
   options.max_body_bytes = 10;
   const auto response = http_get(server.url(), options);
   ASSERT_FALSE(response.has_value());
-  EXPECT_NE(response.error().message.find("larger than 10 bytes"), std::string::npos) << response.error().message;
+  EXPECT_NE(response.error().message.find("larger than 10 bytes"), std::string::npos)
+      << response.error().message;
 }
 
 TEST(HttpClient, BadUrlIsAnError) {

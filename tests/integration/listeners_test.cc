@@ -1,23 +1,25 @@
 // The promcast binary end to end: TCP and unixgram listeners, several values per line, the
 // self-metric counters statsd_exporter exposes, and the check/map subcommands and flag errors.
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <regex>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/integration/support.h"
 
 namespace promcast::testing {
 namespace {
 
-double value_or_zero(std::string_view body, std::string_view series) { return sample_value(body, series).value_or(0); }
+double value_or_zero(std::string_view body, std::string_view series) {
+  return sample_value(body, series).value_or(0);
+}
 
 TEST(Listeners, TcpReadsSeveralLinesAndLinesSplitAcrossWrites) {
   PromcastExporter promcast("");
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
-  const double connections_before = value_or_zero(promcast.metrics(), "statsd_exporter_tcp_connections_total");
+  const double connections_before =
+      value_or_zero(promcast.metrics(), "statsd_exporter_tcp_connections_total");
   {
     TcpClient client(promcast.statsd_port());
     client.send("tcp.first:1|c\ntcp.second:2|g\n");
@@ -44,8 +46,9 @@ TEST(Listeners, UnixgramSocketWithMode) {
   const std::string socket = dir.file("statsd.sock");
   PromcastExporter promcast("", {"--statsd.listen-unixgram=" + socket, "--statsd.unixsocket-mode=660"});
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
-  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(socket); }, 5000ms)) << promcast.process().logs();
-  struct stat info{};
+  ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(socket); }, 5000ms))
+      << promcast.process().logs();
+  struct stat info {};
   ASSERT_EQ(::stat(socket.c_str(), &info), 0);
   EXPECT_TRUE(S_ISSOCK(info.st_mode));
   EXPECT_EQ(info.st_mode & 0777, 0660u);
@@ -62,7 +65,8 @@ TEST(Listeners, SeveralValuesPerLine) {
   PromcastExporter promcast("");
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
   send_udp(promcast.statsd_port(),
-           "multi.counter:1|c:2|c:3|c\nmulti.gauge:4|g:5|g\nmulti.timer:100:200:300|ms\nbad.aggregate:1:2|c\nmulti.marker:1|g");
+           "multi.counter:1|c:2|c:3|c\nmulti.gauge:4|g:5|g\nmulti.timer:100:200:300|ms\nbad.aggregate:1:2|"
+           "c\nmulti.marker:1|g");
   const std::string body = promcast.wait_for_sample("multi_marker", 1);
   EXPECT_EQ(sample_value(body, "multi_counter"), 6.0) << body;
   EXPECT_EQ(sample_value(body, "multi_gauge"), 5.0) << "the last value of a gauge line wins\n" << body;
@@ -71,7 +75,9 @@ TEST(Listeners, SeveralValuesPerLine) {
   ASSERT_TRUE(sum.has_value()) << body;
   EXPECT_NEAR(*sum, 0.6, 1e-9) << "timer values are milliseconds, exported in seconds";
   EXPECT_FALSE(sample_value(body, "bad_aggregate").has_value()) << body;
-  EXPECT_EQ(sample_value(body, R"(statsd_exporter_sample_errors_total{reason="invalid_extended_aggregate_type"})"), 1.0)
+  EXPECT_EQ(
+      sample_value(body, R"(statsd_exporter_sample_errors_total{reason="invalid_extended_aggregate_type"})"),
+      1.0)
       << body;
 }
 
@@ -94,7 +100,9 @@ TEST(Listeners, SelfMetricsCountLinesPacketsAndMalformedLines) {
   const std::string after = promcast.wait_for_sample("good_two", 2);
   EXPECT_EQ(sample_value(after, "good_one"), 1.0) << "lines before the malformed one are read\n" << after;
   EXPECT_EQ(sample_value(after, "good_two"), 2.0) << "lines after the malformed one are read\n" << after;
-  const auto delta = [&](std::string_view series) { return value_or_zero(after, series) - value_or_zero(before, series); };
+  const auto delta = [&](std::string_view series) {
+    return value_or_zero(after, series) - value_or_zero(before, series);
+  };
   EXPECT_EQ(delta("statsd_exporter_lines_total"), 3.0) << after;
   EXPECT_EQ(delta("statsd_exporter_udp_packets_total"), 1.0) << after;
   EXPECT_EQ(delta("statsd_exporter_samples_total"), 2.0) << after;
@@ -107,10 +115,12 @@ TEST(Listeners, DisabledListenersDoNotBind) {
   const std::uint16_t web = free_port();
   const std::uint16_t statsd = free_port_except({web});
   TempDir dir;
-  Process promcast({promcast_binary(), "--statsd.listen-tcp=", "--statsd.listen-udp=127.0.0.1:" + std::to_string(statsd),
-                    "--web.listen-address=127.0.0.1:" + std::to_string(web)},
-                   dir.path().string(), "promcast");
-  ASSERT_TRUE(wait_for_http_ok("http://127.0.0.1:" + std::to_string(web) + "/metrics", 15000ms)) << promcast.logs();
+  Process promcast(
+      {promcast_binary(), "--statsd.listen-tcp=", "--statsd.listen-udp=127.0.0.1:" + std::to_string(statsd),
+       "--web.listen-address=127.0.0.1:" + std::to_string(web)},
+      dir.path().string(), "promcast");
+  ASSERT_TRUE(wait_for_http_ok("http://127.0.0.1:" + std::to_string(web) + "/metrics", 15000ms))
+      << promcast.logs();
   EXPECT_THROW(TcpClient client(statsd), std::runtime_error);
 }
 
@@ -118,8 +128,9 @@ TEST(Listeners, DisabledListenersDoNotBind) {
 
 TEST(Commands, CheckMappingsAcceptsAGoodFile) {
   TempDir dir;
-  write_file(dir.file("good.yml"), "mappings:\n  - match: \"drift_metrics.*.*.*.*\"\n    name: \"drift_metrics\"\n"
-                                   "    labels:\n      dataset_name: \"$1\"\n");
+  write_file(dir.file("good.yml"),
+             "mappings:\n  - match: \"drift_metrics.*.*.*.*\"\n    name: \"drift_metrics\"\n"
+             "    labels:\n      dataset_name: \"$1\"\n");
   const auto result = run_command({promcast_binary(), "check", "mappings", dir.file("good.yml")});
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
 }
@@ -128,26 +139,29 @@ TEST(Commands, CheckMappingsListsEveryErrorWithFileLineColumn) {
   TempDir dir;
   const std::string path = dir.file("bad.yml");
   write_file(path,
-             "mappings:\n"             // 1
-             "  - match: \"a.*\"\n"    // 2
-             "    name: \"ok\"\n"      // 3
-             "  - match: \"b.*\"\n"    // 4
-             "    name: \"x\"\n"       // 5
-             "    unknown_key: 1\n"    // 6: not part of the format
-             "  - match: \"c.*\"\n"    // 7
-             "    name: \"y\"\n"       // 8
+             "mappings:\n"              // 1
+             "  - match: \"a.*\"\n"     // 2
+             "    name: \"ok\"\n"       // 3
+             "  - match: \"b.*\"\n"     // 4
+             "    name: \"x\"\n"        // 5
+             "    unknown_key: 1\n"     // 6: not part of the format
+             "  - match: \"c.*\"\n"     // 7
+             "    name: \"y\"\n"        // 8
              "    action: explode\n");  // 9: not map or drop
   const auto result = run_command({promcast_binary(), "check", "mappings", path});
   EXPECT_EQ(result.exit_code, 1) << result.out << result.err;
   const std::string output = result.out + result.err;
-  EXPECT_TRUE(std::regex_search(output, std::regex(std::regex_replace(path, std::regex(R"([.])"), R"(\.)") + R"(:6:\d+: )")))
+  EXPECT_TRUE(std::regex_search(
+      output, std::regex(std::regex_replace(path, std::regex(R"([.])"), R"(\.)") + R"(:6:\d+: )")))
       << output;
-  EXPECT_TRUE(std::regex_search(output, std::regex(std::regex_replace(path, std::regex(R"([.])"), R"(\.)") + R"(:9:\d+: )")))
+  EXPECT_TRUE(std::regex_search(
+      output, std::regex(std::regex_replace(path, std::regex(R"([.])"), R"(\.)") + R"(:9:\d+: )")))
       << output;
 }
 
 TEST(Commands, CheckMappingsFailsOnAMissingFile) {
-  const auto result = run_command({promcast_binary(), "check", "mappings", "/nonexistent/promcast/mapping.yml"});
+  const auto result =
+      run_command({promcast_binary(), "check", "mappings", "/nonexistent/promcast/mapping.yml"});
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE((result.out + result.err).find("/nonexistent/promcast/mapping.yml"), std::string::npos)
       << result.out << result.err;
@@ -155,9 +169,10 @@ TEST(Commands, CheckMappingsFailsOnAMissingFile) {
 
 TEST(Commands, MapPrintsTheSeriesEachLineWouldProduce) {
   TempDir dir;
-  write_file(dir.file("drift.yml"), "mappings:\n  - match: \"drift_metrics.*.*.*.*\"\n    name: \"drift_metrics\"\n"
-                                    "    labels:\n      dataset_name: \"$1\"\n      dataset_version: \"$2\"\n"
-                                    "      column_name: \"$3\"\n      metric_name: \"$4\"\n");
+  write_file(dir.file("drift.yml"),
+             "mappings:\n  - match: \"drift_metrics.*.*.*.*\"\n    name: \"drift_metrics\"\n"
+             "    labels:\n      dataset_name: \"$1\"\n      dataset_version: \"$2\"\n"
+             "      column_name: \"$3\"\n      metric_name: \"$4\"\n");
   const auto result =
       run_command({promcast_binary(), "map", "--statsd.mapping-config", dir.file("drift.yml"),
                    "drift_metrics.mushroom.v1.cap-diameter.wasserstein:42|g", "unmapped.thing:1|c"});

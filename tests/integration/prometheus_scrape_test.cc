@@ -1,11 +1,10 @@
 // The scenario users follow in the course material: a drift metric sent over UDP is mapped by a
 // 4-capture glob, shows up on promcast's /metrics, and a real Prometheus scraping promcast returns
 // it with the mapped labels from its query API.
+#include <gtest/gtest.h>
 #include <simdjson.h>
 
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/integration/support.h"
 
@@ -81,13 +80,15 @@ TEST(PrometheusScrape, DriftMetricOnMetricsEndpoint) {
   PromcastExporter promcast(kDriftMapping);
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
   const std::string body = send_until_visible(promcast);
-  EXPECT_NE(body.find(std::string(kDriftSeries) + " 42\n"), std::string::npos) << body << promcast.process().logs();
+  EXPECT_NE(body.find(std::string(kDriftSeries) + " 42\n"), std::string::npos)
+      << body << promcast.process().logs();
   EXPECT_NE(body.find("# TYPE drift_metrics gauge\n"), std::string::npos) << body;
 }
 
 TEST(PrometheusScrape, RealPrometheusReturnsTheDriftSeries) {
   const std::string prometheus = find_executable("prometheus");
-  if (prometheus.empty()) GTEST_SKIP() << "the prometheus binary (Debian package prometheus) is not installed";
+  if (prometheus.empty())
+    GTEST_SKIP() << "the prometheus binary (Debian package prometheus) is not installed";
 
   PromcastExporter promcast(kDriftMapping);
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
@@ -95,17 +96,19 @@ TEST(PrometheusScrape, RealPrometheusReturnsTheDriftSeries) {
 
   TempDir dir;
   const std::uint16_t prometheus_port = free_port_except({promcast.statsd_port(), promcast.web_port()});
-  write_file(dir.file("prometheus.yml"), "global:\n"
-                                         "  scrape_interval: 1s\n"
-                                         "  evaluation_interval: 1s\n"
-                                         "scrape_configs:\n"
-                                         "  - job_name: promcast\n"
-                                         "    static_configs:\n"
-                                         "      - targets: ['127.0.0.1:" +
-                                             std::to_string(promcast.web_port()) + "']\n");
-  Process server({prometheus, "--config.file=" + dir.file("prometheus.yml"), "--storage.tsdb.path=" + dir.file("data"),
-                  "--web.listen-address=127.0.0.1:" + std::to_string(prometheus_port), "--log.level=warn"},
-                 dir.path().string(), "prometheus");
+  write_file(dir.file("prometheus.yml"),
+             "global:\n"
+             "  scrape_interval: 1s\n"
+             "  evaluation_interval: 1s\n"
+             "scrape_configs:\n"
+             "  - job_name: promcast\n"
+             "    static_configs:\n"
+             "      - targets: ['127.0.0.1:" +
+                 std::to_string(promcast.web_port()) + "']\n");
+  Process server(
+      {prometheus, "--config.file=" + dir.file("prometheus.yml"), "--storage.tsdb.path=" + dir.file("data"),
+       "--web.listen-address=127.0.0.1:" + std::to_string(prometheus_port), "--log.level=warn"},
+      dir.path().string(), "prometheus");
   const std::string base = "http://127.0.0.1:" + std::to_string(prometheus_port);
   ASSERT_TRUE(wait_for_http_ok(base + "/-/ready", 30000ms)) << server.logs();
 

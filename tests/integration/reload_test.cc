@@ -1,11 +1,10 @@
 // Mapping reloads through the lifecycle API and SIGHUP: a broken file keeps the old mapping and
 // sets statsd_exporter_config_last_reload_successful to 0; a fixed file applies and sets it to 1.
 // Also /-/quit, and that lifecycle endpoints do nothing without --web.enable-lifecycle.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "tests/integration/support.h"
 
@@ -70,12 +69,15 @@ TEST(Reload, LifecycleApiKeepsOldMappingOnErrorAndAppliesFixedOne) {
   ASSERT_TRUE(broken.has_value()) << broken.error().to_string();
   EXPECT_EQ(broken->status, 200);
   EXPECT_TRUE(reload_gauge_becomes(promcast, 0.0)) << promcast.metrics();
-  EXPECT_EQ(sample_value(promcast.metrics(), R"(statsd_exporter_config_reloads_total{outcome="failure"})"), 1.0)
+  EXPECT_EQ(sample_value(promcast.metrics(), R"(statsd_exporter_config_reloads_total{outcome="failure"})"),
+            1.0)
       << promcast.metrics();
   // The old mapping still applies, and the error names the file.
-  EXPECT_TRUE(mapped_as(promcast, "app.api.requests:1|c", R"(old_requests{service="api"})")) << promcast.metrics();
+  EXPECT_TRUE(mapped_as(promcast, "app.api.requests:1|c", R"(old_requests{service="api"})"))
+      << promcast.metrics();
   EXPECT_FALSE(sample_value(promcast.metrics(), R"(new_requests{service="api"})").has_value());
-  EXPECT_NE(promcast.process().stderr_text().find("mapping.yml"), std::string::npos) << promcast.process().logs();
+  EXPECT_NE(promcast.process().stderr_text().find("mapping.yml"), std::string::npos)
+      << promcast.process().logs();
 
   write_file(promcast.mapping_path(), kNewMapping);
   const auto fixed = lifecycle(promcast, "PUT", "/-/reload");  // PUT is accepted like POST
@@ -96,7 +98,8 @@ TEST(Reload, SighupReloadsTheMappingFile) {
   write_file(promcast.mapping_path(), kBrokenMapping);
   promcast.process().signal(SIGHUP);
   EXPECT_TRUE(reload_gauge_becomes(promcast, 0.0)) << promcast.metrics();
-  EXPECT_TRUE(mapped_as(promcast, "app.api.requests:1|c", R"(old_requests{service="api"})")) << promcast.metrics();
+  EXPECT_TRUE(mapped_as(promcast, "app.api.requests:1|c", R"(old_requests{service="api"})"))
+      << promcast.metrics();
 
   write_file(promcast.mapping_path(), kNewMapping);
   promcast.process().signal(SIGHUP);
@@ -127,7 +130,8 @@ TEST(Reload, LifecycleEndpointsNeedTheFlag) {
   ASSERT_TRUE(lifecycle(promcast, "POST", "/-/quit").has_value());
   std::this_thread::sleep_for(300ms);
   EXPECT_TRUE(promcast.process().running()) << "/-/quit must be ignored without --web.enable-lifecycle";
-  EXPECT_TRUE(mapped_as(promcast, "app.api.requests:1|c", R"(old_requests{service="api"})")) << promcast.metrics();
+  EXPECT_TRUE(mapped_as(promcast, "app.api.requests:1|c", R"(old_requests{service="api"})"))
+      << promcast.metrics();
   EXPECT_FALSE(sample_value(promcast.metrics(), R"(new_requests{service="api",tier="fixed"})").has_value());
 }
 

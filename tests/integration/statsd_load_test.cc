@@ -1,9 +1,9 @@
 // Smoke test of the statsd_load tool against a real promcast: a small paced run must be counted
 // exactly (by the tool, from promcast's self-metrics, and in the per-series counters), and the
 // tool's safety limits must refuse non-loopback targets and oversized runs before sending anything.
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "tests/integration/support.h"
 
@@ -45,8 +45,8 @@ TEST(StatsdLoad, SmallRunIsCountedExactly) {
   // 20,000 lines over 100 names: each name's counter must reach 200. Slow enough (0.4 s, ~1 MB
   // in flight) that even a starved reader cannot overflow the receive buffer.
   const auto result = run_command({tool, "--target", "127.0.0.1:" + std::to_string(promcast.statsd_port()),
-                                   "--metrics-url", promcast.metrics_url(), "--rate", "50000", "--lines", "20000",
-                                   "--lines-per-datagram", "20", "--names", "100", "--sockets", "2"},
+                                   "--metrics-url", promcast.metrics_url(), "--rate", "50000", "--lines",
+                                   "20000", "--lines-per-datagram", "20", "--names", "100", "--sockets", "2"},
                                   60000ms);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_NE(result.out.find("lines sent      20000 in 1000 datagrams"), std::string::npos) << result.out;
@@ -54,9 +54,10 @@ TEST(StatsdLoad, SmallRunIsCountedExactly) {
   EXPECT_NE(result.out.find("loss            0.000 %"), std::string::npos) << result.out;
 
   const std::string body = promcast.metrics();
-  for (const std::string_view series :
-       {R"(drift_metrics{column_name="col0",dataset_name="ds0",dataset_version="v1",metric_name="metric"})",
-        R"(drift_metrics{column_name="col1",dataset_name="ds49",dataset_version="v1",metric_name="metric"})"}) {
+  for (
+      const std::string_view series :
+      {R"(drift_metrics{column_name="col0",dataset_name="ds0",dataset_version="v1",metric_name="metric"})",
+       R"(drift_metrics{column_name="col1",dataset_name="ds49",dataset_version="v1",metric_name="metric"})"}) {
     EXPECT_EQ(sample_value(body, series), 200.0) << series << "\n" << body;
   }
 }
@@ -67,9 +68,9 @@ TEST(StatsdLoad, TcpRunIsCountedExactly) {
   PromcastExporter promcast(kDriftMapping);
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
   // 10,007 lines: not a multiple of the 50 lines per write, so the tail write is exercised too.
-  const auto result = run_command({tool, "--target", "127.0.0.1:" + std::to_string(promcast.statsd_port()), "--proto",
-                                   "tcp", "--metrics-url", promcast.metrics_url(), "--rate", "0", "--lines", "10007",
-                                   "--lines-per-datagram", "50", "--names", "1000"},
+  const auto result = run_command({tool, "--target", "127.0.0.1:" + std::to_string(promcast.statsd_port()),
+                                   "--proto", "tcp", "--metrics-url", promcast.metrics_url(), "--rate", "0",
+                                   "--lines", "10007", "--lines-per-datagram", "50", "--names", "1000"},
                                   60000ms);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_NE(result.out.find("lines counted   10007\n"), std::string::npos) << result.out;

@@ -2,6 +2,7 @@
 // Support for integration tests that run real processes (promcast, Prometheus) on loopback:
 // free ports, temporary directories, child processes killed and reaped on scope exit, bounded
 // polling, and small UDP/TCP/HTTP helpers. Header-only; every wait has a deadline.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -10,8 +11,6 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <arpa/inet.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -49,7 +48,8 @@ inline std::string promcast_binary() {
 
 /// Finds an executable on PATH (or an absolute path that exists); empty if absent.
 inline std::string find_executable(std::string_view name) {
-  if (name.find('/') != std::string_view::npos) return ::access(std::string(name).c_str(), X_OK) == 0 ? std::string(name) : "";
+  if (name.find('/') != std::string_view::npos)
+    return ::access(std::string(name).c_str(), X_OK) == 0 ? std::string(name) : "";
   const char* path = std::getenv("PATH");
   std::string_view dirs = path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin";
   while (!dirs.empty()) {
@@ -101,7 +101,8 @@ class TempDir {
  public:
   TempDir() {
     const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/promcast-it-XXXXXX";
+    std::string pattern =
+        std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/promcast-it-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
   }
@@ -275,7 +276,8 @@ inline void send_udp(std::uint16_t port, std::string_view payload) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(port);
-  const auto sent = ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  const auto sent =
+      ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   ::close(fd);
   if (sent != static_cast<ssize_t>(payload.size())) throw std::runtime_error("sendto failed");
 }
@@ -288,7 +290,8 @@ inline void send_unixgram(const std::string& path, std::string_view payload) {
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) throw std::runtime_error("unix socket path too long: " + path);
   path.copy(addr.sun_path, path.size());
-  const auto sent = ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  const auto sent =
+      ::sendto(fd, payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   ::close(fd);
   if (sent != static_cast<ssize_t>(payload.size())) throw std::runtime_error("sendto (unixgram) failed");
 }
@@ -378,7 +381,8 @@ class PromcastExporter {
             up = response && response->status == 200;
             return up || !process_->running();
           },
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()), 50ms);
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()),
+          50ms);
       if (up) return true;
       if (attempt == 2 || process_->running() || std::chrono::steady_clock::now() >= deadline) return false;
       start();
@@ -405,7 +409,8 @@ class PromcastExporter {
   }
 
   /// Polls /metrics until `series` has `value` (or `timeout` passes); returns the last body seen.
-  std::string wait_for_sample(std::string_view series, double value, std::chrono::milliseconds timeout = 5000ms) const {
+  std::string wait_for_sample(std::string_view series, double value,
+                              std::chrono::milliseconds timeout = 5000ms) const {
     std::string body;
     wait_until(
         [&] {

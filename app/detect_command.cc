@@ -438,8 +438,7 @@ int run_detect(int argc, char** argv) {
   auto d = args->online ? fc::detect_online(args->config, series->values, args->online_options)
                         : fc::detect(args->config, series->values);
   if (!d) {
-    std::fprintf(stderr, "promcast detect: %s: %s\n", fc::to_string(args->config.method).data(),
-                 d.error().to_string().c_str());
+    std::fprintf(stderr, "promcast detect: %s\n", d.error().to_string().c_str());  // messages name the method
     return 1;
   }
   if (args->online)

@@ -1,6 +1,8 @@
 // `promcast detect`: runs one anomaly detector over a CSV series and prints the anomalies (JSON or CSV),
 // every point's score (--scores), or, with --online, every point judged only on the points before it as
 // CSV `timestamp,value,anomaly_score,raw_score` (anomaly_score = raw / (1 + raw), 0.5 on the boundary).
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdio>
 #include <expected>
@@ -11,8 +13,6 @@
 #include <string_view>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "app/commands.h"
 #include "forecaster/detector_factory.h"
 
@@ -21,7 +21,8 @@ namespace {
 
 namespace fc = promcast::forecaster;
 
-constexpr std::string_view kUsage = R"(usage: promcast detect --input FILE.csv --method esd|shesd|zscore|residual|iforest [options]
+constexpr std::string_view kUsage =
+    R"(usage: promcast detect --input FILE.csv --method esd|shesd|zscore|residual|iforest [options]
   --column NAME            value column (default: 'value', else the last column)
   --timestamp-column NAME  timestamp column (default: 'timestamp' when present)
   --period P               points per season (shesd: required; iforest seasonal peers)
@@ -61,7 +62,8 @@ std::expected<Series, Error> read_series(const std::string& path, const std::str
     std::string cell;
     while (std::getline(ss, cell, ',')) {
       if (!cell.empty() && cell.back() == '\r') cell.pop_back();
-      if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"') cell = cell.substr(1, cell.size() - 2);
+      if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"')
+        cell = cell.substr(1, cell.size() - 2);
       cells.push_back(cell);
     }
     if (!l.empty() && (l.back() == ',')) cells.emplace_back();
@@ -94,8 +96,9 @@ std::expected<Series, Error> read_series(const std::string& path, const std::str
       if (end == cell.c_str() || *end != '\0') v = std::nan("");
     }
     s.values.push_back(v);
-    s.timestamps.push_back(ts_col >= 0 && static_cast<std::size_t>(ts_col) < cells.size() ? cells[ts_col]
-                                                                                            : std::to_string(lineno - 2));
+    s.timestamps.push_back(ts_col >= 0 && static_cast<std::size_t>(ts_col) < cells.size()
+                               ? cells[ts_col]
+                               : std::to_string(lineno - 2));
   }
   if (s.values.empty()) return std::unexpected(Error{"no data rows", path, 0, 0});
   return s;
@@ -149,7 +152,8 @@ std::expected<double, Error> to_double(std::string_view flag, const std::string&
   return std::unexpected(Error{fmt::format("{} expects a number, got '{}'", flag, v), "", 0, 0});
 }
 
-std::expected<std::vector<int>, Error> to_ints(std::string_view flag, const std::string& v, std::size_t count) {
+std::expected<std::vector<int>, Error> to_ints(std::string_view flag, const std::string& v,
+                                               std::size_t count) {
   std::vector<int> out;
   std::stringstream ss(v);
   std::string part;
@@ -159,7 +163,8 @@ std::expected<std::vector<int>, Error> to_ints(std::string_view flag, const std:
     out.push_back(*i);
   }
   if (out.size() != count)
-    return std::unexpected(Error{fmt::format("{} expects {} comma-separated integers", flag, count), "", 0, 0});
+    return std::unexpected(
+        Error{fmt::format("{} expects {} comma-separated integers", flag, count), "", 0, 0});
   return out;
 }
 
@@ -182,11 +187,11 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       a.echoed.emplace_back(flag.substr(2), argv[i + 1]);
       return std::string(argv[++i]);
     };
-#define PROMCAST_VALUE(var)          \
-  auto var = value();                \
+#define PROMCAST_VALUE(var) \
+  auto var = value();       \
   if (!var) return std::unexpected(var.error())
-#define PROMCAST_CONVERT(var, expr)  \
-  auto var = (expr);                 \
+#define PROMCAST_CONVERT(var, expr) \
+  auto var = (expr);                \
   if (!var) return std::unexpected(var.error())
     if (flag == "--input") {
       PROMCAST_VALUE(v);
@@ -214,17 +219,26 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       max_anoms = *p;
     } else if (flag == "--direction") {
       PROMCAST_VALUE(v);
-      if (*v == "both") direction = fc::Direction::kBoth;
-      else if (*v == "pos") direction = fc::Direction::kPositive;
-      else if (*v == "neg") direction = fc::Direction::kNegative;
-      else return fail(fmt::format("--direction expects both, pos or neg, got '{}'", *v));
+      if (*v == "both")
+        direction = fc::Direction::kBoth;
+      else if (*v == "pos")
+        direction = fc::Direction::kPositive;
+      else if (*v == "neg")
+        direction = fc::Direction::kNegative;
+      else
+        return fail(fmt::format("--direction expects both, pos or neg, got '{}'", *v));
     } else if (flag == "--threshold") {
       PROMCAST_VALUE(v);
-      if (*v == "none" || *v == "None") c.shesd.threshold = fc::ShesdThreshold::kNone;
-      else if (*v == "med_max") c.shesd.threshold = fc::ShesdThreshold::kMedMax;
-      else if (*v == "p95") c.shesd.threshold = fc::ShesdThreshold::kP95;
-      else if (*v == "p99") c.shesd.threshold = fc::ShesdThreshold::kP99;
-      else return fail(fmt::format("--threshold expects none, med_max, p95 or p99, got '{}'", *v));
+      if (*v == "none" || *v == "None")
+        c.shesd.threshold = fc::ShesdThreshold::kNone;
+      else if (*v == "med_max")
+        c.shesd.threshold = fc::ShesdThreshold::kMedMax;
+      else if (*v == "p95")
+        c.shesd.threshold = fc::ShesdThreshold::kP95;
+      else if (*v == "p99")
+        c.shesd.threshold = fc::ShesdThreshold::kP99;
+      else
+        return fail(fmt::format("--threshold expects none, med_max, p95 or p99, got '{}'", *v));
     } else if (flag == "--only-last") {
       a.echoed.emplace_back("only-last", "true");
       c.shesd.only_last = true;
@@ -343,7 +357,8 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
   auto method = fc::parse_method(a.method_name);
   if (!method) return std::unexpected(method.error());
   c.method = *method;
-  if (c.method == fc::Method::kShesd && period < 2) return fail("shesd needs --period (points per season, >= 2)");
+  if (c.method == fc::Method::kShesd && period < 2)
+    return fail("shesd needs --period (points per season, >= 2)");
   if (c.iforest_features.seasonal_peers > 0 && period < 1) return fail("--peers needs --period");
   c.shesd.period = period;
   c.iforest_features.period = period;
@@ -378,9 +393,9 @@ void print_json(const Args& a, const Series& s, const fc::Detection& d) {
   auto point = [&](std::size_t i, bool with_flag) {
     const auto& j = d.points[i];
     std::string p = fmt::format(
-        "{{\"index\":{},\"timestamp\":{},\"value\":{},\"expected\":{},\"lower\":{},\"upper\":{},\"score\":{}", i,
-        json_string(s.timestamps[i]), json_number(s.values[i]), json_number(j.expected), json_number(j.lower),
-        json_number(j.upper), json_number(j.score));
+        "{{\"index\":{},\"timestamp\":{},\"value\":{},\"expected\":{},\"lower\":{},\"upper\":{},\"score\":{}",
+        i, json_string(s.timestamps[i]), json_number(s.values[i]), json_number(j.expected),
+        json_number(j.lower), json_number(j.upper), json_number(j.score));
     if (with_flag) p += fmt::format(",\"anomaly\":{}", j.anomaly ? "true" : "false");
     return p + "}";
   };
@@ -405,8 +420,9 @@ void print_csv(const Args& a, const Series& s, const fc::Detection& d) {
   for (std::size_t i = 0; i < d.points.size(); ++i) {
     const auto& j = d.points[i];
     if (!a.scores && !j.anomaly) continue;
-    out += fmt::format("{},{},{},{},{},{},{},{}\n", i, s.timestamps[i], csv_number(s.values[i]), csv_number(j.expected),
-                       csv_number(j.lower), csv_number(j.upper), csv_number(j.score), j.anomaly ? 1 : 0);
+    out += fmt::format("{},{},{},{},{},{},{},{}\n", i, s.timestamps[i], csv_number(s.values[i]),
+                       csv_number(j.expected), csv_number(j.lower), csv_number(j.upper), csv_number(j.score),
+                       j.anomaly ? 1 : 0);
   }
   std::fputs(out.c_str(), stdout);
 }
@@ -416,7 +432,8 @@ void print_online(const Series& s, const fc::Detection& d) {
   for (std::size_t i = 0; i < d.points.size(); ++i) {
     const auto& j = d.points[i];
     out += fmt::format("{},{},{},{}\n", s.timestamps[i], csv_number(s.values[i]),
-                       fc::bounded_anomaly_score(j.judged ? j.score : std::nan("")), j.judged ? csv_number(j.score) : "");
+                       fc::bounded_anomaly_score(j.judged ? j.score : std::nan("")),
+                       j.judged ? csv_number(j.score) : "");
   }
   std::fputs(out.c_str(), stdout);
 }
@@ -426,7 +443,8 @@ void print_online(const Series& s, const fc::Detection& d) {
 int run_detect(int argc, char** argv) {
   auto args = parse_args(argc, argv);
   if (!args) {
-    if (args.error().message != "help") std::fprintf(stderr, "promcast detect: %s\n", args.error().to_string().c_str());
+    if (args.error().message != "help")
+      std::fprintf(stderr, "promcast detect: %s\n", args.error().to_string().c_str());
     std::fputs(kUsage.data(), stderr);
     return 2;
   }

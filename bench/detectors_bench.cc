@@ -104,7 +104,12 @@ void BM_ResidualDetect(benchmark::State& state) {
 BENCHMARK(BM_Stl)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Esd)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Shesd)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_Zscore)->Args({10'000, 0})->Args({100'000, 0})->Args({10'000, 1})->Args({100'000, 1})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Zscore)
+    ->Args({10'000, 0})
+    ->Args({100'000, 0})
+    ->Args({10'000, 1})
+    ->Args({100'000, 1})
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_IforestScore)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_IforestDetect)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ResidualDetect)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);

@@ -3,10 +3,10 @@
 // anomaly_score, yhat, yhat_lower and yhat_upper the same way whatever the method.
 #include <cmath>
 #include <cstddef>
-#include <utility>
 #include <expected>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"

@@ -1,41 +1,52 @@
 #include "forecaster/detector_factory.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
 #include <optional>
 #include <variant>
 
-#include <fmt/format.h>
-
 namespace promcast::forecaster {
 namespace {
 
 std::size_t count_finite(std::span<const double> x) {
-  return static_cast<std::size_t>(std::count_if(x.begin(), x.end(), [](double v) { return std::isfinite(v); }));
+  return static_cast<std::size_t>(
+      std::count_if(x.begin(), x.end(), [](double v) { return std::isfinite(v); }));
 }
 
 // Default history and minimum history per method (in points).
 std::size_t default_history(const DetectorConfig& c) {
   switch (c.method) {
-    case Method::kShesd: return static_cast<std::size_t>(std::max(c.shesd.period, 2)) * 7;
-    case Method::kEsd: return 1000;
-    case Method::kZscore: return c.zscore.window;
-    case Method::kResidual: return 1000;
+    case Method::kShesd:
+      return static_cast<std::size_t>(std::max(c.shesd.period, 2)) * 7;
+    case Method::kEsd:
+      return 1000;
+    case Method::kZscore:
+      return c.zscore.window;
+    case Method::kResidual:
+      return 1000;
     case Method::kIforest:
-      return 2000 + static_cast<std::size_t>(c.iforest_features.seasonal_peers * std::max(c.iforest_features.period, 0));
+      return 2000 + static_cast<std::size_t>(c.iforest_features.seasonal_peers *
+                                             std::max(c.iforest_features.period, 0));
   }
   return 1000;
 }
 
 std::size_t min_history(const DetectorConfig& c) {
   switch (c.method) {
-    case Method::kShesd: return 2 * static_cast<std::size_t>(std::max(c.shesd.period, 2)) + 1;
-    case Method::kEsd: return 30;
-    case Method::kZscore: return 2;
-    case Method::kResidual: return 50;
+    case Method::kShesd:
+      return 2 * static_cast<std::size_t>(std::max(c.shesd.period, 2)) + 1;
+    case Method::kEsd:
+      return 30;
+    case Method::kZscore:
+      return 2;
+    case Method::kResidual:
+      return 50;
     case Method::kIforest:
-      return 100 + static_cast<std::size_t>(c.iforest_features.seasonal_peers * std::max(c.iforest_features.period, 0));
+      return 100 + static_cast<std::size_t>(c.iforest_features.seasonal_peers *
+                                            std::max(c.iforest_features.period, 0));
   }
   return 30;
 }
@@ -49,8 +60,8 @@ struct ForestState {
 };
 using Model = std::variant<std::monostate, EsdState, ShesdModel, ResidualModel, ForestState>;
 
-std::expected<Model, Error> fit_model(const DetectorConfig& c, std::span<const double> window, std::size_t origin,
-                                      std::span<const double> x) {
+std::expected<Model, Error> fit_model(const DetectorConfig& c, std::span<const double> window,
+                                      std::size_t origin, std::span<const double> x) {
   switch (c.method) {
     case Method::kEsd: {
       std::vector<double> finite;
@@ -74,7 +85,8 @@ std::expected<Model, Error> fit_model(const DetectorConfig& c, std::span<const d
       std::vector<double> row;
       std::vector<std::vector<double>> rows;
       for (std::size_t t = origin; t < origin + window.size(); ++t)
-        if (iforest_feature_row(x.first(origin + window.size()), t, c.iforest_features, row)) rows.push_back(row);
+        if (iforest_feature_row(x.first(origin + window.size()), t, c.iforest_features, row))
+          rows.push_back(row);
       if (rows.size() < 2) return detector_error("iforest: not enough complete feature rows");
       Eigen::MatrixXd data(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows[0].size()));
       for (std::size_t r = 0; r < rows.size(); ++r)
@@ -84,7 +96,8 @@ std::expected<Model, Error> fit_model(const DetectorConfig& c, std::span<const d
       if (!f) return std::unexpected(f.error());
       return Model{ForestState{std::move(*f)}};
     }
-    case Method::kZscore: break;
+    case Method::kZscore:
+      break;
   }
   return Model{};
 }
@@ -97,16 +110,22 @@ std::expected<Method, Error> parse_method(std::string_view name) {
   if (name == "zscore") return Method::kZscore;
   if (name == "residual") return Method::kResidual;
   if (name == "iforest") return Method::kIforest;
-  return detector_error(fmt::format("unknown method '{}' (expected esd, shesd, zscore, residual or iforest)", name));
+  return detector_error(
+      fmt::format("unknown method '{}' (expected esd, shesd, zscore, residual or iforest)", name));
 }
 
 std::string_view to_string(Method method) {
   switch (method) {
-    case Method::kEsd: return "esd";
-    case Method::kShesd: return "shesd";
-    case Method::kZscore: return "zscore";
-    case Method::kResidual: return "residual";
-    case Method::kIforest: return "iforest";
+    case Method::kEsd:
+      return "esd";
+    case Method::kShesd:
+      return "shesd";
+    case Method::kZscore:
+      return "zscore";
+    case Method::kResidual:
+      return "residual";
+    case Method::kIforest:
+      return "iforest";
   }
   return "?";
 }
@@ -129,10 +148,14 @@ std::expected<Detection, Error> detect(const DetectorConfig& c, std::span<const 
       for (std::size_t k = 0; k < where.size(); ++k) out.points[where[k]] = d->points[k];
       return out;
     }
-    case Method::kShesd: return shesd_detect(x, c.shesd);
-    case Method::kZscore: return zscore_detect(x, c.zscore);
-    case Method::kResidual: return residual_detect(x, c.residual);
-    case Method::kIforest: return iforest_detect(x, c.iforest, c.iforest_features);
+    case Method::kShesd:
+      return shesd_detect(x, c.shesd);
+    case Method::kZscore:
+      return zscore_detect(x, c.zscore);
+    case Method::kResidual:
+      return residual_detect(x, c.residual);
+    case Method::kIforest:
+      return iforest_detect(x, c.iforest, c.iforest_features);
   }
   return detector_error("unknown method");
 }
@@ -174,7 +197,8 @@ std::expected<Detection, Error> detect_online_raw(const DetectorConfig& c, std::
                                                   const OnlineOptions& o) {
   if (o.refit_every < 1) return detector_error("online: refit-every must be at least 1");
   if (c.method == Method::kZscore) return zscore_detect(x, c.zscore);  // already judges on the past only
-  if (c.method == Method::kShesd && c.shesd.period < 2) return detector_error("shesd: the period must be at least 2");
+  if (c.method == Method::kShesd && c.shesd.period < 2)
+    return detector_error("shesd: the period must be at least 2");
   if (c.method == Method::kIforest && c.iforest_features.seasonal_peers > 0 && c.iforest_features.period < 1)
     return detector_error("iforest: seasonal peers need a period");
   const std::size_t history = o.history > 0 ? o.history : default_history(c);

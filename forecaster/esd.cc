@@ -4,13 +4,13 @@
 // numpy's argmax do.
 #include "forecaster/esd.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
 #include <numeric>
-
-#include <boost/math/distributions/students_t.hpp>
-#include <fmt/format.h>
 
 namespace promcast::forecaster {
 namespace {
@@ -36,9 +36,8 @@ double sorted_mad(const std::vector<Item>& a, std::size_t lo, std::size_t hi, do
   const std::size_t m = hi - lo + 1;
   const auto first = a.begin() + static_cast<std::ptrdiff_t>(lo);
   const auto last = a.begin() + static_cast<std::ptrdiff_t>(hi) + 1;
-  const std::size_t s =
-      static_cast<std::size_t>(std::lower_bound(first, last, c, [](const Item& it, double v) { return it.value < v; }) -
-                               a.begin());
+  const std::size_t s = static_cast<std::size_t>(
+      std::lower_bound(first, last, c, [](const Item& it, double v) { return it.value < v; }) - a.begin());
   const std::size_t nl = s - lo;      // deviations c - a[s-1-t], increasing in t
   const std::size_t nr = hi + 1 - s;  // deviations a[s+t] - c, increasing in t
   auto left = [&](std::size_t t) { return c - a[s - 1 - t].value; };
@@ -107,15 +106,17 @@ std::expected<EsdResult, Error> generalized_esd(std::span<const double> x, const
   if (!(o.alpha > 0.0 && o.alpha < 1.0)) return detector_error("esd: alpha must be in (0, 1)");
   std::size_t r = o.max_count > 0 ? o.max_count : static_cast<std::size_t>(std::trunc(o.max_fraction * n));
   r = std::min(r, n - 2);
-  if (r == 0) return detector_error(fmt::format("esd: the maximum number of anomalies is 0 for {} points", n));
+  if (r == 0)
+    return detector_error(fmt::format("esd: the maximum number of anomalies is 0 for {} points", n));
 
   std::vector<Item> a(n);
   for (std::size_t i = 0; i < n; ++i) {
     if (!std::isfinite(x[i])) return detector_error("esd: the series holds NaN or infinite values");
     a[i] = {x[i], i};
   }
-  std::sort(a.begin(), a.end(),
-            [](const Item& l, const Item& rr) { return l.value < rr.value || (l.value == rr.value && l.index < rr.index); });
+  std::sort(a.begin(), a.end(), [](const Item& l, const Item& rr) {
+    return l.value < rr.value || (l.value == rr.value && l.index < rr.index);
+  });
 
   const bool mean_sd = o.statistic == EsdStatistic::kMeanSd;
   const bool one_sided = o.direction != Direction::kBoth;
@@ -170,7 +171,8 @@ std::expected<EsdResult, Error> generalized_esd(std::span<const double> x, const
     double removed_value = 0.0;
     if (take_top) {
       // equal values: move the earliest index to the end, keeping the rest of the run in index order
-      std::rotate(a.begin() + static_cast<std::ptrdiff_t>(top), a.begin() + static_cast<std::ptrdiff_t>(top) + 1,
+      std::rotate(a.begin() + static_cast<std::ptrdiff_t>(top),
+                  a.begin() + static_cast<std::ptrdiff_t>(top) + 1,
                   a.begin() + static_cast<std::ptrdiff_t>(hi) + 1);
       res.removed.push_back(a[hi].index);
       removed_value = a[hi].value;

@@ -1,11 +1,11 @@
 #include "forecaster/isolation_forest.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <random>
-
-#include <fmt/format.h>
 
 namespace promcast::forecaster {
 
@@ -84,10 +84,10 @@ std::expected<IsolationForest, Error> IsolationForest::fit(const Eigen::MatrixXd
       }
       std::uniform_real_distribution<double> pick_split(lo, hi);
       const double split = pick_split(rng);
-      const auto mid = std::partition(sample.begin() + static_cast<std::ptrdiff_t>(task.begin),
-                                      sample.begin() + static_cast<std::ptrdiff_t>(task.end), [&](std::size_t r) {
-                                        return data(static_cast<Eigen::Index>(r), feature) < split;
-                                      });
+      const auto mid =
+          std::partition(sample.begin() + static_cast<std::ptrdiff_t>(task.begin),
+                         sample.begin() + static_cast<std::ptrdiff_t>(task.end),
+                         [&](std::size_t r) { return data(static_cast<Eigen::Index>(r), feature) < split; });
       const auto m = static_cast<std::size_t>(mid - sample.begin());
       const int left = static_cast<int>(f.nodes_.size());
       f.nodes_.emplace_back();
@@ -103,7 +103,8 @@ std::expected<IsolationForest, Error> IsolationForest::fit(const Eigen::MatrixXd
   }
   if (o.contamination > 0.0) {
     std::vector<double> s = f.score_rows(data);
-    const auto k = static_cast<std::size_t>(std::floor((1.0 - o.contamination) * static_cast<double>(rows - 1)));
+    const auto k =
+        static_cast<std::size_t>(std::floor((1.0 - o.contamination) * static_cast<double>(rows - 1)));
     std::nth_element(s.begin(), s.begin() + static_cast<std::ptrdiff_t>(k), s.end());
     f.threshold_ = s[k];
   }
@@ -115,7 +116,8 @@ double IsolationForest::score(std::span<const double> row) const {
   for (int root : roots_) {
     const Node* n = &nodes_[static_cast<std::size_t>(root)];
     while (n->feature >= 0)
-      n = &nodes_[static_cast<std::size_t>(row[static_cast<std::size_t>(n->feature)] < n->split ? n->left : n->right)];
+      n = &nodes_[static_cast<std::size_t>(row[static_cast<std::size_t>(n->feature)] < n->split ? n->left
+                                                                                                : n->right)];
     total += n->leaf_depth;
   }
   const double mean_depth = total / static_cast<double>(roots_.size());
@@ -153,7 +155,8 @@ Judgement IsolationForest::judge_score(double s) const {
   return j;
 }
 
-bool iforest_feature_row(std::span<const double> x, std::size_t t, const IforestFeatures& f, std::vector<double>& row) {
+bool iforest_feature_row(std::span<const double> x, std::size_t t, const IforestFeatures& f,
+                         std::vector<double>& row) {
   row.clear();
   if (!std::isfinite(x[t])) return false;
   row.push_back(x[t]);
@@ -177,15 +180,18 @@ std::expected<Detection, Error> iforest_detect(std::span<const double> x, const 
   std::vector<double> row;
   for (std::size_t t = 0; t < x.size(); ++t)
     if (iforest_feature_row(x, t, features, row)) usable.push_back(t);
-  const std::size_t width = 1 + static_cast<std::size_t>(features.seasonal_peers) + (features.difference ? 1 : 0);
+  const std::size_t width =
+      1 + static_cast<std::size_t>(features.seasonal_peers) + (features.difference ? 1 : 0);
   if (usable.size() < 2)
-    return detector_error(fmt::format("iforest: only {} points have all {} features (seasonal peers need {} "
-                                      "full periods of history)",
-                                      usable.size(), width, features.seasonal_peers));
+    return detector_error(
+        fmt::format("iforest: only {} points have all {} features (seasonal peers need {} "
+                    "full periods of history)",
+                    usable.size(), width, features.seasonal_peers));
   Eigen::MatrixXd data(static_cast<Eigen::Index>(usable.size()), static_cast<Eigen::Index>(width));
   for (std::size_t r = 0; r < usable.size(); ++r) {
     iforest_feature_row(x, usable[r], features, row);
-    for (std::size_t c = 0; c < width; ++c) data(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = row[c];
+    for (std::size_t c = 0; c < width; ++c)
+      data(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = row[c];
   }
   auto forest = IsolationForest::fit(data, o);
   if (!forest) return std::unexpected(forest.error());

@@ -1,13 +1,12 @@
 #pragma once
 // Isolation Forest (Liu, Ting and Zhou 2008): random axis-parallel splits isolate rare points in few steps;
 // the anomaly score is s = 2^(-E[h(x)] / c(psi)), psi the subsample size. Seeded, so runs are repeatable.
+#include <Eigen/Core>
 #include <cstddef>
 #include <cstdint>
 #include <expected>
 #include <span>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "common/error.h"
 #include "forecaster/detector.h"
@@ -29,7 +28,8 @@ double iforest_average_path(double n);
 class IsolationForest {
  public:
   /// Builds the forest on the rows of `data` (one point per row, one feature per column, all finite).
-  static std::expected<IsolationForest, Error> fit(const Eigen::MatrixXd& data, const IsolationForestOptions& options);
+  static std::expected<IsolationForest, Error> fit(const Eigen::MatrixXd& data,
+                                                   const IsolationForestOptions& options);
 
   /// The paper's score s in (0, 1]: near 1 anomalous, clearly below 0.5 normal.
   [[nodiscard]] double score(std::span<const double> row) const;
@@ -67,10 +67,12 @@ struct IforestFeatures {
 };
 
 /// Builds the feature row of point t (false when any needed value is missing or before the start).
-bool iforest_feature_row(std::span<const double> x, std::size_t t, const IforestFeatures& f, std::vector<double>& row);
+bool iforest_feature_row(std::span<const double> x, std::size_t t, const IforestFeatures& f,
+                         std::vector<double>& row);
 
 /// Batch detector over a series: fits on every point's feature row and judges every point.
-std::expected<Detection, Error> iforest_detect(std::span<const double> x, const IsolationForestOptions& options,
+std::expected<Detection, Error> iforest_detect(std::span<const double> x,
+                                               const IsolationForestOptions& options,
                                                const IforestFeatures& features);
 
 }  // namespace promcast::forecaster

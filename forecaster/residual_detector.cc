@@ -1,10 +1,9 @@
 #include "forecaster/residual_detector.h"
 
 #include <algorithm>
+#include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <limits>
-
-#include <boost/math/distributions/normal.hpp>
 
 namespace promcast::forecaster {
 namespace {
@@ -19,7 +18,8 @@ double z_for_level(double level) {
 std::expected<void, Error> check(const ResidualOptions& o) {
   if (!(o.level > 0.0 && o.level < 100.0)) return detector_error("residual: the level must be in (0, 100)");
   if (o.n < 1 || o.k < 1 || o.k > o.n) return detector_error("residual: k-of-n needs 1 <= k <= n");
-  if (!o.spec.exog_names.empty()) return detector_error("residual: exogenous regressors are not supported here");
+  if (!o.spec.exog_names.empty())
+    return detector_error("residual: exogenous regressors are not supported here");
   return o.spec.validate();
 }
 
@@ -38,9 +38,7 @@ Judgement judgement(double value, double mean, double sd, double z) {
 
 }  // namespace
 
-bool k_of_n(std::span<const char> recent, int k) {
-  return std::count(recent.begin(), recent.end(), 1) >= k;
-}
+bool k_of_n(std::span<const char> recent, int k) { return std::count(recent.begin(), recent.end(), 1) >= k; }
 
 std::expected<Detection, Error> residual_detect(std::span<const double> y, const ResidualOptions& o) {
   if (auto ok = check(o); !ok) return std::unexpected(ok.error());
@@ -72,11 +70,13 @@ std::expected<Detection, Error> residual_detect(std::span<const double> y, const
 ResidualModel::ResidualModel(Sarimax model, const ResidualOptions& options)
     : model_(std::move(model)), options_(options), z_(z_for_level(options.level)) {}
 
-std::expected<ResidualModel, Error> ResidualModel::fit(std::span<const double> history, const ResidualOptions& o) {
+std::expected<ResidualModel, Error> ResidualModel::fit(std::span<const double> history,
+                                                       const ResidualOptions& o) {
   if (auto ok = check(o); !ok) return std::unexpected(ok.error());
   FitOptions fo = o.fit;
   fo.standard_errors = false;
-  auto model = Sarimax::fit(o.spec, history, Eigen::MatrixXd(static_cast<Eigen::Index>(history.size()), 0), fo);
+  auto model =
+      Sarimax::fit(o.spec, history, Eigen::MatrixXd(static_cast<Eigen::Index>(history.size()), 0), fo);
   if (!model) return std::unexpected(model.error());
   return ResidualModel(std::move(*model), o);
 }
@@ -89,7 +89,8 @@ Judgement ResidualModel::judge_next(double value) {
   const double absorbed[] = {std::isfinite(value) ? value : std::numeric_limits<double>::quiet_NaN()};
   (void)model_.update(absorbed, Eigen::MatrixXd(1, 0));
   recent_outside_.push_back(j.judged && j.score > 1.0 ? 1 : 0);
-  if (recent_outside_.size() > static_cast<std::size_t>(options_.n)) recent_outside_.erase(recent_outside_.begin());
+  if (recent_outside_.size() > static_cast<std::size_t>(options_.n))
+    recent_outside_.erase(recent_outside_.begin());
   if (j.judged) j.anomaly = k_of_n(recent_outside_, options_.k);
   ++seen_;
   return j;

@@ -14,13 +14,13 @@
 namespace promcast::forecaster {
 
 struct ResidualOptions {
-  SarimaxSpec spec;      ///< the model (orders, trend); no exogenous regressors here
-  double level = 99.0;   ///< prediction interval level in percent
+  SarimaxSpec spec;     ///< the model (orders, trend); no exogenous regressors here
+  double level = 99.0;  ///< prediction interval level in percent
   /// Flag a point when at least k of the last n points (itself included) are outside their interval:
   /// k = n = 1 flags every point outside.
   int k = 1;
   int n = 1;
-  FitOptions fit;        ///< estimation knobs (standard errors are never needed here)
+  FitOptions fit;  ///< estimation knobs (standard errors are never needed here)
 };
 
 /// Batch: fits on the whole series, judges each point by its one-step-ahead prediction.
@@ -30,7 +30,8 @@ std::expected<Detection, Error> residual_detect(std::span<const double> y, const
 /// re-estimating (Kalman update), as the rule engine does between refits.
 class ResidualModel {
  public:
-  static std::expected<ResidualModel, Error> fit(std::span<const double> history, const ResidualOptions& options);
+  static std::expected<ResidualModel, Error> fit(std::span<const double> history,
+                                                 const ResidualOptions& options);
   /// Judges `value` as the next observation, then absorbs it. k-of-n counts within this model's lifetime.
   Judgement judge_next(double value);
 

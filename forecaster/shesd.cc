@@ -1,10 +1,10 @@
 #include "forecaster/shesd.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "forecaster/stl.h"
 
@@ -81,7 +81,8 @@ std::expected<std::pair<std::size_t, std::size_t>, Error> fill_gaps(std::span<co
   if (first == x.size()) return detector_error("shesd: the series has no finite values");
   std::size_t last = x.size() - 1;
   while (!std::isfinite(x[last])) --last;
-  filled.assign(x.begin() + static_cast<std::ptrdiff_t>(first), x.begin() + static_cast<std::ptrdiff_t>(last) + 1);
+  filled.assign(x.begin() + static_cast<std::ptrdiff_t>(first),
+                x.begin() + static_cast<std::ptrdiff_t>(last) + 1);
   std::size_t prev = 0;
   for (std::size_t i = 1; i < filled.size(); ++i) {
     if (!std::isfinite(filled[i])) continue;
@@ -102,19 +103,22 @@ Judgement ShesdModel::judge(std::size_t index, double value) const {
   return esd.judge(value - offset, offset);
 }
 
-std::expected<ShesdModel, Error> shesd_fit(std::span<const double> x, std::size_t origin, const ShesdOptions& o) {
+std::expected<ShesdModel, Error> shesd_fit(std::span<const double> x, std::size_t origin,
+                                           const ShesdOptions& o) {
   if (o.period < 2) return detector_error("shesd: the period must be at least 2");
   std::vector<double> filled;
   auto range = fill_gaps(x, filled);
   if (!range) return std::unexpected(range.error());
-  auto f = fit_piece(filled, origin + range->first, o, std::max(o.max_anoms, 1.0 / static_cast<double>(x.size())));
+  auto f =
+      fit_piece(filled, origin + range->first, o, std::max(o.max_anoms, 1.0 / static_cast<double>(x.size())));
   if (!f) return std::unexpected(f.error());
   return std::move(f->model);
 }
 
 std::expected<Detection, Error> shesd_detect(std::span<const double> x, const ShesdOptions& o) {
   if (o.period < 2) return detector_error("shesd: the period must be at least 2");
-  if (!(o.max_anoms > 0.0 && o.max_anoms <= 0.49)) return detector_error("shesd: max_anoms must be in (0, 0.49]");
+  if (!(o.max_anoms > 0.0 && o.max_anoms <= 0.49))
+    return detector_error("shesd: max_anoms must be in (0, 0.49]");
   std::vector<double> filled;
   auto range = fill_gaps(x, filled);
   if (!range) return std::unexpected(range.error());
@@ -156,8 +160,9 @@ std::expected<Detection, Error> shesd_detect(std::span<const double> x, const Sh
       }
       std::vector<double> m;
       for (const auto& kv : maxima) m.push_back(kv.second);
-      thresh = o.threshold == ShesdThreshold::kMedMax ? median_of(m)
-                                                       : quantile7(m, o.threshold == ShesdThreshold::kP95 ? 0.95 : 0.99);
+      thresh = o.threshold == ShesdThreshold::kMedMax
+                   ? median_of(m)
+                   : quantile7(m, o.threshold == ShesdThreshold::kP95 ? 0.95 : 0.99);
     }
     for (std::size_t i = 0; i < piece.size(); ++i) {
       const std::size_t k = start + i;

@@ -13,12 +13,13 @@
 
 namespace promcast::forecaster {
 
-/// Twitter's `threshold`: keep only anomalies whose value is at least this statistic of the per-period maxima.
+/// Twitter's `threshold`: keep only anomalies whose value is at least this statistic of the per-period
+/// maxima.
 enum class ShesdThreshold { kNone, kMedMax, kP95, kP99 };
 
 struct ShesdOptions {
-  int period = 0;                           ///< observations per season (e.g. 1440 for minutes in a day)
-  double max_anoms = 0.10;                  ///< fraction of the points (of each piece); below 1/n becomes 1/n
+  int period = 0;           ///< observations per season (e.g. 1440 for minutes in a day)
+  double max_anoms = 0.10;  ///< fraction of the points (of each piece); below 1/n becomes 1/n
   Direction direction = Direction::kPositive;  ///< Twitter's default is 'pos'
   double alpha = 0.05;
   /// Twitter's longterm_period (points): detect in consecutive pieces of this length, the last piece being
@@ -35,8 +36,8 @@ struct ShesdOptions {
 /// pattern by phase (index modulo period), the median of the fitted values and the ESD model on residuals.
 struct ShesdModel {
   int period = 0;
-  std::size_t origin = 0;         ///< absolute index of the first fitted point (phase reference)
-  std::vector<double> seasonal;   ///< pattern indexed by (absolute index - origin) mod period
+  std::size_t origin = 0;        ///< absolute index of the first fitted point (phase reference)
+  std::vector<double> seasonal;  ///< pattern indexed by (absolute index - origin) mod period
   double median = 0.0;
   EsdModel esd;
 
@@ -50,6 +51,7 @@ struct ShesdModel {
 std::expected<Detection, Error> shesd_detect(std::span<const double> x, const ShesdOptions& options);
 
 /// Fits the model on `x` (whose first point has absolute index `origin`) with one piece.
-std::expected<ShesdModel, Error> shesd_fit(std::span<const double> x, std::size_t origin, const ShesdOptions& options);
+std::expected<ShesdModel, Error> shesd_fit(std::span<const double> x, std::size_t origin,
+                                           const ShesdOptions& options);
 
 }  // namespace promcast::forecaster

@@ -4,10 +4,10 @@
 // the half-window arithmetic and the interpolation steps are defined on those positions.
 #include "forecaster/stl.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "forecaster/detector.h"
 
@@ -52,8 +52,8 @@ bool loess_estimate(const double* y, int n, int len, int degree, double xs, doub
   if (sw <= 0.0) return false;
   double fit = swy / sw;
   if (h > 0.0 && degree > 0) {
-    const double mean_d = swd / sw;                    // weighted mean position, relative to xs
-    const double var = swdd / sw - mean_d * mean_d;    // weighted spread of the positions
+    const double mean_d = swd / sw;                  // weighted mean position, relative to xs
+    const double var = swdd / sw - mean_d * mean_d;  // weighted spread of the positions
     if (std::sqrt(std::max(var, 0.0)) > 0.001 * range) {
       // local linear fit evaluated at d = 0: mean(y) + slope * (0 - mean_d)
       const double cov = swdy / sw - mean_d * fit;
@@ -65,8 +65,8 @@ bool loess_estimate(const double* y, int n, int len, int degree, double xs, doub
 }
 
 // Loess smoothing of y[0..n) into ys, evaluated every `jump` points and linearly interpolated between.
-void loess_smooth(const double* y, int n, int len, int degree, int jump, bool use_rw, const double* rw, double* ys,
-                  double* work) {
+void loess_smooth(const double* y, int n, int len, int degree, int jump, bool use_rw, const double* rw,
+                  double* ys, double* work) {
   if (n < 2) {
     ys[0] = y[0];
     return;
@@ -78,7 +78,8 @@ void loess_smooth(const double* y, int n, int len, int degree, int jump, bool us
     nleft = 1;
     nright = n;
     for (int i = 1; i <= n; i += newnj)
-      if (!loess_estimate(y, n, len, degree, i, ys[i - 1], nleft, nright, work, use_rw, rw)) ys[i - 1] = y[i - 1];
+      if (!loess_estimate(y, n, len, degree, i, ys[i - 1], nleft, nright, work, use_rw, rw))
+        ys[i - 1] = y[i - 1];
   } else if (newnj == 1) {
     const int nsh = (len + 1) / 2;
     nleft = 1;
@@ -88,7 +89,8 @@ void loess_smooth(const double* y, int n, int len, int degree, int jump, bool us
         ++nleft;
         ++nright;
       }
-      if (!loess_estimate(y, n, len, degree, i, ys[i - 1], nleft, nright, work, use_rw, rw)) ys[i - 1] = y[i - 1];
+      if (!loess_estimate(y, n, len, degree, i, ys[i - 1], nleft, nright, work, use_rw, rw))
+        ys[i - 1] = y[i - 1];
     }
   } else {
     const int nsh = (len + 1) / 2;
@@ -103,7 +105,8 @@ void loess_smooth(const double* y, int n, int len, int degree, int jump, bool us
         nleft = i - nsh + 1;
         nright = len + i - nsh;
       }
-      if (!loess_estimate(y, n, len, degree, i, ys[i - 1], nleft, nright, work, use_rw, rw)) ys[i - 1] = y[i - 1];
+      if (!loess_estimate(y, n, len, degree, i, ys[i - 1], nleft, nright, work, use_rw, rw))
+        ys[i - 1] = y[i - 1];
     }
   }
   if (newnj == 1) return;
@@ -113,7 +116,8 @@ void loess_smooth(const double* y, int n, int len, int degree, int jump, bool us
   }
   const int k = ((n - 1) / newnj) * newnj + 1;
   if (k != n) {
-    if (!loess_estimate(y, n, len, degree, n, ys[n - 1], nleft, nright, work, use_rw, rw)) ys[n - 1] = y[n - 1];
+    if (!loess_estimate(y, n, len, degree, n, ys[n - 1], nleft, nright, work, use_rw, rw))
+      ys[n - 1] = y[n - 1];
     if (k != n - 1) {
       const double delta = (ys[n - 1] - ys[k - 1]) / (n - k);
       for (int j = k + 1; j <= n - 1; ++j) ys[j - 1] = ys[k - 1] + delta * (j - k);
@@ -158,14 +162,15 @@ void smooth_subseries(const double* y, int n, const Params& p, bool use_rw, cons
       if (use_rw) wk.sub_rw[i - 1] = rw[(i - 1) * np + j - 1];
     }
     double* out = wk.sub_out.data();  // out[0] and out[k+1] are the extensions
-    loess_smooth(wk.sub.data(), k, p.ns, p.isdeg, p.nsjump, use_rw, wk.sub_rw.data(), out + 1, wk.sub_work.data());
+    loess_smooth(wk.sub.data(), k, p.ns, p.isdeg, p.nsjump, use_rw, wk.sub_rw.data(), out + 1,
+                 wk.sub_work.data());
     int nright = std::min(p.ns, k);
     if (!loess_estimate(wk.sub.data(), k, p.ns, p.isdeg, 0.0, out[0], 1, nright, wk.sub_work.data(), use_rw,
                         wk.sub_rw.data()))
       out[0] = out[1];
     int nleft = std::max(1, k - p.ns + 1);
-    if (!loess_estimate(wk.sub.data(), k, p.ns, p.isdeg, k + 1, out[k + 1], nleft, k, wk.sub_work.data(), use_rw,
-                        wk.sub_rw.data()))
+    if (!loess_estimate(wk.sub.data(), k, p.ns, p.isdeg, k + 1, out[k + 1], nleft, k, wk.sub_work.data(),
+                        use_rw, wk.sub_rw.data()))
       out[k + 1] = out[k];
     for (int m = 1; m <= k + 2; ++m) season[(m - 1) * np + j - 1] = out[m - 1];
   }
@@ -227,8 +232,9 @@ std::expected<StlResult, Error> stl(std::span<const double> y, const StlOptions&
   const int n = static_cast<int>(y.size());
   if (o.period < 2) return detector_error("stl: the period must be at least 2");
   if (n <= 2 * o.period)
-    return detector_error(fmt::format(
-        "stl: needs more than two full periods ({} points for period {}), got {}", 2 * o.period + 1, o.period, n));
+    return detector_error(
+        fmt::format("stl: needs more than two full periods ({} points for period {}), got {}",
+                    2 * o.period + 1, o.period, n));
   for (double v : y)
     if (!std::isfinite(v)) return detector_error("stl: the series holds NaN or infinite values");
 

@@ -43,7 +43,8 @@ double mad_sorted(const std::vector<double>& v, double c) {
 std::expected<Detection, Error> zscore_detect(std::span<const double> x, const ZscoreOptions& o) {
   if (o.window < 2) return detector_error("zscore: the window must hold at least 2 points");
   if (!(o.threshold > 0.0)) return detector_error("zscore: the threshold must be positive");
-  const std::size_t min_points = std::max<std::size_t>(2, o.min_points > 0 ? o.min_points : std::min<std::size_t>(o.window, 10));
+  const std::size_t min_points =
+      std::max<std::size_t>(2, o.min_points > 0 ? o.min_points : std::min<std::size_t>(o.window, 10));
   Detection d;
   d.points.resize(x.size());
   std::deque<double> recent;   // the window, in time order

@@ -11,10 +11,10 @@
 namespace promcast::forecaster {
 
 struct ZscoreOptions {
-  std::size_t window = 288;   ///< number of finite points before t that form its reference
-  std::size_t min_points = 0; ///< points needed before judging; 0 = min(window, 10)
-  double threshold = 3.0;     ///< |z| above this is anomalous (score = |z| / threshold)
-  bool robust = false;        ///< median and MAD * 1.4826 instead of mean and standard deviation
+  std::size_t window = 288;    ///< number of finite points before t that form its reference
+  std::size_t min_points = 0;  ///< points needed before judging; 0 = min(window, 10)
+  double threshold = 3.0;      ///< |z| above this is anomalous (score = |z| / threshold)
+  bool robust = false;         ///< median and MAD * 1.4826 instead of mean and standard deviation
   Direction direction = Direction::kBoth;
   /// Floor on the scale relative to |center|, for (nearly) constant windows; 0 = off.
   double min_relative_scale = 0.0;

@@ -38,8 +38,8 @@ TEST(Esd, AnomaliesAreExactlyTheReferences) {
     auto r = generalized_esd(series.numbers.at("y"), o);
     ASSERT_TRUE(r.has_value());
     const std::vector<std::size_t> got(r->removed.begin(), r->removed.begin() + r->num_anomalies);
-    EXPECT_EQ(got, want) << name << " alpha=" << o.alpha << " r=" << o.max_count << " dir="
-                         << cases.text.at("direction")[c];
+    EXPECT_EQ(got, want) << name << " alpha=" << o.alpha << " r=" << o.max_count
+                         << " dir=" << cases.text.at("direction")[c];
     total += want.size();
   }
   EXPECT_GT(total, 50u);  // the fixtures do contain anomalies

@@ -88,7 +88,8 @@ TEST(IsolationForest, SeasonalPeersRevealOutOfPhaseValues) {
     std::normal_distribution<double> g(0.0, 0.5);
     const int period = 48;
     std::vector<double> y(period * 20);
-    for (std::size_t i = 0; i < y.size(); ++i) y[i] = 10 * std::sin(2 * M_PI * (i % period) / period) + g(rng);
+    for (std::size_t i = 0; i < y.size(); ++i)
+      y[i] = 10 * std::sin(2 * M_PI * (i % period) / period) + g(rng);
     const std::size_t at = period * 15 + period / 4;  // the daily peak ...
     y[at] = -8.0;                                     // ... replaced by a value normal only at the trough
     IsolationForestOptions o;

@@ -58,7 +58,7 @@ TEST(ResidualDetector, FalsePositiveRateMatchesTheLevelAndShocksAreFound) {
 TEST(ResidualDetector, KOfNNeedsSeveralPointsOutside) {
   std::mt19937_64 rng(4);
   auto y = ar1(rng, 400, 0.3, 0.0);
-  y[200] += 8;  // one isolated shock
+  y[200] += 8;                                // one isolated shock
   for (int i = 300; i < 304; ++i) y[i] += 8;  // a run of four
   auto o = ar1_options(99.0);
   o.k = 3;
@@ -81,9 +81,11 @@ TEST(ResidualDetector, StreamingJudgesLikeTheBatchOneStepPrediction) {
   auto model = ResidualModel::fit(std::span<const double>(y).first(300), o);
   ASSERT_TRUE(model.has_value()) << model.error().message;
   // the batch fit on the same 300 points, extended by the filter, gives the same predictions
-  auto batch_fit = Sarimax::fit(o.spec, std::span<const double>(y).first(300), Eigen::MatrixXd(300, 0), o.fit);
+  auto batch_fit =
+      Sarimax::fit(o.spec, std::span<const double>(y).first(300), Eigen::MatrixXd(300, 0), o.fit);
   ASSERT_TRUE(batch_fit.has_value());
-  ASSERT_TRUE(batch_fit->update(std::span<const double>(y).subspan(300), Eigen::MatrixXd(200, 0)).has_value());
+  ASSERT_TRUE(
+      batch_fit->update(std::span<const double>(y).subspan(300), Eigen::MatrixXd(200, 0)).has_value());
   for (std::size_t t = 300; t < 500; ++t) {
     const Judgement j = model->judge_next(y[t]);
     ASSERT_TRUE(j.judged);

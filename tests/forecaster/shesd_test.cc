@@ -2,17 +2,16 @@
 // make_detector_fixtures.R, using R's own stl()), on seeded synthetic series and on Twitter's example data.
 #include "forecaster/shesd.h"
 
-#include "forecaster/detector_factory.h"
-
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <random>
 #include <sstream>
 
+#include "forecaster/detector_factory.h"
 #include "tests/forecaster/fixtures/detectors/read_csv.h"
 
 namespace promcast::forecaster {

@@ -15,6 +15,21 @@ double value_or_zero(std::string_view body, std::string_view series) {
   return sample_value(body, series).value_or(0);
 }
 
+// Self-metric counts are published by each reader after it applied its batch, so a scrape can see a
+// sample a moment before the counters that go with it: poll (bounded) until they reach the expected
+// value, then the caller asserts the exact value (an overshoot still fails).
+std::string wait_for_counts(const PromcastExporter& promcast,
+                            const std::function<bool(std::string_view body)>& reached) {
+  std::string body;
+  wait_until(
+      [&] {
+        body = promcast.metrics();
+        return reached(body);
+      },
+      5000ms);
+  return body;
+}
+
 TEST(Listeners, TcpReadsSeveralLinesAndLinesSplitAcrossWrites) {
   PromcastExporter promcast("");
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
@@ -32,13 +47,20 @@ TEST(Listeners, TcpReadsSeveralLinesAndLinesSplitAcrossWrites) {
     EXPECT_EQ(sample_value(body, "tcp_split"), 5.0) << body;
     EXPECT_EQ(sample_value(body, "tcp_third"), 7.0) << body;
     EXPECT_FALSE(sample_value(body, "tcp_spl").has_value()) << "a partial line must not be parsed on its own";
-    EXPECT_EQ(value_or_zero(body, "statsd_exporter_tcp_connections_total"), connections_before + 1) << body;
+    const std::string counts = wait_for_counts(promcast, [&](std::string_view b) {
+      return value_or_zero(b, "statsd_exporter_tcp_connections_total") >= connections_before + 1;
+    });
+    EXPECT_EQ(value_or_zero(counts, "statsd_exporter_tcp_connections_total"), connections_before + 1)
+        << counts;
   }
   TcpClient second(promcast.statsd_port());
   second.send("tcp.second:3|g\n");
   const std::string body = promcast.wait_for_sample("tcp_second", 3);
   EXPECT_EQ(sample_value(body, "tcp_second"), 3.0) << body;
-  EXPECT_EQ(value_or_zero(body, "statsd_exporter_tcp_connections_total"), connections_before + 2) << body;
+  const std::string counts = wait_for_counts(promcast, [&](std::string_view b) {
+    return value_or_zero(b, "statsd_exporter_tcp_connections_total") >= connections_before + 2;
+  });
+  EXPECT_EQ(value_or_zero(counts, "statsd_exporter_tcp_connections_total"), connections_before + 2) << counts;
 }
 
 TEST(Listeners, UnixgramSocketWithMode) {
@@ -75,10 +97,11 @@ TEST(Listeners, SeveralValuesPerLine) {
   ASSERT_TRUE(sum.has_value()) << body;
   EXPECT_NEAR(*sum, 0.6, 1e-9) << "timer values are milliseconds, exported in seconds";
   EXPECT_FALSE(sample_value(body, "bad_aggregate").has_value()) << body;
-  EXPECT_EQ(
-      sample_value(body, R"(statsd_exporter_sample_errors_total{reason="invalid_extended_aggregate_type"})"),
-      1.0)
-      << body;
+  const std::string_view error =
+      R"(statsd_exporter_sample_errors_total{reason="invalid_extended_aggregate_type"})";
+  const std::string counts =
+      wait_for_counts(promcast, [&](std::string_view b) { return value_or_zero(b, error) >= 1; });
+  EXPECT_EQ(sample_value(counts, error), 1.0) << counts;
 }
 
 TEST(Listeners, SelfMetricsCountLinesPacketsAndMalformedLines) {
@@ -97,7 +120,12 @@ TEST(Listeners, SelfMetricsCountLinesPacketsAndMalformedLines) {
   const std::string before = promcast.metrics();
   const std::string_view malformed = R"(statsd_exporter_sample_errors_total{reason="malformed_line"})";
   send_udp(promcast.statsd_port(), "good.one:1|c\nthis_line_has_no_colon\ngood.two:2|c");
-  const std::string after = promcast.wait_for_sample("good_two", 2);
+  promcast.wait_for_sample("good_two", 2);
+  const std::string after = wait_for_counts(promcast, [&](std::string_view b) {
+    return value_or_zero(b, "statsd_exporter_lines_total") >=
+               value_or_zero(before, "statsd_exporter_lines_total") + 3 &&
+           value_or_zero(b, malformed) >= value_or_zero(before, malformed) + 1;
+  });
   EXPECT_EQ(sample_value(after, "good_one"), 1.0) << "lines before the malformed one are read\n" << after;
   EXPECT_EQ(sample_value(after, "good_two"), 2.0) << "lines after the malformed one are read\n" << after;
   const auto delta = [&](std::string_view series) {

@@ -69,9 +69,10 @@ TEST(Reload, LifecycleApiKeepsOldMappingOnErrorAndAppliesFixedOne) {
   ASSERT_TRUE(broken.has_value()) << broken.error().to_string();
   EXPECT_EQ(broken->status, 200);
   EXPECT_TRUE(reload_gauge_becomes(promcast, 0.0)) << promcast.metrics();
-  EXPECT_EQ(sample_value(promcast.metrics(), R"(statsd_exporter_config_reloads_total{outcome="failure"})"),
-            1.0)
-      << promcast.metrics();
+  // The gauge and the counter are two updates: poll for the counter too, then check it exactly.
+  const std::string_view failures = R"(statsd_exporter_config_reloads_total{outcome="failure"})";
+  wait_until([&] { return sample_value(promcast.metrics(), failures).value_or(0) >= 1; }, 5000ms);
+  EXPECT_EQ(sample_value(promcast.metrics(), failures), 1.0) << promcast.metrics();
   // The old mapping still applies, and the error names the file.
   EXPECT_TRUE(mapped_as(promcast, "app.api.requests:1|c", R"(old_requests{service="api"})"))
       << promcast.metrics();

@@ -49,7 +49,9 @@ std::shared_ptr<const MappingState> MappingState::build(mappings::MappingConfig 
   state->mapper = std::make_unique<mappings::Mapper>(state->config);
   state->summary_specs.reserve(state->config->mappings.size());
   for (const auto& m : state->config->mappings) state->summary_specs.push_back(to_summary_spec(m.summary_options));
-  state->default_summary = to_summary_spec(state->config->defaults.summary_options);
+  // statsd_exporter applies the defaults' max_age/age_buckets/buf_cap only through mappings; unmatched events
+  // get the default quantiles with the client library's defaults.
+  state->default_summary = to_summary_spec(state->config->defaults.unmatched_summary_options());
   return state;
 }
 

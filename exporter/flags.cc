@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 
+#include "common/go_int.h"
+
 namespace promcast::exporter {
 namespace {
 
@@ -28,38 +30,11 @@ std::string go_int_error(std::string_view v, bool range) {
   return fmt::format("strconv.ParseInt: parsing \"{}\": {}", v, range ? "value out of range" : "invalid syntax");
 }
 
-// Go's strconv.ParseInt(v, 0, 64) as kingpin's Int() uses it: optional sign, 0x/0o/0b prefixes, underscores
-// only with a prefix; we accept decimal, hex and octal which covers real command lines.
+// kingpin's Int() reads integers with strconv.ParseInt(v, 0, 64) and reports its error text.
 std::expected<long long, std::string> parse_go_int(std::string_view v) {
-  std::string_view s = v;
-  bool negative = false;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  int base = 10;
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s.remove_prefix(2);
-  } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-    base = 2;
-    s.remove_prefix(2);
-  } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
-    base = 8;
-    s.remove_prefix(2);
-  } else if (s.size() > 1 && s[0] == '0') {
-    base = 8;
-    s.remove_prefix(1);
-  }
-  if (s.empty()) return std::unexpected(go_int_error(v, false));
-  unsigned long long magnitude = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), magnitude, base);
-  if (ec == std::errc::result_out_of_range) return std::unexpected(go_int_error(v, true));
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::unexpected(go_int_error(v, false));
-  if (magnitude > static_cast<unsigned long long>(INT64_MAX) + (negative ? 1ULL : 0ULL)) {
-    return std::unexpected(go_int_error(v, true));
-  }
-  return negative ? static_cast<long long>(0ULL - magnitude) : static_cast<long long>(magnitude);
+  auto parsed = promcast::parse_go_int(v);
+  if (!parsed) return std::unexpected(go_int_error(v, parsed.error() == GoIntError::Range));
+  return *parsed;
 }
 
 std::string set_int(int& out, std::string_view v) {

@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/go_int.h"
 #include "mappings/go_duration.h"
 #include "mappings/syntax.h"
 
@@ -72,38 +73,12 @@ bool equals_any(std::string_view s, std::initializer_list<std::string_view> opti
   return std::find(options.begin(), options.end(), s) != options.end();
 }
 
+// yaml.v2 drops '_' separators before strconv.ParseInt(s, 0, 64).
 std::optional<int64_t> parse_go_int(std::string plain) {
   std::erase(plain, '_');
-  std::string_view s = plain;
-  bool negative = false;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  int base = 10;
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s.remove_prefix(2);
-  } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-    base = 2;
-    s.remove_prefix(2);
-  } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
-    base = 8;
-    s.remove_prefix(2);
-  } else if (s.size() > 1 && s[0] == '0') {
-    base = 8;
-    s.remove_prefix(1);
-  }
-  if (s.empty()) return std::nullopt;
-  uint64_t magnitude = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), magnitude, base);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  if (negative) {
-    if (magnitude > uint64_t{1} << 63) return std::nullopt;
-    return static_cast<int64_t>(0 - magnitude);
-  }
-  if (magnitude > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return std::nullopt;
-  return static_cast<int64_t>(magnitude);
+  auto parsed = promcast::parse_go_int(plain);
+  if (!parsed) return std::nullopt;
+  return *parsed;
 }
 
 // yaml.v2's yamlStyleFloat: ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$

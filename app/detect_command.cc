@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <expected>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -14,6 +13,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "app/csv_input.h"
 #include "forecaster/detector_factory.h"
 
 namespace promcast::app {
@@ -24,7 +24,7 @@ namespace fc = promcast::forecaster;
 constexpr std::string_view kUsage =
     R"(usage: promcast detect --input FILE.csv --method esd|shesd|zscore|residual|iforest [options]
   --column NAME            value column (default: 'value', else the last column)
-  --timestamp-column NAME  timestamp column (default: 'timestamp' when present)
+  --timestamp-column NAME  must name the time column the CSV reader picked (a check, not a choice)
   --period P               points per season (shesd: required; iforest seasonal peers)
   --alpha A                significance (esd, shesd; default 0.05)
   --max-anoms F            fraction (< 1) or count (>= 1, esd only) of anomalies (default 0.1; shesd 0.1)
@@ -47,60 +47,30 @@ struct Series {
   std::vector<double> values;
 };
 
-// Small reader for `timestamp,...,value` files: header line, comma separated, empty or non-numeric cells
-// become NaN, timestamps are kept verbatim. The shared app/csv_input.h reader is not used because it
-// rejects both data sets this command is measured on: NAB's zone-less "2014-02-14 14:30:00" times and
-// Twitter's example file (an index column before a text timestamp column).
+// The series to judge, read with the shared CSV reader (app/csv_input.h) so that detect and forecast
+// accept the same files and report bad cells as file:line:column.
 std::expected<Series, Error> read_series(const std::string& path, const std::string& column,
                                          const std::string& ts_column) {
-  std::ifstream in(path);
-  if (!in) return std::unexpected(Error{"cannot open the file", path, 0, 0});
-  std::string line;
-  auto split = [](const std::string& l) {
-    std::vector<std::string> cells;
-    std::stringstream ss(l);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) {
-      if (!cell.empty() && cell.back() == '\r') cell.pop_back();
-      if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"')
-        cell = cell.substr(1, cell.size() - 2);
-      cells.push_back(cell);
-    }
-    if (!l.empty() && (l.back() == ',')) cells.emplace_back();
-    return cells;
-  };
-  if (!std::getline(in, line)) return std::unexpected(Error{"empty file", path, 0, 0});
-  const auto header = split(line);
-  int value_col = -1;
-  int ts_col = -1;
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    if (!column.empty() ? header[i] == column : header[i] == "value") value_col = static_cast<int>(i);
-    if (!ts_column.empty() ? header[i] == ts_column : header[i] == "timestamp") ts_col = static_cast<int>(i);
+  auto csv = read_csv_series(path);
+  if (!csv) return std::unexpected(csv.error());
+  if (!ts_column.empty() && ts_column != csv->time_column)
+    return std::unexpected(Error{fmt::format("no time column named '{}' (the time axis is '{}')", ts_column,
+                                             csv->time_column),
+                                 path, 1, 0});
+  const std::vector<double>* values = nullptr;
+  if (!column.empty()) {
+    values = csv->column(column);
+    if (values == nullptr) return std::unexpected(Error{fmt::format("no column named '{}'", column), path, 1, 0});
+  } else {
+    values = csv->column("value");
+    if (values == nullptr && !csv->columns.empty()) values = &csv->columns.back();
+    if (values == nullptr) return std::unexpected(Error{"no value column", path, 1, 0});
   }
-  if (value_col < 0 && !column.empty())
-    return std::unexpected(Error{fmt::format("no column named '{}'", column), path, 1, 0});
-  if (value_col < 0) value_col = static_cast<int>(header.size()) - 1;
-  if (ts_col < 0 && !ts_column.empty())
-    return std::unexpected(Error{fmt::format("no column named '{}'", ts_column), path, 1, 0});
+  if (values->empty()) return std::unexpected(Error{"no data rows", path, 0, 0});
   Series s;
-  int lineno = 1;
-  while (std::getline(in, line)) {
-    ++lineno;
-    if (line.empty() || line == "\r") continue;
-    const auto cells = split(line);
-    const std::string cell = static_cast<std::size_t>(value_col) < cells.size() ? cells[value_col] : "";
-    double v = std::nan("");
-    if (!cell.empty()) {
-      char* end = nullptr;
-      v = std::strtod(cell.c_str(), &end);
-      if (end == cell.c_str() || *end != '\0') v = std::nan("");
-    }
-    s.values.push_back(v);
-    s.timestamps.push_back(ts_col >= 0 && static_cast<std::size_t>(ts_col) < cells.size()
-                               ? cells[ts_col]
-                               : std::to_string(lineno - 2));
-  }
-  if (s.values.empty()) return std::unexpected(Error{"no data rows", path, 0, 0});
+  s.values = *values;
+  s.timestamps.reserve(csv->rows());
+  for (double t : csv->times) s.timestamps.push_back(csv->format_time(t));
   return s;
 }
 

@@ -437,7 +437,7 @@ UpdateOutcome MetricStore::apply(const SeriesUpdate& u, std::chrono::steady_cloc
   // A new series: the only path that allocates or takes the store-wide families lock.
   for (size_t i = 0; i < labels.size(); ++i)
     if (!valid_utf8(labels[i].value)) return UpdateOutcome::Conflict;
-  Family* family;
+  Family* family = nullptr;
   const Vector* vector = nullptr;
   {
     std::lock_guard families_lock(impl.families_mutex);

@@ -26,7 +26,7 @@ if [ "${SKIP_FUZZ:-0}" != 1 ] && ls fuzz/*_fuzz.cc >/dev/null 2>&1; then
     seeds="fuzz/corpus/${name%_fuzz}"
     [ -d "$seeds" ] && cp -r "$seeds"/. "$corpus"/
     echo "-- $name"
-    ./build-fuzz/fuzz/"$name" -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=2048 -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
+    ./build-fuzz/fuzz/"$name" -max_total_time="${FUZZ_SECONDS:-60}" -rss_limit_mb=4096 -print_final_stats=1 "$corpus" 2>&1 | tail -n 12
     rm -rf "$corpus"
   done
 fi

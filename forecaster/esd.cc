@@ -4,6 +4,8 @@
 // numpy's argmax do.
 #include "forecaster/esd.h"
 
+#include "forecaster/sorted_deviations.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -30,37 +32,10 @@ double sorted_median(const std::vector<Item>& a, std::size_t lo, std::size_t hi)
   return (a[half - 1].value + a[half].value) / 2.0;
 }
 
-// Median of |a[i] - c| over the sorted a[lo..hi]: the deviations form two sorted runs on either side of c,
-// and the k-th smallest of two sorted runs is found by binary search, so each ESD step costs O(log n).
+// Median of |a[i] - c| over the sorted a[lo..hi], O(log n) per ESD step.
 double sorted_mad(const std::vector<Item>& a, std::size_t lo, std::size_t hi, double c) {
-  const std::size_t m = hi - lo + 1;
-  const auto first = a.begin() + static_cast<std::ptrdiff_t>(lo);
-  const auto last = a.begin() + static_cast<std::ptrdiff_t>(hi) + 1;
-  const std::size_t s = static_cast<std::size_t>(
-      std::lower_bound(first, last, c, [](const Item& it, double v) { return it.value < v; }) - a.begin());
-  const std::size_t nl = s - lo;      // deviations c - a[s-1-t], increasing in t
-  const std::size_t nr = hi + 1 - s;  // deviations a[s+t] - c, increasing in t
-  auto left = [&](std::size_t t) { return c - a[s - 1 - t].value; };
-  auto right = [&](std::size_t t) { return a[s + t].value - c; };
-  auto kth = [&](std::size_t k) {  // 0-based rank in the merged runs
-    std::size_t from = k + 1 > nr ? k + 1 - nr : 0;
-    std::size_t to = std::min(k + 1, nl);
-    while (from < to) {
-      const std::size_t i = (from + to) / 2;
-      const std::size_t j = k + 1 - i;
-      if (i < nl && j > 0 && right(j - 1) > left(i))
-        from = i + 1;
-      else
-        to = i;
-    }
-    const std::size_t i = from;
-    const std::size_t j = k + 1 - i;
-    const double lv = i > 0 ? left(i - 1) : -std::numeric_limits<double>::infinity();
-    const double rv = j > 0 ? right(j - 1) : -std::numeric_limits<double>::infinity();
-    return std::max(lv, rv);
-  };
-  const double med = m % 2 == 1 ? kth(m / 2) : (kth(m / 2 - 1) + kth(m / 2)) / 2.0;
-  return kMadConstant * med;
+  return kMadConstant *
+         detail::median_abs_deviation_sorted([&](std::size_t i) { return a[lo + i].value; }, hi - lo + 1, c);
 }
 
 }  // namespace

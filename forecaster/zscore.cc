@@ -1,5 +1,7 @@
 #include "forecaster/zscore.h"
 
+#include "forecaster/sorted_deviations.h"
+
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -11,31 +13,8 @@ namespace {
 
 constexpr double kMad = 1.4826;
 
-// Median of |v - c| over the sorted v, by binary search on the two sorted deviation runs around c.
 double mad_sorted(const std::vector<double>& v, double c) {
-  const std::size_t m = v.size();
-  const std::size_t s = static_cast<std::size_t>(std::lower_bound(v.begin(), v.end(), c) - v.begin());
-  const std::size_t nl = s;
-  const std::size_t nr = m - s;
-  auto left = [&](std::size_t t) { return c - v[s - 1 - t]; };
-  auto right = [&](std::size_t t) { return v[s + t] - c; };
-  auto kth = [&](std::size_t k) {
-    std::size_t from = k + 1 > nr ? k + 1 - nr : 0;
-    std::size_t to = std::min(k + 1, nl);
-    while (from < to) {
-      const std::size_t i = (from + to) / 2;
-      const std::size_t j = k + 1 - i;
-      if (i < nl && j > 0 && right(j - 1) > left(i))
-        from = i + 1;
-      else
-        to = i;
-    }
-    const std::size_t j = k + 1 - from;
-    const double lv = from > 0 ? left(from - 1) : -std::numeric_limits<double>::infinity();
-    const double rv = j > 0 ? right(j - 1) : -std::numeric_limits<double>::infinity();
-    return std::max(lv, rv);
-  };
-  return m % 2 == 1 ? kth(m / 2) : (kth(m / 2 - 1) + kth(m / 2)) / 2.0;
+  return detail::median_abs_deviation_sorted([&](std::size_t i) { return v[i]; }, v.size(), c);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // auto_arima against R's forecast::auto.arima (fixtures/r/*.json, scripts/fixtures/make_r_fixtures.R):
 // on every series our chosen model's AICc, on R's likelihood scale, is at most R's choice's AICc + 0.5.
 // Plus behaviour checks: Fourier terms for long periods, errors on degenerate input, the search trace.
+#include "tests/forecaster/fixture_names.h"
 #include "forecaster/auto_arima.h"
 
 #include <gtest/gtest.h>
@@ -73,14 +74,7 @@ TEST_P(RAutoArima, AiccNoWorseThanRPlusHalf) {
   EXPECT_LE(static_cast<int>(r->candidates.size()), 2 * opt.max_models);  // R's climb + our extra climbs
 }
 
-std::vector<std::string> r_fixture_names() {
-  std::vector<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(kFixtures + "/r")) {
-    if (e.path().extension() == ".json") out.push_back(e.path().stem().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> r_fixture_names() { return test_support::json_fixture_names(kFixtures + "/r"); }
 
 INSTANTIATE_TEST_SUITE_P(AllSeries, RAutoArima, ::testing::ValuesIn(r_fixture_names()),
                          [](const auto& info) { return info.param; });

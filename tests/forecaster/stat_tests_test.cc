@@ -3,6 +3,7 @@
 //   fixtures/r/*.json "unit_roots"        (scripts/fixtures/make_r_fixtures.R, forecast 8.20)
 // Tolerances: statistics 1e-8 relative (same formulas, double rounding only), p-values 1e-8
 // absolute; seasonal strength 1e-6 (our STL reproduces R's stl()); ndiffs/nsdiffs decisions exact.
+#include "tests/forecaster/fixture_names.h"
 #include "forecaster/stat_tests.h"
 
 #include <gtest/gtest.h>
@@ -172,14 +173,7 @@ TEST_P(RUnitRoots, MatchForecastPackage) {
   }
 }
 
-std::vector<std::string> r_fixture_names() {
-  std::vector<std::string> out;
-  for (const auto& e : std::filesystem::directory_iterator(kFixtures + "/r")) {
-    if (e.path().extension() == ".json") out.push_back(e.path().stem().string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> r_fixture_names() { return test_support::json_fixture_names(kFixtures + "/r"); }
 
 INSTANTIATE_TEST_SUITE_P(AllSeries, RUnitRoots, ::testing::ValuesIn(r_fixture_names()),
                          [](const auto& info) { return info.param; });

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Runs every promcast detector in streaming mode (`promcast detect --online`: each point judged only on
-the points before it) over every file of the NAB subset, plus two reference baselines written here (a
-seeded random detector and NAB's windowed Gaussian), then scores them all with nab_score.py.
+the points before it) over every file of the NAB subset, plus NAB's two reference baselines (baselines.py: its
+random detector and its windowed Gaussian), then scores them all with nab_score.py.
 
 One configuration per detector for the whole subset (DETECTORS below), as a user would set one rule for
 many series. Usage (from the repository root, after building):
@@ -10,15 +10,13 @@ many series. Usage (from the repository root, after building):
 import argparse
 import csv
 import io
-import math
 import os
-import random
 import subprocess
 import sys
 import time
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import baselines  # noqa: E402
 import nab_score  # noqa: E402
 
 # name -> promcast detect arguments (every file is 5-minute data: a day is 288 points)
@@ -58,36 +56,6 @@ def write_result(path, timestamps, values, scores):
             w.writerow([t, v, s])
 
 
-def random_detector(values, seed):
-    rng = random.Random(seed)
-    return [rng.random() for _ in values]
-
-
-def windowed_gaussian(values, window=6400, step=100):
-    """NAB's windowed Gaussian baseline: tail probability of each value under the mean/sd of the window."""
-    data, buffer, mean, std, out = [], [], 0.0, 1.0, []
-    for v in values:
-        score = 0.0
-        if data:
-            x = v if v >= mean else 2 * mean - v
-            z = (x - mean) / std
-            score = 1.0 - 0.5 * math.erfc(z / math.sqrt(2))
-        if len(data) < window:
-            data.append(v)
-            refresh = True
-        else:
-            buffer.append(v)
-            refresh = len(buffer) == step
-            if refresh:
-                data = data[step:] + buffer
-                buffer = []
-        if refresh:
-            mean = sum(data) / len(data)
-            std = math.sqrt(sum((d - mean) ** 2 for d in data) / len(data)) or 0.000001
-        out.append(score)
-    return out
-
-
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     shared = os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "data", "nab"))
@@ -107,9 +75,9 @@ def main():
         for rel in files:
             timestamps, values = read_series(os.path.join(args.data, rel))
             if name == "random":
-                scores = random_detector(values, seed=zlib.crc32(rel.encode()) + 42)
+                scores = baselines.random_scores(len(values))
             elif name == "windowed_gaussian":
-                scores = windowed_gaussian(values)
+                scores = baselines.windowed_gaussian(values)
             else:
                 cmd = [args.promcast, "detect", "--input", os.path.join(args.data, rel), "--online"] + DETECTORS[name]
                 out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout

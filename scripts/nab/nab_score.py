@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""NAB scorer (Numenta Anomaly Benchmark rules, written from the published description).
+"""NAB scorer (Numenta Anomaly Benchmark rules; checked rule by rule against NAB's sweeper, optimizer and
+runner, see README.md in this folder).
 
 For every data file a detector emits one anomaly score in [0, 1] per row; a threshold turns scores into
 detections. Rules:
@@ -9,16 +10,23 @@ detections. Rules:
     only the best (i.e. the first) detection of each window counts; a window without detection costs -A_FN;
   * a detection outside every window costs A_FP * sigmoid'(|prev_right - i| / (prev_width - 1)) (-A_FP when no
     window precedes it or when it is 3 widths or more past the previous window);
-  * the threshold is chosen per detector and profile to maximise the score summed over all files;
-  * normalized = 100 * (S - S_null) / (S_perfect - S_null), null = never detects, perfect = detects each window
-    at its first scored row.
+  * a row is detected when its score is >= the threshold (rows with equal scores are detected together); the
+    threshold is swept over every distinct score of the whole corpus per detector and profile and the one with
+    the highest total wins (the highest such threshold on a tie);
+  * normalized = 100 * (S - S_null) / (S_perfect - S_null), S_null = -A_FN per window that has a scored row (a
+    detector that never detects), S_perfect = A_TP per labelled window (NAB counts every window of the labels,
+    including one that probation hides).
+Window limits and result rows are matched to the data by instant (a parsed timestamp), not by text.
 Profiles: standard (A_TP 1, A_FP 0.11, A_FN 1), reward_low_FP_rate (A_FP 0.22), reward_low_FN_rate (A_FN 2).
 
-Usage: nab_score.py --results DIR [--data DIR] [--labels FILE]
-  DIR/<detector>/<relative data path>.csv holds a column `anomaly_score` (and `timestamp`) for every row.
+Usage: nab_score.py --results DIR [--data DIR] [--labels FILE] [--markdown]
+  DIR/<detector>/<relative data path>.csv holds a column `anomaly_score` (and `timestamp`) for every row;
+  with --data, every results file must have exactly the data file's timestamps (NAB pairs scores with data
+  rows by position and asserts equal lengths). Empty or NaN scores count as 0.
 """
 import argparse
 import csv
+import datetime
 import json
 import math
 import os
@@ -38,11 +46,12 @@ def scaled_sigmoid(x):
     return 2.0 / (1.0 + math.exp(5.0 * x)) - 1.0
 
 
-def normalize_timestamp(t):
-    t = t.strip()
-    if t.endswith(".000000"):
-        t = t[: -len(".000000")]
-    return t
+def parse_timestamp(t):
+    """An instant: NAB compares pandas Timestamps, so '2014-04-10 07:15:00.000000' and '2014-04-10 07:15:00'
+    are the same row."""
+    if isinstance(t, datetime.datetime):
+        return t
+    return datetime.datetime.fromisoformat(t.strip())
 
 
 def probation_length(rows):
@@ -51,10 +60,10 @@ def probation_length(rows):
 
 def sweep_rows(timestamps, scores, windows, name, costs):
     """(anomaly score, weighted score if detected, window id or None) for every scored row."""
-    index = {t: i for i, t in enumerate(timestamps)}
+    index = {parse_timestamp(t): i for i, t in enumerate(timestamps)}
     spans = []
     for start, end in windows:
-        s, e = normalize_timestamp(start), normalize_timestamp(end)
+        s, e = parse_timestamp(start), parse_timestamp(end)
         if s not in index or e not in index:
             raise ValueError(f"{name}: window {start}..{end} is not on the file's timestamps")
         spans.append((index[s], index[e]))
@@ -111,34 +120,39 @@ def best_threshold(rows, costs):
 
 def score_detector(results, windows_by_file, costs):
     """results: {relpath: (timestamps, scores)} -> (threshold, raw, null, perfect, normalized)."""
-    rows, null_rows, perfect_rows = [], [], []
+    rows = []
+    labelled_windows = 0
     for rel, (timestamps, scores) in sorted(results.items()):
         windows = windows_by_file.get(rel, [])
         rows += sweep_rows(timestamps, scores, windows, rel, costs)
-        null_rows += sweep_rows(timestamps, [0.0] * len(scores), windows, rel, costs)
-        probation = probation_length(len(timestamps))
-        perfect = [0.0] * len(scores)
-        index = {t: i for i, t in enumerate(timestamps)}
-        for start, end in windows:
-            first = max(index[normalize_timestamp(start)], math.ceil(probation))
-            if first <= index[normalize_timestamp(end)]:
-                perfect[first] = 1.0
-        perfect_rows += sweep_rows(timestamps, perfect, windows, rel, costs)
+        labelled_windows += len(windows)
     threshold, raw = best_threshold(rows, costs)
-    _, null = best_threshold(null_rows, costs)
-    _, best = best_threshold(perfect_rows, costs)
-    normalized = 100.0 * (raw - null) / (best - null) if best != null else float("nan")
-    return threshold, raw, null, best, normalized
+    null = -costs["fn"] * len({r[2] for r in rows if r[2] is not None})
+    perfect = costs["tp"] * labelled_windows
+    normalized = 100.0 * (raw - null) / (perfect - null) if perfect != null else float("nan")
+    return threshold, raw, null, perfect, normalized
 
 
 def read_scores(path):
     timestamps, scores = [], []
     with open(path, newline="") as f:
         for row in csv.DictReader(f):
-            timestamps.append(normalize_timestamp(row["timestamp"]))
+            timestamps.append(parse_timestamp(row["timestamp"]))
             v = row.get("anomaly_score", "")
-            scores.append(float(v) if v not in ("", "nan") else 0.0)
+            score = float(v) if v not in ("", "nan") else 0.0
+            scores.append(0.0 if math.isnan(score) else score)
     return timestamps, scores
+
+
+def check_aligned(rel, timestamps, data_path):
+    """Raises ValueError unless the results rows are the data file's rows, in order."""
+    with open(data_path, newline="") as f:
+        expected = [parse_timestamp(row["timestamp"]) for row in csv.DictReader(f)]
+    if len(expected) != len(timestamps):
+        raise ValueError(f"{rel}: {len(timestamps)} result rows for {len(expected)} data rows")
+    for i, (got, want) in enumerate(zip(timestamps, expected)):
+        if got != want:
+            raise ValueError(f"{rel}: result row {i} is at {got}, the data row at {want}")
 
 
 def load_windows(labels):
@@ -152,6 +166,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True)
     ap.add_argument("--labels", default=os.path.join(shared, "labels", "combined_windows.json"))
+    ap.add_argument("--data", help="data directory: check every results file against its data file's rows")
     ap.add_argument("--markdown", action="store_true", help="print a markdown table")
     args = ap.parse_args()
     windows = load_windows(args.labels)
@@ -165,6 +180,8 @@ def main():
                 print(f"warning: {det} has no result for {rel}", file=sys.stderr)
                 continue
             results[rel] = read_scores(path)
+            if args.data:
+                check_aligned(rel, results[rel][0], os.path.join(args.data, rel))
         row = [det]
         for profile, costs in PROFILES.items():
             threshold, raw, null, perfect, normalized = score_detector(results, windows, costs)

@@ -148,8 +148,10 @@ CssResult conditional_sum_squares(const Eigen::VectorXd& endog, const std::vecto
 
 // (1 - L^s)^D then (1 - L)^d, as statsmodels' tools.diff; NaN propagates.
 Eigen::MatrixXd difference(Eigen::MatrixXd x, int d, int D, int s) {
-  for (int i = 0; i < D && x.rows() > s; ++i) x = (x.bottomRows(x.rows() - s) - x.topRows(x.rows() - s)).eval();
-  if (D > 0 && x.rows() <= s) return Eigen::MatrixXd(0, x.cols());
+  for (int i = 0; i < D; ++i) {
+    if (x.rows() <= s) return Eigen::MatrixXd(0, x.cols());
+    x = (x.bottomRows(x.rows() - s) - x.topRows(x.rows() - s)).eval();
+  }
   for (int i = 0; i < d && x.rows() > 0; ++i) x = (x.bottomRows(x.rows() - 1) - x.topRows(x.rows() - 1)).eval();
   return x;
 }

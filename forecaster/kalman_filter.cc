@@ -1,8 +1,10 @@
 #include "forecaster/kalman_filter.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <utility>
 #include <vector>
 
 namespace promcast::forecaster {
@@ -201,38 +203,55 @@ FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const doubl
   return out;
 }
 
-MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Eigen::MatrixXd& Y,
-                                               const Eigen::MatrixXd& A0, const Eigen::MatrixXd& C) {
-  const Eigen::Index n = Y.rows(), cols = Y.cols();
+MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Eigen::MatrixXd& Yt,
+                                               const Eigen::MatrixXd& A0, const Eigen::MatrixXd& Ct) {
+  const Eigen::Index cols = Yt.rows(), n = Yt.cols();
   const Eigen::Index m = model.states();
   const SparseDesign Z(model.design);
   const SparseMatrix& T = model.transition;
-  const bool has_intercept = model.intercept_direction.size() == m && C.rows() == n && C.cols() == cols;
-  // Time-major copies so that each step touches contiguous memory.
-  const Eigen::MatrixXd Yt = Y.transpose();
-  const Eigen::MatrixXd Ct = has_intercept ? Eigen::MatrixXd(C.transpose()) : Eigen::MatrixXd();
-  Eigen::MatrixXd innovations_t(cols, n);
+  const Eigen::Index k_intercept = Ct.cols() == n ? std::min(Ct.rows(), cols) : 0;
+  std::vector<std::pair<Eigen::Index, double>> direction;
+  if (model.intercept_direction.size() == m && k_intercept > 0)
+    for (Eigen::Index i = 0; i < m; ++i)
+      if (model.intercept_direction[i] != 0.0) direction.emplace_back(i, model.intercept_direction[i]);
+
+  // States are held column-of-state-major (A.col(i) = state i of every data column), so each term
+  // of T A is one short contiguous axpy over the data columns.
+  Eigen::MatrixXd A = A0, next(cols, m);
+  // Standardized innovations are buffered for a block of steps and folded into the Gram matrix
+  // with one rank-k update per block, which is far cheaper than a rank-one update per step.
+  constexpr Eigen::Index kBlock = 128;
+  Eigen::MatrixXd block(cols, std::min(kBlock, std::max<Eigen::Index>(n, 1)));
   MultiFilterOutput out;
-  out.forecast_var.resize(n);
-  Eigen::MatrixXd A = A0, next(m, cols);
-  Eigen::VectorXd v(cols);
+  out.gram = Eigen::MatrixXd::Zero(cols, cols);
+  auto flush = [&](Eigen::Index used) {
+    if (used > 0) out.gram.selfadjointView<Eigen::Lower>().rankUpdate(block.leftCols(used));
+  };
+
   const Eigen::VectorXd pz = Z.times(model.initial_cov);
   double F = Z.dot(pz) + model.obs_variance;
   Eigen::VectorXd G = T * pz, W = G, g(m);
   double Mw = -1.0 / F;
   bool steady = false;
+  Eigen::Index used = 0;
   for (Eigen::Index t = 0; t < n; ++t) {
+    auto v = block.col(used);
     v = Yt.col(t);
-    for (std::size_t k = 0; k < Z.index.size(); ++k) v.noalias() -= Z.value[k] * A.row(Z.index[k]).transpose();
-    innovations_t.col(t) = v;
-    out.forecast_var[t] = F;
+    for (std::size_t k = 0; k < Z.index.size(); ++k) v.noalias() -= Z.value[k] * A.col(Z.index[k]);
     out.sum_log_f += std::log(F);
-    next.noalias() = T * A;
+    const double inv_f = 1.0 / F;
+    for (Eigen::Index i = 0; i < m; ++i) {
+      auto state = next.col(i);
+      state.noalias() = (G[i] * inv_f) * v;
+      for (SparseMatrix::InnerIterator it(T, i); it; ++it) state.noalias() += it.value() * A.col(it.col());
+    }
+    for (const auto& [i, value] : direction) next.col(i).head(k_intercept) += value * Ct.col(t).head(k_intercept);
     A.swap(next);
-    A.noalias() += (G / F) * v.transpose();
-    if (has_intercept)
-      for (Eigen::Index i = 0; i < m; ++i)
-        if (model.intercept_direction[i] != 0.0) A.row(i) += model.intercept_direction[i] * Ct.col(t).transpose();
+    v *= std::sqrt(inv_f);
+    if (++used == block.cols()) {
+      flush(used);
+      used = 0;
+    }
     if (steady) continue;
     const double x = Z.dot(W);
     g.noalias() = T * W;
@@ -243,7 +262,8 @@ MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Ei
     steady = std::abs(F_next - F) <= 1e-15 * F && std::abs(Mw) * W.squaredNorm() <= 1e-15 * F;
     F = F_next;
   }
-  out.innovations = innovations_t.transpose();
+  flush(used);
+  out.gram.triangularView<Eigen::StrictlyUpper>() = out.gram.transpose();
   return out;
 }
 

@@ -39,17 +39,19 @@ FilterOutput kalman_filter(const StateSpace& model, std::span<const double> y);
 FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const double> y, bool want_final_cov);
 
 /// Chandrasekhar filter run on several data columns at once (same model, so the gains and F_t are
-/// shared): column c has data Y.col(c), initial state A0.col(c) and state intercepts
-/// model.intercept_direction * C(t, c). The model's own intercept and initial state are ignored.
-/// Returns the innovations (n x columns) and F_t; sum_log_f in `out`. Used to profile regression
-/// coefficients out of the likelihood (the filter is linear in data and intercepts).
+/// shared), for profiling regression coefficients out of the likelihood (the filter is linear in
+/// data and intercepts). Inputs are time-major so that each step touches contiguous memory:
+/// Yt is columns x n (column c's data at time t is Yt(c, t)), A0 is columns x m (row c is column
+/// c's initial state), and Ct (k x n, k <= columns, or empty) adds state intercepts
+/// model.intercept_direction * Ct(c, t) to the first k columns. The model's own intercept and
+/// initial state are ignored. Nothing of size n is allocated: the innovations are folded into
+/// their Gram matrix as they are produced.
 struct MultiFilterOutput {
-  Eigen::MatrixXd innovations;
-  Eigen::VectorXd forecast_var;
+  Eigen::MatrixXd gram;   ///< sum_t v_t v_t' / F_t, columns x columns (v_t: the columns' innovations)
   double sum_log_f = 0.0;
 };
-MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Eigen::MatrixXd& Y,
-                                               const Eigen::MatrixXd& A0, const Eigen::MatrixXd& C);
+MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Eigen::MatrixXd& Yt,
+                                               const Eigen::MatrixXd& A0, const Eigen::MatrixXd& Ct);
 
 /// Gaussian loglik with the scale concentrated out, as statsmodels computes it (diffuse
 /// observations contribute -0.5 (log 2 pi + log F_inf)). scale_out receives the estimate.

@@ -39,6 +39,7 @@ SarimaxModel::SarimaxModel(SarimaxSpec spec, Eigen::VectorXd y, Eigen::MatrixXd 
   diff_poly_ = differencing_polynomial(o.d, o.D, s);
   has_missing_ = !y_.allFinite();
   if (exog_.rows() != y_.size()) exog_.resize(y_.size(), 0);
+  prepare_profile_data();
 }
 
 SarimaxParams SarimaxModel::split(std::span<const double> params) const {
@@ -304,44 +305,39 @@ double SarimaxModel::profile_loglik(const Eigen::VectorXd& arma_params, Eigen::V
     s.intercept_direction[0] = 1.0;
     return s;
   }();
-  const Eigen::VectorXd w = apply_lag_polynomial(diff_poly_, y_);
-  const Eigen::Index nw = w.size();
-  const int k = k_diffuse_;
-  Eigen::MatrixXd Y = Eigen::MatrixXd::Zero(nw, 1 + k_reg), A0 = Eigen::MatrixXd::Zero(r_, 1 + k_reg),
-                  C = Eigen::MatrixXd::Zero(nw, 1 + k_reg);
-  Y.col(0) = w;
-  // Trend components as columns with zero data and their intercept path.
-  for (int j = 0; j < k_trend_; ++j) {
-    const bool is_time = spec_.trend == Trend::kLinear || (spec_.trend == Trend::kConstantLinear && j == 1);
-    auto g = [is_time](Eigen::Index t) { return is_time ? static_cast<double>(t + 1) : 1.0; };
-    A0.col(1 + j) = arma_start_mean(arma, phi, g);
-    for (Eigen::Index i = 0; i < nw; ++i) C(i, 1 + j) = g(k + i);
-  }
-  for (int j = 0; j < k_exog; ++j) Y.col(1 + k_trend_ + j) = apply_lag_polynomial(diff_poly_, exog_.col(j));
-  const MultiFilterOutput mo = chandrasekhar_filter_columns(arma, Y, A0, C);
-  // innovations = v0 - R b, with R = -innov for trend columns (they predict) and +innov for exog.
-  const Eigen::ArrayXd inv_sd = mo.forecast_var.array().rsqrt();
-  const Eigen::VectorXd v0 = mo.innovations.col(0).array() * inv_sd;
-  double ss = v0.squaredNorm();
+  const Eigen::Index nw = profile_data_.cols();
+  // Trend columns have no data, only their intercept path, and start from their stationary mean.
+  Eigen::MatrixXd A0 = Eigen::MatrixXd::Zero(profile_data_.rows(), r_);
+  for (int j = 0; j < k_trend_; ++j)
+    A0.row(j) = arma_start_mean(arma, phi, [&](Eigen::Index t) { return trend_column_at(j, t); }).transpose();
+  const MultiFilterOutput mo = chandrasekhar_filter_columns(arma, profile_data_, A0, profile_trend_);
+  // Innovations of the joint model: v = v_w - R b, where R's column for a trend coefficient is minus
+  // its column's innovation (that column predicts the trend's contribution) and plus it for an exog
+  // column (the data were y - X b). Everything needed is in the Gram matrix of the columns.
+  const Eigen::MatrixXd& gram = mo.gram;
+  const int w_col = k_trend_;
+  auto col_of = [&](int j) { return j < k_trend_ ? j : j + 1; };
+  auto sign_of = [&](int j) { return j < k_trend_ ? -1.0 : 1.0; };
+  double ss = gram(w_col, w_col);
   Eigen::VectorXd coef;
-  Eigen::MatrixXd Rs;
+  Eigen::MatrixXd XtX;
   if (k_reg > 0) {
-    Rs.resize(nw, k_reg);
-    for (int j = 0; j < k_reg; ++j)
-      Rs.col(j) = (j < k_trend_ ? -1.0 : 1.0) * (mo.innovations.col(1 + j).array() * inv_sd).matrix();
+    XtX.resize(k_reg, k_reg);
+    Eigen::VectorXd Xtv(k_reg);
+    for (int i = 0; i < k_reg; ++i) {
+      Xtv[i] = sign_of(i) * gram(col_of(i), w_col);
+      for (int j = 0; j < k_reg; ++j) XtX(i, j) = sign_of(i) * sign_of(j) * gram(col_of(i), col_of(j));
+    }
     // Normal equations with Jacobi scaling (a drift column on t = 1..n next to sines would
     // otherwise square a large condition number); k_reg is small, n is not.
-    Eigen::MatrixXd XtX(k_reg, k_reg);
-    XtX.setZero();
-    XtX.selfadjointView<Eigen::Lower>().rankUpdate(Rs.transpose());
-    XtX = XtX.selfadjointView<Eigen::Lower>();
     const Eigen::VectorXd d = XtX.diagonal().cwiseMax(1e-300).cwiseSqrt().cwiseInverse();
     const Eigen::MatrixXd scaled = d.asDiagonal() * XtX * d.asDiagonal();
     const Eigen::LDLT<Eigen::MatrixXd> ldlt(scaled);
     if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 1e-12).all()) return minus_inf;  // collinear
-    coef = d.asDiagonal() * ldlt.solve(d.asDiagonal() * (Rs.transpose() * v0));
-    ss = (v0 - Rs * coef).squaredNorm();
+    coef = d.asDiagonal() * ldlt.solve(d.asDiagonal() * Xtv);
+    ss += coef.dot(XtX * coef) - 2.0 * coef.dot(Xtv);
   }
+  if (!(ss > 0.0)) return minus_inf;
   FilterOutput sums;
   sums.sum_log_f = mo.sum_log_f;
   sums.sum_v2_f = ss;
@@ -351,8 +347,29 @@ double SarimaxModel::profile_loglik(const Eigen::VectorXd& arma_params, Eigen::V
   const double ll = forecaster::concentrated_loglik(sums, &scale);
   if (regression != nullptr) *regression = coef;
   if (regression_cov != nullptr && k_reg > 0)
-    *regression_cov = (Rs.transpose() * Rs).ldlt().solve(Eigen::MatrixXd::Identity(k_reg, k_reg)) * scale;
+    *regression_cov = XtX.ldlt().solve(Eigen::MatrixXd::Identity(k_reg, k_reg)) * scale;
   return std::isfinite(ll) ? ll : minus_inf;
+}
+
+double SarimaxModel::trend_column_at(int j, Eigen::Index t) const {
+  const bool is_time = spec_.trend == Trend::kLinear || (spec_.trend == Trend::kConstantLinear && j == 1);
+  return is_time ? static_cast<double>(t + 1) : 1.0;
+}
+
+void SarimaxModel::prepare_profile_data() {
+  if (!can_profile()) return;
+  // Columns: the trend components (no data), the differenced series, the differenced regressors;
+  // time-major for the multi-column filter. They do not depend on the parameters.
+  const Eigen::VectorXd w = apply_lag_polynomial(diff_poly_, y_);
+  const Eigen::Index nw = w.size();
+  const auto k_exog = static_cast<int>(exog_.cols());
+  profile_data_ = Eigen::MatrixXd::Zero(k_trend_ + 1 + k_exog, nw);
+  profile_data_.row(k_trend_) = w.transpose();
+  for (int j = 0; j < k_exog; ++j)
+    profile_data_.row(k_trend_ + 1 + j) = apply_lag_polynomial(diff_poly_, exog_.col(j)).transpose();
+  profile_trend_.resize(k_trend_, nw);
+  for (int j = 0; j < k_trend_; ++j)
+    for (Eigen::Index i = 0; i < nw; ++i) profile_trend_(j, i) = trend_column_at(j, k_diffuse_ + i);
 }
 
 double SarimaxModel::concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale) const {

@@ -85,6 +85,12 @@ class SarimaxModel {
   int r_ = 1;  // ARMA block dimension
   bool has_missing_ = false;
   Eigen::VectorXd diff_poly_;
+  Eigen::MatrixXd profile_data_;   // (k_trend + 1 + k_exog) x (n - d - D s), time-major; see profile_loglik
+  Eigen::MatrixXd profile_trend_;  // k_trend x (n - d - D s): the trend columns' intercept paths
+
+  void prepare_profile_data();
+  /// Trend component j (intercept or time) at 0-based time t.
+  [[nodiscard]] double trend_column_at(int j, Eigen::Index t) const;
 
   [[nodiscard]] StateSpace arma_state_space(const Eigen::VectorXd& phi, const Eigen::VectorXd& theta) const;
   /// ARMA state mean after the diffuse period for the intercept path c(t) (0-based times).

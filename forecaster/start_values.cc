@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <vector>
 
+#include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
 #include <Eigen/SVD>
@@ -20,16 +22,32 @@ Error fail(std::string message) {
   return e;
 }
 
-// numpy's pinv(X) @ y. A full-rank least-squares problem has a unique solution, which a pivoted QR
-// finds much faster than an SVD (the long autoregression of a seasonal MA can have hundreds of
-// columns); rank-deficient ones (an exog column that differencing turns into zeros) take the
-// minimum-norm solution with numpy's singular value cutoff, rcond = 1e-15.
+// numpy's pinv(X) @ y. A full-rank least-squares problem has a unique solution, which QR finds much
+// faster than an SVD; rank-deficient ones (an exog column that differencing turns into zeros) take
+// the minimum-norm solution with numpy's singular value cutoff, rcond = 1e-15.
 Eigen::VectorXd pinv_solve(const Eigen::MatrixXd& X, const Eigen::VectorXd& y) {
   if (X.cols() == 0) return Eigen::VectorXd();
   if (X.rows() == 0) return Eigen::VectorXd::Zero(X.cols());
   if (X.rows() >= X.cols()) {
-    Eigen::ColPivHouseholderQR<Eigen::MatrixXd> qr(X);
-    if (qr.rank() == X.cols()) return qr.solve(y);
+    if (X.cols() >= 32) {
+      // The long autoregression of a seasonal MA has 2 Q s columns (576 for s = 288): normal
+      // equations with one step of iterative refinement are 3x faster than QR and as accurate
+      // while X is well conditioned, which the Cholesky diagonal bounds from below.
+      Eigen::MatrixXd A = Eigen::MatrixXd::Zero(X.cols(), X.cols());
+      A.selfadjointView<Eigen::Lower>().rankUpdate(X.transpose());
+      const Eigen::LLT<Eigen::MatrixXd> llt(A);
+      if (llt.info() == Eigen::Success) {
+        const Eigen::VectorXd diag = llt.matrixLLT().diagonal();
+        if (diag.allFinite() && diag.minCoeff() > 1e-4 * diag.maxCoeff()) {
+          Eigen::VectorXd b = llt.solve(X.transpose() * y);
+          b += llt.solve(X.transpose() * (y - X * b));
+          return b;
+        }
+      }
+    }
+    const Eigen::HouseholderQR<Eigen::MatrixXd> qr(X);
+    const Eigen::VectorXd r = qr.matrixQR().diagonal().cwiseAbs();
+    if (r.allFinite() && r.minCoeff() > 1e-12 * r.maxCoeff()) return qr.solve(y);
   }
   Eigen::BDCSVD<Eigen::MatrixXd> svd(X, Eigen::ComputeThinU | Eigen::ComputeThinV);
   const Eigen::VectorXd& s = svd.singularValues();

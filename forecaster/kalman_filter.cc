@@ -149,6 +149,7 @@ FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const doubl
   Eigen::VectorXd G = T * pz;
   Eigen::VectorXd W = G;
   double Mw = -1.0 / F;
+  double log_f = std::log(F);
   Eigen::MatrixXd Pacc;
   if (want_final_cov) Pacc = model.initial_cov;
   Eigen::VectorXd g(m), next(m);
@@ -174,7 +175,7 @@ FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const doubl
     out.prediction[t] = pred;
     out.forecast_error[t] = v;
     out.forecast_var[t] = F;
-    out.sum_log_f += std::log(F);
+    out.sum_log_f += log_f;
     out.sum_v2_f += v * v / F;
     next.noalias() = T * a;  // into a buffer: no allocation per step
     a.swap(next);
@@ -195,6 +196,7 @@ FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const doubl
     // Once the rank-one correction no longer moves F or G, P has converged: steady state, O(m) steps.
     steady = std::abs(F_next - F) <= 1e-15 * F && std::abs(Mw) * W.squaredNorm() <= 1e-15 * F;
     F = F_next;
+    log_f = std::log(F);  // constant once steady: no log per step there
   }
   out.regular_obs = static_cast<int>(n);
   out.observed = static_cast<int>(n);
@@ -232,13 +234,14 @@ MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Ei
   double F = Z.dot(pz) + model.obs_variance;
   Eigen::VectorXd G = T * pz, W = G, g(m);
   double Mw = -1.0 / F;
+  double log_f = std::log(F);
   bool steady = false;
   Eigen::Index used = 0;
   for (Eigen::Index t = 0; t < n; ++t) {
     auto v = block.col(used);
     v = Yt.col(t);
     for (std::size_t k = 0; k < Z.index.size(); ++k) v.noalias() -= Z.value[k] * A.col(Z.index[k]);
-    out.sum_log_f += std::log(F);
+    out.sum_log_f += log_f;
     const double inv_f = 1.0 / F;
     for (Eigen::Index i = 0; i < m; ++i) {
       auto state = next.col(i);
@@ -261,6 +264,7 @@ MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Ei
     Mw *= F_next / F;
     steady = std::abs(F_next - F) <= 1e-15 * F && std::abs(Mw) * W.squaredNorm() <= 1e-15 * F;
     F = F_next;
+    log_f = std::log(F);  // constant once steady: no log per step there
   }
   flush(used);
   out.gram.triangularView<Eigen::StrictlyUpper>() = out.gram.transpose();

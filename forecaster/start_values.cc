@@ -91,6 +91,41 @@ std::vector<int> lags_of(int count, int step) {
   return out;
 }
 
+// Residuals of the OLS autoregression of x on its lags 1..k without intercept (rows t = k..n-1), as
+// pinv would give them. The Gram matrix of a lag matrix is Toeplitz up to end effects: each entry
+// follows from its upper-left neighbour by adding one product and dropping another, O(k n + k^2)
+// instead of the O(k^2 n) product that dominates for k = 576 (s = 288). One step of iterative
+// refinement against X itself keeps the solution as accurate as a QR solve.
+Eigen::VectorXd long_autoregression_residuals(const Eigen::VectorXd& x, int k) {
+  const Eigen::Index m = x.size() - k;
+  std::vector<int> all(static_cast<std::size_t>(k));
+  for (int i = 0; i < k; ++i) all[static_cast<std::size_t>(i)] = i + 1;
+  const Eigen::MatrixXd X = lagged(x, all, k);
+  const Eigen::VectorXd Y = x.tail(m);
+  if (k >= 32 && m >= k) {
+    // Column a holds x[k-1-a .. k-1-a+m-1].
+    Eigen::MatrixXd A(k, k);
+    for (int b = 0; b < k; ++b) A(0, b) = X.col(0).dot(X.col(b));
+    for (int a = 1; a < k; ++a)
+      for (int b = a; b < k; ++b) {
+        const Eigen::Index u = k - a, v = k - b;  // first elements of columns a-1 and b-1
+        A(a, b) = A(a - 1, b - 1) + x[u - 1] * x[v - 1] - x[u - 1 + m] * x[v - 1 + m];
+      }
+    A.triangularView<Eigen::StrictlyLower>() = A.transpose();
+    const Eigen::LLT<Eigen::MatrixXd> llt(A);
+    if (llt.info() == Eigen::Success) {
+      const Eigen::VectorXd diag = llt.matrixLLT().diagonal();
+      if (diag.allFinite() && diag.minCoeff() > 1e-4 * diag.maxCoeff()) {
+        Eigen::VectorXd b = llt.solve(X.transpose() * Y);
+        Eigen::VectorXd residuals = Y - X * b;
+        b += llt.solve(X.transpose() * residuals);
+        return Y - X * b;
+      }
+    }
+  }
+  return Y - X * pinv_solve(X, Y);
+}
+
 struct CssResult {
   Eigen::VectorXd trend, ar, ma;
   std::optional<double> variance;  // absent when the block has no parameters
@@ -133,11 +168,7 @@ CssResult conditional_sum_squares(const Eigen::VectorXd& endog, const std::vecto
   Eigen::VectorXd long_residuals;
   if (k_ma > 0) {
     // Long autoregression AR(2 k_ma) without intercept; its residuals stand in for the innovations.
-    std::vector<int> all(static_cast<std::size_t>(k));
-    for (int i = 0; i < k; ++i) all[static_cast<std::size_t>(i)] = i + 1;
-    const Eigen::MatrixXd X = lagged(endog, all, k);
-    const Eigen::VectorXd Y = endog.tail(n - k);
-    long_residuals = Y - X * pinv_solve(X, Y);
+    long_residuals = long_autoregression_residuals(endog, k);
   }
 
   const Eigen::Index rows = std::max<Eigen::Index>(0, n - r);

@@ -1,16 +1,16 @@
 #include "forecaster/start_values.h"
 
-#include <algorithm>
-#include <cmath>
-#include <limits>
-#include <optional>
-#include <vector>
+#include <fmt/format.h>
 
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 #include <Eigen/QR>
 #include <Eigen/SVD>
-#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <vector>
 
 namespace promcast::forecaster {
 
@@ -201,7 +201,8 @@ Eigen::MatrixXd difference(Eigen::MatrixXd x, int d, int D, int s) {
     if (x.rows() <= s) return Eigen::MatrixXd(0, x.cols());
     x = (x.bottomRows(x.rows() - s) - x.topRows(x.rows() - s)).eval();
   }
-  for (int i = 0; i < d && x.rows() > 0; ++i) x = (x.bottomRows(x.rows() - 1) - x.topRows(x.rows() - 1)).eval();
+  for (int i = 0; i < d && x.rows() > 0; ++i)
+    x = (x.bottomRows(x.rows() - 1) - x.topRows(x.rows() - 1)).eval();
   return x;
 }
 
@@ -269,8 +270,8 @@ std::expected<StartValues, Error> sarimax_start_values(const SarimaxSpec& spec, 
     arma.ma.setZero();
   }
   const int seasonal_step = o.s > 0 ? o.s : 1;
-  CssResult seasonal = conditional_sum_squares(endog, lags_of(o.P, seasonal_step), lags_of(o.Q, seasonal_step),
-                                               Eigen::MatrixXd(m, 0));
+  CssResult seasonal = conditional_sum_squares(endog, lags_of(o.P, seasonal_step),
+                                               lags_of(o.Q, seasonal_step), Eigen::MatrixXd(m, 0));
   // statsmodels checks the seasonal polynomials in powers of L, not L^s: the same roots condition.
   if (!inverse_roots_inside(-seasonal.ar)) {
     out.zeroed_seasonal_ar = true;
@@ -292,8 +293,7 @@ std::expected<StartValues, Error> sarimax_start_values(const SarimaxSpec& spec, 
   } else {
     variance = endog.squaredNorm() / static_cast<double>(n);  // n counts every time point
   }
-  if (!std::isfinite(variance))
-    return std::unexpected(fail("too few observations for a residual variance"));
+  if (!std::isfinite(variance)) return std::unexpected(fail("too few observations for a residual variance"));
   variance = std::max(variance, 1e-10);
 
   const Eigen::Index k = k_trend + k_exog + o.p + o.q + o.P + o.Q + 1;

@@ -15,10 +15,9 @@
 //  6. sigma2 = mean squared residual of step 3 (or of step 4, or the series' second moment when
 //     there are no ARMA terms), at least 1e-10.
 // Too few observations for the lag matrices: that block's parameters are zero, as in statsmodels.
+#include <Eigen/Core>
 #include <expected>
 #include <span>
-
-#include <Eigen/Core>
 
 #include "common/error.h"
 #include "forecaster/sarimax.h"
@@ -32,13 +31,13 @@ std::expected<Eigen::VectorXd, Error> sarimax_start_params(const SarimaxSpec& sp
 
 /// The start values with what statsmodels would have warned about.
 struct StartValues {
-  Eigen::VectorXd params;           ///< as sarimax_start_params
-  bool zeroed_ar = false;           ///< the OLS AR start was not stationary
-  bool zeroed_ma = false;           ///< the OLS MA start was not invertible
-  bool zeroed_seasonal_ar = false;  ///< likewise for the seasonal AR polynomial
-  bool zeroed_seasonal_ma = false;  ///< likewise for the seasonal MA polynomial
+  Eigen::VectorXd params;             ///< as sarimax_start_params
+  bool zeroed_ar = false;             ///< the OLS AR start was not stationary
+  bool zeroed_ma = false;             ///< the OLS MA start was not invertible
+  bool zeroed_seasonal_ar = false;    ///< likewise for the seasonal AR polynomial
+  bool zeroed_seasonal_ma = false;    ///< likewise for the seasonal MA polynomial
   bool too_few_observations = false;  ///< a lag matrix did not fit: that block started at zero
-  int nobs_used = 0;                ///< non-missing points of the differenced series
+  int nobs_used = 0;                  ///< non-missing points of the differenced series
 };
 
 /// As sarimax_start_params, plus the diagnostics. Errors: invalid spec, exog of the wrong shape or

@@ -4,13 +4,13 @@
 // zero), and the same zeroing / too-few-observations decisions as statsmodels' warnings.
 #include "forecaster/start_values.h"
 
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include "fixture_names.h"
 
@@ -48,14 +48,18 @@ Case load(const std::string& name) {
   Case c;
   c.y = doubles(doc["y"]);
   const auto o = doubles(doc["order"]), so = doubles(doc["seasonal_order"]);
-  c.spec.order = {static_cast<int>(o[0]),  static_cast<int>(o[1]),  static_cast<int>(o[2]), static_cast<int>(so[0]),
-                  static_cast<int>(so[1]), static_cast<int>(so[2]), static_cast<int>(so[3])};
+  c.spec.order = {static_cast<int>(o[0]),  static_cast<int>(o[1]),  static_cast<int>(o[2]),
+                  static_cast<int>(so[0]), static_cast<int>(so[1]), static_cast<int>(so[2]),
+                  static_cast<int>(so[3])};
   c.spec.trend = *parse_trend(std::string_view(doc["trend"]));
-  for (simdjson::dom::element n : doc["exog_names"].get_array()) c.spec.exog_names.emplace_back(std::string_view(n));
-  for (simdjson::dom::element n : doc["param_names"].get_array()) c.param_names.emplace_back(std::string_view(n));
+  for (simdjson::dom::element n : doc["exog_names"].get_array())
+    c.spec.exog_names.emplace_back(std::string_view(n));
+  for (simdjson::dom::element n : doc["param_names"].get_array())
+    c.param_names.emplace_back(std::string_view(n));
   std::vector<std::vector<double>> cols;
   for (simdjson::dom::element col : doc["exog"].get_array()) cols.push_back(doubles(col));
-  c.exog.resize(static_cast<Eigen::Index>(cols.empty() ? 0 : c.y.size()), static_cast<Eigen::Index>(cols.size()));
+  c.exog.resize(static_cast<Eigen::Index>(cols.empty() ? 0 : c.y.size()),
+                static_cast<Eigen::Index>(cols.size()));
   for (std::size_t j = 0; j < cols.size(); ++j)
     for (std::size_t i = 0; i < cols[j].size(); ++i)
       c.exog(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = cols[j][i];
@@ -149,7 +153,8 @@ TEST(StartValues, RejectsBadInput) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   EXPECT_FALSE(sarimax_start_params(spec, std::vector<double>{nan, nan, nan}, Eigen::MatrixXd()).has_value());
   spec.order = {0, 1, 0, 0, 1, 0, 12};
-  EXPECT_FALSE(sarimax_start_params(spec, y, Eigen::MatrixXd()).has_value());  // nothing left after differencing
+  EXPECT_FALSE(
+      sarimax_start_params(spec, y, Eigen::MatrixXd()).has_value());  // nothing left after differencing
   spec.order = {-1, 0, 0};
   EXPECT_FALSE(sarimax_start_params(spec, y, Eigen::MatrixXd()).has_value());
 }

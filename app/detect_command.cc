@@ -40,6 +40,11 @@ constexpr std::string_view kUsage =
   --refit-every N          online: refit the model every N points (default 1)
   --history N              online: points each fit uses (default per method)
   --recent-max-window N    online: divide each score by max(1, the largest of the previous N scores)
+  --likelihood             online: score = Numenta's anomaly likelihood of the scores (1.0 at tail p = 1e-5)
+  --likelihood-learning N  online: scores skipped before fitting the likelihood (300)
+  --likelihood-samples N   online: scores fitted before the first likelihood verdict (300)
+  --likelihood-average N   online: moving average of scores that is judged (10)
+  --range-tolerance F      online: flag values beyond every earlier value's range by F * range (off)
 )";
 
 struct Series {
@@ -54,13 +59,14 @@ std::expected<Series, Error> read_series(const std::string& path, const std::str
   auto csv = read_csv_series(path);
   if (!csv) return std::unexpected(csv.error());
   if (!ts_column.empty() && ts_column != csv->time_column)
-    return std::unexpected(Error{fmt::format("no time column named '{}' (the time axis is '{}')", ts_column,
-                                             csv->time_column),
-                                 path, 1, 0});
+    return std::unexpected(
+        Error{fmt::format("no time column named '{}' (the time axis is '{}')", ts_column, csv->time_column),
+              path, 1, 0});
   const std::vector<double>* values = nullptr;
   if (!column.empty()) {
     values = csv->column(column);
-    if (values == nullptr) return std::unexpected(Error{fmt::format("no column named '{}'", column), path, 1, 0});
+    if (values == nullptr)
+      return std::unexpected(Error{fmt::format("no column named '{}'", column), path, 1, 0});
   } else {
     values = csv->column("value");
     if (values == nullptr && !csv->columns.empty()) values = &csv->columns.back();
@@ -309,6 +315,25 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       PROMCAST_CONVERT(p, to_int(flag, *v));
       if (*p < 0) return fail("--recent-max-window must be >= 0");
       a.online_options.recent_max_window = static_cast<std::size_t>(*p);
+    } else if (flag == "--likelihood") {
+      a.echoed.emplace_back("likelihood", "true");
+      if (!a.online_options.likelihood) a.online_options.likelihood.emplace();
+    } else if (flag == "--likelihood-learning" || flag == "--likelihood-samples" ||
+               flag == "--likelihood-average") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      if (*p < (flag == "--likelihood-learning" ? 0 : 1))
+        return fail(fmt::format("{} must be at least {}", flag, flag == "--likelihood-learning" ? 0 : 1));
+      if (!a.online_options.likelihood) a.online_options.likelihood.emplace();
+      auto& lo = *a.online_options.likelihood;
+      (flag == "--likelihood-learning"  ? lo.learning_period
+       : flag == "--likelihood-samples" ? lo.estimation_samples
+                                        : lo.averaging_window) = static_cast<std::size_t>(*p);
+    } else if (flag == "--range-tolerance") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_double(flag, *v));
+      if (!(*p >= 0)) return fail("--range-tolerance must be >= 0");
+      a.online_options.range_tolerance = *p;
     } else if (flag == "--history") {
       PROMCAST_VALUE(v);
       PROMCAST_CONVERT(p, to_int(flag, *v));
@@ -323,6 +348,10 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
 #undef PROMCAST_CONVERT
   }
   if (a.input.empty()) return fail("--input is required");
+  if (!a.online && (a.online_options.likelihood || a.online_options.range_tolerance ||
+                    a.online_options.recent_max_window > 0))
+    return fail(
+        "--likelihood*, --range-tolerance and --recent-max-window judge a stream: they need --online");
   if (a.method_name.empty()) return fail("--method is required");
   auto method = fc::parse_method(a.method_name);
   if (!method) return std::unexpected(method.error());
@@ -372,13 +401,17 @@ void print_json(const Args& a, const Series& s, const fc::Detection& d) {
   first = true;
   for (std::size_t i = 0; i < d.points.size(); ++i) {
     if (!d.points[i].anomaly) continue;
-    out += (first ? "" : ",") + point(i, false);
+    if (!first) out += ',';
+    out += point(i, false);
     first = false;
   }
   out += "]";
   if (a.scores) {
     out += ",\"points\":[";
-    for (std::size_t i = 0; i < d.points.size(); ++i) out += (i ? "," : "") + point(i, true);
+    for (std::size_t i = 0; i < d.points.size(); ++i) {
+      if (i > 0) out += ',';
+      out += point(i, true);
+    }
     out += "]";
   }
   out += "}\n";

@@ -186,8 +186,16 @@ std::expected<Detection, Error> detect_online_raw(const DetectorConfig& c, std::
 
 std::expected<Detection, Error> detect_online(const DetectorConfig& c, std::span<const double> x,
                                               const OnlineOptions& o) {
+  if (o.range_tolerance && !(*o.range_tolerance >= 0.0))
+    return detector_error("online: the range tolerance must be >= 0");
+  if (o.likelihood &&
+      !(o.likelihood->red > 0.0 && o.likelihood->red < o.likelihood->yellow && o.likelihood->yellow < 1.0))
+    return detector_error("online: likelihood thresholds need 0 < red < yellow < 1");
   auto d = detect_online_raw(c, x, o);
-  if (d && o.recent_max_window > 0) relative_to_recent_max(*d, o.recent_max_window);
+  if (!d) return d;
+  if (o.recent_max_window > 0) relative_to_recent_max(*d, o.recent_max_window);
+  if (o.likelihood) apply_anomaly_likelihood(*d, *o.likelihood);
+  if (o.range_tolerance) apply_new_range_rule(*d, x, *o.range_tolerance);
   return d;
 }
 

@@ -3,10 +3,12 @@
 // points before it, refitting on a cadence) form: what `promcast detect` and the rule engine call.
 #include <cstddef>
 #include <expected>
+#include <optional>
 #include <span>
 #include <string_view>
 
 #include "common/error.h"
+#include "forecaster/anomaly_likelihood.h"
 #include "forecaster/detector.h"
 #include "forecaster/esd.h"
 #include "forecaster/isolation_forest.h"
@@ -43,11 +45,18 @@ struct OnlineOptions {
   /// judged points): a point is then anomalous only when it is beyond the method's boundary AND worse than
   /// anything the stream showed recently, which keeps regularly spiky streams from alerting on every spike.
   std::size_t recent_max_window = 0;
+  /// When set, each score (after the recent-maximum rule) is replaced by its anomaly likelihood score
+  /// (anomaly_likelihood.h): 1.0 when the recent scores' tail probability reaches `red`.
+  std::optional<AnomalyLikelihoodOptions> likelihood;
+  /// When set (>= 0), NAB's new-range rule runs last: a value beyond every earlier value's range by this
+  /// fraction of the range is flagged with score at least kNewRangeScore.
+  std::optional<double> range_tolerance;
 };
 
 /// Streaming: point t is judged by a model fitted on at most `history` points before t, refitted every
 /// `refit_every` points; points before the method has enough history are not judged. Errors only for
 /// invalid options: a fit that fails on some window (e.g. a constant stretch) leaves points unjudged.
+/// Post-processing order: recent-maximum rule, anomaly likelihood, new-range rule.
 std::expected<Detection, Error> detect_online(const DetectorConfig& config, std::span<const double> x,
                                               const OnlineOptions& options);
 

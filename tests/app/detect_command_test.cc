@@ -1,13 +1,13 @@
 // `promcast detect` end to end, in process: a CSV with one injected spike -> JSON anomalies, and the
 // reader's errors naming file and line.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
 #include <cmath>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include "app/commands.h"
 
@@ -35,7 +35,8 @@ int run(std::vector<std::string> args, std::string& out, std::string& err) {
 std::string nab_like_csv(int spike_row) {
   std::string csv = "timestamp,value\n";
   for (int t = 0; t < 240; ++t) {
-    const double v = 50 + 10 * std::sin(2 * M_PI * t / 24.0) + ((t * 7919) % 13) / 13.0 + (t == spike_row ? 80 : 0);
+    const double v =
+        50 + 10 * std::sin(2 * M_PI * t / 24.0) + ((t * 7919) % 13) / 13.0 + (t == spike_row ? 80 : 0);
     csv += fmt::format("2014-02-{:02d} {:02d}:00:00,{}\n", 1 + t / 24, t % 24, v);
   }
   return csv;
@@ -74,6 +75,44 @@ TEST(DetectCommand, UnknownColumnIsAnError) {
   std::string out, err;
   EXPECT_EQ(run({"--input", path, "--method", "zscore", "--column", "nope"}, out, err), 1);
   EXPECT_NE(err.find("no column named 'nope'"), std::string::npos) << err;
+}
+
+TEST(DetectCommand, StreamPostProcessingNeedsOnline) {
+  const std::string path = write_temp("detect_lik.csv", nab_like_csv(-1));
+  std::string out, err;
+  EXPECT_EQ(run({"--input", path, "--method", "zscore", "--likelihood"}, out, err), 2);
+  EXPECT_NE(err.find("need --online"), std::string::npos) << err;
+  EXPECT_EQ(run({"--input", path, "--method", "zscore", "--online", "--range-tolerance", "-1"}, out, err), 2);
+}
+
+// --likelihood turns the z-score into Numenta's likelihood score: no verdict during its learning and
+// estimation periods (p = 0.5), then the spike is the top score.
+TEST(DetectCommand, OnlineLikelihoodAndNewRangeFlagTheSpike) {
+  const std::string path = write_temp("detect_lik2.csv", nab_like_csv(200));
+  std::string out, err;
+  ASSERT_EQ(run({"--input", path, "--method", "zscore", "--online", "--window", "48", "--likelihood",
+                 "--likelihood-learning", "20", "--likelihood-samples", "60", "--range-tolerance", "0.05"},
+                out, err),
+            0)
+      << err;
+  std::vector<double> raw;
+  std::size_t line_start = out.find('\n') + 1;
+  while (line_start < out.size()) {
+    const std::size_t end = out.find('\n', line_start);
+    const std::string line = out.substr(line_start, end - line_start);
+    const std::size_t comma = line.rfind(',');
+    raw.push_back(comma + 1 < line.size() ? std::stod(line.substr(comma + 1)) : std::nan(""));
+    line_start = end + 1;
+  }
+  ASSERT_EQ(raw.size(), 240u);
+  // judged points before learning + samples (10 warm-up points are unjudged) carry p = 0.5
+  EXPECT_NEAR(raw[50], std::log(0.5) / std::log(1e-5), 1e-12);
+  // the new-range rule flags the first day's rising values too (NAB hides that in its probation)
+  std::size_t top = 90;
+  for (std::size_t i = 90; i < raw.size(); ++i)
+    if (!std::isnan(raw[i]) && (std::isnan(raw[top]) || raw[i] > raw[top])) top = i;
+  EXPECT_EQ(top, 200u);
+  EXPECT_GE(raw[200], 2.0);  // beyond every earlier value: the new-range score at least
 }
 
 }  // namespace

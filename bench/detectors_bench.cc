@@ -99,6 +99,20 @@ void BM_ResidualDetect(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 
+// The NAB configuration promcast_zscore_likelihood: streaming z-score (window 1000), Numenta's anomaly
+// likelihood over its scores and the new-range rule.
+void BM_ZscoreLikelihoodOnline(benchmark::State& state) {
+  const auto y = series(static_cast<std::size_t>(state.range(0)));
+  fc::DetectorConfig c;
+  c.method = fc::Method::kZscore;
+  c.zscore.window = 1000;
+  fc::OnlineOptions o;
+  o.likelihood.emplace();
+  o.range_tolerance = 0.1;
+  for (auto _ : state) benchmark::DoNotOptimize(fc::detect_online(c, y, o));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+
 }  // namespace
 
 BENCHMARK(BM_Stl)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
@@ -113,3 +127,4 @@ BENCHMARK(BM_Zscore)
 BENCHMARK(BM_IforestScore)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_IforestDetect)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ResidualDetect)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ZscoreLikelihoodOnline)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMillisecond);

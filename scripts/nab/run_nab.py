@@ -6,6 +6,7 @@ random detector and its windowed Gaussian), then scores them all with nab_score.
 One configuration per detector for the whole subset (DETECTORS below), as a user would set one rule for
 many series. Usage (from the repository root, after building):
   /usr/bin/python3 scripts/nab/run_nab.py --promcast build/app/promcast [--out /tmp/nab-results] [--only NAME...]
+      [--ablation]
 """
 import argparse
 import csv
@@ -41,6 +42,26 @@ DETECTORS = {
     "promcast_residual_likelihood": ["--method", "residual", "--order", "1,1,1", "--trend", "n", "--level", "99",
                                      "--refit-every", "288", "--history", "1000", "--likelihood",
                                      "--range-tolerance", "0.1"],
+}
+
+# Which part of promcast_zscore_likelihood does what (run with --ablation): each stage alone and without
+# the others. `--z 1e9` makes every z-score ~0, leaving the new-range rule alone.
+ABLATION = {
+    "zscore_w1000": ["--method", "zscore", "--window", "1000", "--z", "3"],
+    "zscore_w1000_likelihood": ["--method", "zscore", "--window", "1000", "--z", "3", "--likelihood"],
+    "zscore_w1000_range": ["--method", "zscore", "--window", "1000", "--z", "3", "--range-tolerance", "0.1"],
+    "new_range_rule_alone": ["--method", "zscore", "--window", "1000", "--z", "1e9", "--range-tolerance", "0.1"],
+    "zscore_recent_max_range": ["--method", "zscore", "--window", "2000", "--z", "3", "--recent-max-window", "600",
+                                "--range-tolerance", "0.1"],
+    "esd_likelihood": ["--method", "esd", "--direction", "both", "--alpha", "0.05", "--max-anoms", "0.1",
+                       "--refit-every", "6", "--history", "2000", "--min-rel-scale", "0.01", "--likelihood",
+                       "--range-tolerance", "0.1"],
+    "shesd_likelihood": ["--method", "shesd", "--period", "288", "--direction", "both", "--alpha", "0.05",
+                         "--max-anoms", "0.1", "--refit-every", "12", "--history", "1152", "--min-rel-scale",
+                         "0.01", "--likelihood", "--range-tolerance", "0.1"],
+    "iforest_likelihood": ["--method", "iforest", "--trees", "100", "--subsample", "256", "--contamination",
+                           "0.01", "--diff", "--refit-every", "288", "--history", "2000", "--likelihood",
+                           "--range-tolerance", "0.1"],
 }
 
 
@@ -85,10 +106,14 @@ def main():
     ap.add_argument("--labels", default=os.path.join(shared, "labels", "combined_windows.json"))
     ap.add_argument("--out", default="/tmp/promcast-nab-results")
     ap.add_argument("--only", nargs="*", help="detector names to run (default: all)")
+    ap.add_argument("--ablation", action="store_true", help="run the ABLATION configurations instead")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
     labels = nab_score.load_windows(args.labels)
     files = nab_files(args.data, labels)
+    if args.ablation:
+        DETECTORS.clear()
+        DETECTORS.update(ABLATION)
     names = args.only or (["random", "windowed_gaussian"] + list(DETECTORS))
     for name in names:
         start = time.time()

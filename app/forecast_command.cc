@@ -1,10 +1,12 @@
 // `promcast forecast`: fit SARIMAX (given orders or --auto) to a CSV series and print forecasts
 // with prediction intervals as JSON or CSV. Exceptions never escape: every failure is a message on
 // stderr and exit code 1 (2 for usage errors).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -276,7 +278,11 @@ int run_forecast(int argc, char** argv) {
   // for seasonal models; model_df = number of ARMA coefficients.
   const auto& ord = fit.spec.order;
   const int lb_lags = std::max(1, std::min(ord.s > 1 ? 2 * ord.s : 10, fit.nobs_effective / 5));
-  const auto lb = forecaster::ljung_box(fit.residuals, lb_lags, ord.p + ord.q + ord.P + ord.Q);
+  // The diffuse period's residuals (y_0 minus the prior mean, ...) are not innovations: skipped, as
+  // statsmodels' test_serial_correlation does.
+  const auto lb = forecaster::ljung_box(
+      std::span<const double>(fit.residuals).subspan(std::min<std::size_t>(fit.residuals.size(), static_cast<std::size_t>(fit.diffuse_steps))),
+      lb_lags, ord.p + ord.q + ord.P + ord.Q);
 
   std::string out;
   if (opt.format == "csv") {

@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include <Eigen/Cholesky>
+
 namespace promcast::forecaster {
 namespace {
 
@@ -202,6 +204,56 @@ FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const doubl
   out.observed = static_cast<int>(n);
   out.next_state = std::move(a);
   if (want_final_cov) out.next_cov = std::move(Pacc);
+  return out;
+}
+
+Eigen::VectorXd diffuse_predictions(const StateSpace& model, std::span<const double> y, Eigen::Index steps) {
+  const Eigen::Index m = model.states();
+  steps = std::min<Eigen::Index>(steps, static_cast<Eigen::Index>(y.size()));
+  Eigen::VectorXd out = Eigen::VectorXd::Constant(std::max<Eigen::Index>(steps, 0), kNaN);
+  if (steps <= 0 || model.initial_diffuse_cov.rows() != m) return out;
+  const SparseDesign Z(model.design);
+  const SparseMatrix& T = model.transition;
+  const bool has_intercept = model.intercept_direction.size() == m && model.intercept_path.size() > 0;
+  // Factor of the initial P_inf over the states it touches.
+  std::vector<Eigen::Index> support;
+  for (Eigen::Index i = 0; i < m; ++i)
+    if (model.initial_diffuse_cov(i, i) != 0.0) support.push_back(i);
+  const auto k = static_cast<Eigen::Index>(support.size());
+  Eigen::MatrixXd block(k, k);
+  for (Eigen::Index i = 0; i < k; ++i)
+    for (Eigen::Index j = 0; j < k; ++j) block(i, j) = model.initial_diffuse_cov(support[i], support[j]);
+  const Eigen::LLT<Eigen::MatrixXd> llt(block);
+  if (llt.info() != Eigen::Success) return out;
+  Eigen::MatrixXd B = Eigen::MatrixXd::Zero(m, k), next(m, k);
+  const Eigen::MatrixXd L = llt.matrixL();
+  for (Eigen::Index i = 0; i < k; ++i) B.row(support[i]) = L.row(i);
+  Eigen::VectorXd a = model.initial_state.size() == m ? model.initial_state : Eigen::VectorXd::Zero(m);
+  Eigen::VectorXd u(k), Minf(m), h(k);
+  Eigen::Index cols = k;  // B's live columns; the others are zero
+  for (Eigen::Index t = 0; t < steps && cols > 0; ++t) {
+    auto live = B.leftCols(cols);
+    u.head(cols).setZero();
+    for (std::size_t z = 0; z < Z.index.size(); ++z) u.head(cols).noalias() += Z.value[z] * live.row(Z.index[z]).transpose();
+    const double Finf = u.head(cols).squaredNorm();
+    if (!(Finf > kDiffuseTolerance)) break;
+    const double pred = model.obs_intercept_at(t) + Z.dot(a);
+    out[t] = pred;
+    Minf.noalias() = live * u.head(cols);
+    a.noalias() += Minf * ((y[static_cast<std::size_t>(t)] - pred) / Finf);
+    // P_inf - Minf Minf' / F_inf = B (I - u u' / u'u) B': a Householder reflection H with H u = -|u| e_last
+    // turns the projection into dropping B H's last column.
+    h.head(cols) = u.head(cols);
+    h[cols - 1] += (u[cols - 1] >= 0.0 ? 1.0 : -1.0) * std::sqrt(Finf);
+    const double hh = h.head(cols).squaredNorm();
+    if (hh > 0.0) live -= (live * h.head(cols)) * (h.head(cols).transpose() * (2.0 / hh));
+    --cols;
+    // Prediction step for the mean and the remaining factor.
+    a = T * a;
+    if (has_intercept) a.noalias() += model.intercept_direction * model.intercept_at(t);
+    next.leftCols(cols).noalias() = T * B.leftCols(cols);
+    B.leftCols(cols) = next.leftCols(cols);
+  }
   return out;
 }
 

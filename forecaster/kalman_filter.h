@@ -38,6 +38,14 @@ FilterOutput kalman_filter(const StateSpace& model, std::span<const double> y);
 /// too, at O(m^2) per step.
 FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const double> y, bool want_final_cov);
 
+/// One-step predictions d_t + Z a_t over the first `steps` observations (statsmodels' fitted values
+/// during the diffuse period), for a model whose first `steps` observations are all present and all
+/// diffuse (F_inf > 0), as in a gap-free SARIMA model with d + D s = steps. While F_inf > 0 the state
+/// mean moves only through P_inf, so P_star is not needed: only a factor B of P_inf = B B' is carried,
+/// one column fewer per observation, O((nnz(T) + m) k) per step instead of the full filter's O(m^2).
+/// Entries from the first non-diffuse step on are NaN.
+Eigen::VectorXd diffuse_predictions(const StateSpace& model, std::span<const double> y, Eigen::Index steps);
+
 /// Chandrasekhar filter run on several data columns at once (same model, so the gains and F_t are
 /// shared), for profiling regression coefficients out of the likelihood (the filter is linear in
 /// data and intercepts). Inputs are time-major so that each step touches contiguous memory:

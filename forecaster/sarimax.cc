@@ -130,6 +130,16 @@ void set_criteria(SarimaxFit& fit, const FilterOutput& sums) {
   fit.aicc = n - k - 1.0 > 0.0 ? fit.aic + 2.0 * k * (k + 1.0) / (n - k - 1.0) : std::numeric_limits<double>::infinity();
 }
 
+// Fitted value, residual and standardized residual of time t from a filter pass (statsmodels'
+// conventions: a prediction exists at every step, a residual where y is observed, a standardized
+// residual only where F_t is a regular forecast variance).
+void append_prediction(SarimaxFit& fit, const FilterOutput& out, Eigen::Index t, double scale) {
+  const double v = out.forecast_error[t], F = out.forecast_var[t];
+  fit.fitted.push_back(out.prediction[t]);
+  fit.residuals.push_back(v);
+  fit.standardized_residuals.push_back(std::isnan(F) || std::isnan(v) ? kNaN : v / std::sqrt(F * scale));
+}
+
 Eigen::VectorXd to_eigen(std::span<const double> y) {
   return Eigen::Map<const Eigen::VectorXd>(y.data(), static_cast<Eigen::Index>(y.size()));
 }
@@ -171,17 +181,8 @@ std::expected<Sarimax, Error> Sarimax::from_params(const SarimaxSpec& spec, std:
   fit.nobs = static_cast<int>(y.size());
   fit.converged = true;
   const auto n = static_cast<Eigen::Index>(y.size());
-  fit.fitted.assign(y.size(), kNaN);
-  fit.residuals.assign(y.size(), kNaN);
-  fit.standardized_residuals.assign(y.size(), kNaN);
-  for (Eigen::Index t = 0; t < n; ++t) {
-    const double F = pass.out.forecast_var[t];
-    if (std::isnan(F)) continue;  // diffuse period: the prediction is not defined yet
-    fit.fitted[static_cast<std::size_t>(t)] = pass.out.prediction[t];
-    const double v = pass.out.forecast_error[t];
-    fit.residuals[static_cast<std::size_t>(t)] = v;
-    fit.standardized_residuals[static_cast<std::size_t>(t)] = v / std::sqrt(F * scale);
-  }
+  for (Eigen::Index t = 0; t < n; ++t) append_prediction(fit, pass.out, t, scale);
+  fit.diffuse_steps = pass.out.diffuse_steps;
   set_criteria(fit, pass.out);
   state->state = std::move(pass.state);
   state->cov = std::move(pass.cov);
@@ -453,13 +454,8 @@ std::expected<void, Error> Sarimax::update(std::span<const double> y_new, const 
   st.cov = out.next_cov;
   st.diffuse_cov = out.next_diffuse_cov;
   st.next_time += len;
-  for (Eigen::Index t = 0; t < len; ++t) {
-    const double F = out.forecast_var[t];
-    const bool ok = !std::isnan(F);
-    fit_.fitted.push_back(ok ? out.prediction[t] : kNaN);
-    fit_.residuals.push_back(ok ? out.forecast_error[t] : kNaN);
-    fit_.standardized_residuals.push_back(ok ? out.forecast_error[t] / std::sqrt(F * st.params.sigma2) : kNaN);
-  }
+  for (Eigen::Index t = 0; t < len; ++t) append_prediction(fit_, out, t, st.params.sigma2);
+  if (fit_.diffuse_steps == fit_.nobs) fit_.diffuse_steps += out.diffuse_steps;
   fit_.nobs += static_cast<int>(len);
   fit_.loglik = loglik_at_scale(st.sums, st.params.sigma2);
   set_criteria(fit_, st.sums);

@@ -79,9 +79,13 @@ struct SarimaxFit {
   double sigma2 = 0;
   bool converged = false;
   int iterations = 0;
-  std::vector<double> fitted;                  ///< one-step-ahead predictions E[y_t | y_1..t-1]
-  std::vector<double> residuals;               ///< y - fitted (NaN where y is NaN or diffuse)
-  std::vector<double> standardized_residuals;  ///< residual / sqrt(F_t * sigma2)
+  /// Time steps of the diffuse period (d + D s for gap-free data). fitted and residuals there are
+  /// the diffuse filter's, as statsmodels reports them (crude: the first prediction is the prior
+  /// mean); statistics of the residuals, such as Ljung-Box, should start after them.
+  int diffuse_steps = 0;
+  std::vector<double> fitted;                  ///< one-step-ahead predictions E[y_t | y_1..t-1], also where y is NaN
+  std::vector<double> residuals;               ///< y - fitted (NaN where y is NaN)
+  std::vector<double> standardized_residuals;  ///< residual / sqrt(F_t * sigma2); NaN where y is NaN or diffuse
 };
 
 /// Point forecasts and central prediction intervals, original scale.

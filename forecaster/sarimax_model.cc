@@ -228,6 +228,15 @@ SarimaxModel::Pass SarimaxModel::run(const SarimaxParams& p, bool want_state, bo
   full.forecast_error.tail(w.size()) = o.forecast_error;
   full.forecast_var.tail(w.size()) = o.forecast_var;
   full.prediction.tail(w.size()) = y_.tail(w.size()) - o.forecast_error;
+  if (want_state && k > 0) {
+    // The diffuse filter's predictions for the first k observations (only the state mean and a
+    // factor of P_inf are needed, so this costs far less than running the full filter over them).
+    const Eigen::MatrixXd rows = exog_.topRows(k);
+    const StateSpace head = full_state_space(p, 0, k, rows);
+    full.prediction.head(k) =
+        diffuse_predictions(head, std::span<const double>(y_.data(), static_cast<std::size_t>(k)), k);
+    full.forecast_error.head(k) = y_.head(k) - full.prediction.head(k);
+  }
   if (want_state) {
     const auto& ord = spec_.order;
     const int d = ord.d, D = ord.D, s = ord.s;

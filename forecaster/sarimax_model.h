@@ -64,6 +64,8 @@ class SarimaxModel {
     Eigen::MatrixXd diffuse_cov;
     bool ok = false;
   };
+  /// With want_state, predictions during the diffuse period are filled in too (statsmodels' fitted
+  /// values there), also on the Chandrasekhar path, which otherwise leaves them NaN.
   [[nodiscard]] Pass run(const SarimaxParams& p, bool want_state, bool force_full_filter = false) const;
 
   /// Gap-free data only: the concentrated loglik with the trend and regression coefficients profiled

@@ -45,6 +45,7 @@ constexpr std::string_view kUsage =
   --likelihood-samples N   online: scores fitted before the first likelihood verdict (300)
   --likelihood-average N   online: moving average of scores that is judged (10)
   --range-tolerance F      online: flag values beyond every earlier value's range by F * range (off)
+  --range-min-points N     online: values seen before the range rule may flag (default 0)
 )";
 
 struct Series {
@@ -334,6 +335,11 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       PROMCAST_CONVERT(p, to_double(flag, *v));
       if (!(*p >= 0)) return fail("--range-tolerance must be >= 0");
       a.online_options.range_tolerance = *p;
+    } else if (flag == "--range-min-points") {
+      PROMCAST_VALUE(v);
+      PROMCAST_CONVERT(p, to_int(flag, *v));
+      if (*p < 0) return fail("--range-min-points must be >= 0");
+      a.online_options.range_min_points = static_cast<std::size_t>(*p);
     } else if (flag == "--history") {
       PROMCAST_VALUE(v);
       PROMCAST_CONVERT(p, to_int(flag, *v));

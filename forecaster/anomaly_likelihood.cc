@@ -78,14 +78,16 @@ void apply_anomaly_likelihood(Detection& detection, const AnomalyLikelihoodOptio
   }
 }
 
-void apply_new_range_rule(Detection& detection, std::span<const double> values, double tolerance) {
+void apply_new_range_rule(Detection& detection, std::span<const double> values, double tolerance,
+                          std::size_t min_points) {
+  std::size_t seen = 0;
   double lo = std::numeric_limits<double>::infinity();
   double hi = -std::numeric_limits<double>::infinity();
   for (std::size_t t = 0; t < detection.points.size() && t < values.size(); ++t) {
     const double v = values[t];
     if (!std::isfinite(v)) continue;
     auto& j = detection.points[t];
-    if (j.judged && hi > lo) {
+    if (j.judged && hi > lo && seen >= min_points) {
       const double margin = tolerance * (hi - lo);
       if (v > hi + margin || v < lo - margin) {
         j.score = std::max(j.score, kNewRangeScore);
@@ -94,6 +96,7 @@ void apply_new_range_rule(Detection& detection, std::span<const double> values, 
     }
     lo = std::min(lo, v);
     hi = std::max(hi, v);
+    ++seen;
   }
 }
 

@@ -68,6 +68,9 @@ inline constexpr double kNewRangeScore = 2.0;
 
 /// NAB's spatial-anomaly rule: a judged point whose value lies outside [min - f * range, max + f * range] of
 /// every earlier finite value (range = max - min > 0) is flagged with score max(score, kNewRangeScore).
-void apply_new_range_rule(Detection& detection, std::span<const double> values, double tolerance);
+/// The rule stays silent until `min_points` finite values were seen (a new stream sets new extremes all
+/// the time; NAB's probation hides that, a live stream would alert).
+void apply_new_range_rule(Detection& detection, std::span<const double> values, double tolerance,
+                          std::size_t min_points = 0);
 
 }  // namespace promcast::forecaster

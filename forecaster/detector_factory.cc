@@ -195,7 +195,7 @@ std::expected<Detection, Error> detect_online(const DetectorConfig& c, std::span
   if (!d) return d;
   if (o.recent_max_window > 0) relative_to_recent_max(*d, o.recent_max_window);
   if (o.likelihood) apply_anomaly_likelihood(*d, *o.likelihood);
-  if (o.range_tolerance) apply_new_range_rule(*d, x, *o.range_tolerance);
+  if (o.range_tolerance) apply_new_range_rule(*d, x, *o.range_tolerance, o.range_min_points);
   return d;
 }
 

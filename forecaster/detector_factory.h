@@ -51,6 +51,7 @@ struct OnlineOptions {
   /// When set (>= 0), NAB's new-range rule runs last: a value beyond every earlier value's range by this
   /// fraction of the range is flagged with score at least kNewRangeScore.
   std::optional<double> range_tolerance;
+  std::size_t range_min_points = 0;  ///< finite values seen before the new-range rule may flag
 };
 
 /// Streaming: point t is judged by a model fitted on at most `history` points before t, refitted every

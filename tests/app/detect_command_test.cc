@@ -115,5 +115,28 @@ TEST(DetectCommand, OnlineLikelihoodAndNewRangeFlagTheSpike) {
   EXPECT_GE(raw[200], 2.0);  // beyond every earlier value: the new-range score at least
 }
 
+TEST(DetectCommand, RangeRuleWaitsForItsMinimumPoints) {
+  const std::string path = write_temp("detect_range.csv", nab_like_csv(200));
+  auto top_scores = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--input", path,  "--method",          "zscore", "--online",
+                                     "--z",     "1e9", "--range-tolerance", "0.05"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string out, err;
+    EXPECT_EQ(run(args, out, err), 0) << err;
+    std::vector<std::size_t> flagged;  // rows whose raw score is the new-range score
+    std::size_t row = 0;
+    for (std::size_t at = out.find('\n') + 1; at < out.size(); at = out.find('\n', at) + 1, ++row) {
+      const std::string line = out.substr(at, out.find('\n', at) - at);
+      if (line.substr(line.rfind(',') + 1) == "2") flagged.push_back(row);
+    }
+    return flagged;
+  };
+  const auto all = top_scores({});
+  ASSERT_FALSE(all.empty());
+  EXPECT_LT(all.front(), 24u);  // the first day's rising values set new maxima
+  EXPECT_EQ(all.back(), 200u);
+  EXPECT_EQ(top_scores({"--range-min-points", "48"}), std::vector<std::size_t>{200});
+}
+
 }  // namespace
 }  // namespace promcast::app

@@ -10,15 +10,16 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <string_view>
 #include <vector>
 
 namespace promcast::forecaster {
 
 namespace {
 
-Error fail(std::string message) {
+Error fail(std::string_view message) {
   Error e;
-  e.message = "start values: " + std::move(message);
+  e.message = fmt::format("start values: {}", message);
   return e;
 }
 
@@ -283,16 +284,10 @@ std::expected<StartValues, Error> sarimax_start_values(const SarimaxSpec& spec, 
   }
   out.too_few_observations = arma.too_few || seasonal.too_few;
 
-  double variance = 0;
-  if (arma.variance) {
-    variance = *arma.variance;
-  } else if (seasonal.variance) {
-    variance = *seasonal.variance;
-  } else if (k_exog > 0) {
-    variance = endog.squaredNorm();  // statsmodels does not divide by n here
-  } else {
-    variance = endog.squaredNorm() / static_cast<double>(n);  // n counts every time point
-  }
+  // Without ARMA or trend terms, statsmodels takes the second moment of the series: over every time
+  // point (n, gaps and diffuse points included), or not divided at all when there is exog.
+  const double second_moment = endog.squaredNorm() / (k_exog > 0 ? 1.0 : static_cast<double>(n));
+  double variance = arma.variance.value_or(seasonal.variance.value_or(second_moment));
   if (!std::isfinite(variance)) return std::unexpected(fail("too few observations for a residual variance"));
   variance = std::max(variance, 1e-10);
 

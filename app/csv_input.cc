@@ -1,5 +1,7 @@
 #include "app/csv_input.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -8,8 +10,6 @@
 #include <iterator>
 #include <limits>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace promcast::app {
 namespace {
@@ -65,7 +65,8 @@ std::expected<std::vector<Field>, std::string> split_line(std::string_view line)
       }
     } else {
       const std::size_t end = line.find(',', i);
-      f.text = std::string(trim(line.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i)));
+      f.text =
+          std::string(trim(line.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i)));
       i = end == std::string_view::npos ? line.size() : end;
     }
     out.push_back(std::move(f));
@@ -84,7 +85,8 @@ std::expected<double, std::string> parse_number(std::string_view s) {
   if (!s.empty() && s.front() == '+') s.remove_prefix(1);
   double v = 0;
   const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::unexpected(fmt::format("'{}' is not a number", s));
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size())
+    return std::unexpected(fmt::format("'{}' is not a number", s));
   if (!std::isfinite(v)) return std::unexpected(fmt::format("'{}' is not finite", s));
   return v;
 }
@@ -116,7 +118,9 @@ void civil_from_days(long z, long& y, unsigned& m, unsigned& d) {
 
 std::expected<double, Error> parse_rfc3339(std::string_view s) {
   s = trim(s);
-  auto bad = [&] { return std::unexpected(error_at("", 0, 0, fmt::format("'{}' is not an RFC 3339 timestamp", s))); };
+  auto bad = [&] {
+    return std::unexpected(error_at("", 0, 0, fmt::format("'{}' is not an RFC 3339 timestamp", s)));
+  };
   auto digits = [&](std::size_t at, std::size_t count, int& out) {
     if (at + count > s.size()) return false;
     out = 0;
@@ -127,9 +131,9 @@ std::expected<double, Error> parse_rfc3339(std::string_view s) {
     return true;
   };
   int Y, M, D, h, mi, sec;
-  if (!digits(0, 4, Y) || s.size() < 19 || s[4] != '-' || !digits(5, 2, M) || s[7] != '-' || !digits(8, 2, D) ||
-      (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2, h) || s[13] != ':' || !digits(14, 2, mi) ||
-      s[16] != ':' || !digits(17, 2, sec))
+  if (!digits(0, 4, Y) || s.size() < 19 || s[4] != '-' || !digits(5, 2, M) || s[7] != '-' ||
+      !digits(8, 2, D) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(11, 2, h) ||
+      s[13] != ':' || !digits(14, 2, mi) || s[16] != ':' || !digits(17, 2, sec))
     return bad();
   if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || sec > 60) return bad();
   std::size_t i = 19;
@@ -233,7 +237,8 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
   if (text.starts_with("\xEF\xBB\xBF")) pos = 3;  // UTF-8 byte order mark
   while (pos <= text.size()) {
     const std::size_t end = text.find('\n', pos);
-    std::string_view line = text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
+    std::string_view line =
+        text.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos);
     pos = end == std::string_view::npos ? text.size() + 1 : end + 1;
     ++line_no;
     if (trim(line).empty() || trim(line).front() == '#') continue;
@@ -241,7 +246,8 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
     if (!fields) return std::unexpected(error_at(file_name, line_no, 0, fields.error()));
     if (!header_done) {
       if (fields->size() < 2)
-        return std::unexpected(error_at(file_name, line_no, 0, "the header needs a time column and at least one value column"));
+        return std::unexpected(
+            error_at(file_name, line_no, 0, "the header needs a time column and at least one value column"));
       out.time_column = (*fields)[0].text;
       for (std::size_t i = 1; i < fields->size(); ++i) {
         if ((*fields)[i].text.empty())
@@ -253,8 +259,9 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
       continue;
     }
     if (fields->size() != out.names.size() + 1)
-      return std::unexpected(error_at(file_name, line_no, 0,
-                                      fmt::format("{} fields, the header has {}", fields->size(), out.names.size() + 1)));
+      return std::unexpected(
+          error_at(file_name, line_no, 0,
+                   fmt::format("{} fields, the header has {}", fields->size(), out.names.size() + 1)));
     first_cells.push_back((*fields)[0].text);
     out.lines.push_back(line_no);
     column_kind.resize(out.names.size(), 0);
@@ -278,8 +285,9 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
           continue;
         }
       }
-      return std::unexpected(error_at(file_name, line_no, f.column,
-                                      fmt::format("column '{}': '{}' is not a number", out.names[i - 1], trim(f.text))));
+      return std::unexpected(
+          error_at(file_name, line_no, f.column,
+                   fmt::format("column '{}': '{}' is not a number", out.names[i - 1], trim(f.text))));
     }
   }
   if (!header_done) return std::unexpected(error_at(file_name, 0, 0, "empty file: expected a header row"));
@@ -298,14 +306,15 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
       auto v = parse_number(first_cells[r]);
       if (!v) {
         const bool looks_like_date = first_cells[r].size() >= 10 && first_cells[r][4] == '-';
-        return std::unexpected(error_at(file_name, out.lines[r], 1,
-                                        fmt::format("time '{}' is neither {} nor a number", first_cells[r],
-                                                    looks_like_date ? "a valid RFC 3339 timestamp" : "RFC 3339")));
+        return std::unexpected(
+            error_at(file_name, out.lines[r], 1,
+                     fmt::format("time '{}' is neither {} nor a number", first_cells[r],
+                                 looks_like_date ? "a valid RFC 3339 timestamp" : "RFC 3339")));
       }
       out.times.push_back(*v);
     }
   }
-  out.time_kind = all_rfc && !first_cells.empty() ? TimeKind::kRfc3339
+  out.time_kind = all_rfc && !first_cells.empty()              ? TimeKind::kRfc3339
                   : (!out.times.empty() && out.times[0] > 1e8) ? TimeKind::kUnixSeconds
                                                                : TimeKind::kIndex;
   // A plain index first, then a column of timestamps (Twitter's AnomalyDetection export): the
@@ -313,7 +322,8 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
   if (out.time_kind == TimeKind::kIndex) {
     for (std::size_t j = 0; j < column_kind.size(); ++j) {
       if (column_kind[j] != 2) continue;
-      if (std::any_of(out.columns[j].begin(), out.columns[j].end(), [](double v) { return std::isnan(v); })) continue;
+      if (std::any_of(out.columns[j].begin(), out.columns[j].end(), [](double v) { return std::isnan(v); }))
+        continue;
       out.time_column = out.names[j];
       out.times = out.columns[j];
       out.time_kind = TimeKind::kRfc3339;
@@ -324,7 +334,12 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
   }
   for (std::size_t r = 1; r < out.times.size(); ++r)
     if (!(out.times[r] > out.times[r - 1]))
-      return std::unexpected(error_at(file_name, out.lines[r], 1, "times must be strictly increasing"));
+      return std::unexpected(error_at(
+          file_name, out.lines[r], 1,
+          fmt::format(
+              "time is {} the previous row's (line {}): times must be strictly increasing (a repeated local "
+              "hour at a daylight-saving change is a common cause; use UTC or a plain index column)",
+              out.times[r] == out.times[r - 1] ? "equal to" : "before", out.lines[r - 1])));
   return out;
 }
 

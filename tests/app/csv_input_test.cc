@@ -1,8 +1,8 @@
-#include <cmath>
+#include "app/csv_input.h"
 
 #include <gtest/gtest.h>
 
-#include "app/csv_input.h"
+#include <cmath>
 
 namespace promcast::app {
 namespace {
@@ -11,10 +11,12 @@ TEST(CsvInput, Rfc3339TimesGapsAndFutureRows) {
   const auto s = parse_csv_series(
       "timestamp,value,temp\n"
       "2026-11-23T00:00:00Z,1.5,10\n"
-      "2026-11-23T01:00:00+01:00,,11\n"  // same instant offset: 00:00Z -> not increasing? no: 01:00+01:00 = 00:00Z
-      , "in.csv");
+      "2026-11-23T01:00:00+01:00,,11\n",  // 01:00+01:00 is 00:00Z again
+      "in.csv");
   ASSERT_FALSE(s.has_value());  // equal instants are not strictly increasing
   EXPECT_EQ(s.error().line, 3);
+  EXPECT_NE(s.error().message.find("equal to the previous row's (line 2)"), std::string::npos)
+      << s.error().message;
 
   const auto t = parse_csv_series(
       "timestamp,value,temp\n"
@@ -70,13 +72,15 @@ TEST(CsvInput, FutureTimesFollowTheCalendarForMonthlyData) {
 
 TEST(CsvInput, SharedDataFilesParse) {
   // The detector data sets: NAB (no UTC offset) and Twitter's export (index, then timestamps).
-  const auto tw = parse_csv_series("t,timestamp,count\n0,1980-09-25T14:01:00Z,182.478\n1,1980-09-25T14:02:00Z,176.231\n", "tw.csv");
+  const auto tw = parse_csv_series(
+      "t,timestamp,count\n0,1980-09-25T14:01:00Z,182.478\n1,1980-09-25T14:02:00Z,176.231\n", "tw.csv");
   ASSERT_TRUE(tw.has_value()) << tw.error().to_string();
   EXPECT_EQ(tw->time_column, "timestamp");
   EXPECT_EQ(tw->time_kind, TimeKind::kRfc3339);
   EXPECT_EQ(tw->times[1] - tw->times[0], 60.0);
   ASSERT_NE(tw->column("count"), nullptr);
-  const auto nab = parse_csv_series("timestamp,value\n2014-04-01 00:00:00,20.0\n2014-04-01 00:05:00,20.5\n", "nab.csv");
+  const auto nab =
+      parse_csv_series("timestamp,value\n2014-04-01 00:00:00,20.0\n2014-04-01 00:05:00,20.5\n", "nab.csv");
   ASSERT_TRUE(nab.has_value()) << nab.error().to_string();
   EXPECT_EQ(nab->step(), 300.0);
   const auto mixed = parse_csv_series("t,value\n0,1\n1,2026-01-01T00:00:00Z\n", "x.csv");

@@ -69,6 +69,7 @@ Case season288() {
 void fit_and_forecast(benchmark::State& state, const Case& c) {
   const std::vector<double> levels = {80, 95};
   double loglik = 0;
+  int iterations = 0;
   for (auto _ : state) {
     auto model = Sarimax::fit(c.spec, c.y, c.exog);
     if (!model) {
@@ -78,8 +79,10 @@ void fit_and_forecast(benchmark::State& state, const Case& c) {
     auto f = model->forecast(24, c.future, levels);
     benchmark::DoNotOptimize(f);
     loglik = model->result().loglik;
+    iterations = model->result().iterations;
   }
   state.counters["loglik"] = loglik;
+  state.counters["iterations"] = iterations;
 }
 
 void BM_FitForecast_Airline(benchmark::State& s) { fit_and_forecast(s, airline()); }

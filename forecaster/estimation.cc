@@ -3,6 +3,7 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <stdexcept>
 
 #include <LBFGS.h>
 
@@ -12,6 +13,64 @@ namespace {
 double step_for(double x, double scale) { return scale * std::max(1.0, std::abs(x)); }
 
 double safe(double v) { return std::isfinite(v) ? v : std::numeric_limits<double>::infinity(); }
+
+// LBFGSpp's backtracking line search asks for f and its gradient at every trial step, yet its
+// Armijo test (the default rule, the one we use) needs only f. With central-difference gradients
+// (2k evaluations each) most of the work went into gradients of rejected steps. Same trial steps and
+// acceptance rule, so the same iterates; the gradient only at the accepted point. Foo provides
+// value(x) and gradient(x, grad).
+template <typename Scalar>
+class ArmijoBacktracking {
+  using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
+
+ public:
+  template <typename Foo>
+  static void LineSearch(Foo& f, Scalar& fx, Vector& x, Vector& grad, Scalar& step, const Vector& drt,
+                         const Vector& xp, const LBFGSpp::LBFGSParam<Scalar>& param) {
+    if (step <= Scalar(0)) throw std::invalid_argument("'step' must be positive");
+    const Scalar fx_init = fx;
+    const Scalar dg_init = grad.dot(drt);
+    if (dg_init > 0) throw std::logic_error("the moving direction increases the objective function value");
+    const Scalar test_decr = param.ftol * dg_init;
+    for (int iter = 0; iter < param.max_linesearch; ++iter) {
+      x.noalias() = xp + step * drt;
+      fx = f.value(x);
+      if (fx <= fx_init + step * test_decr) {  // false for NaN: shrink
+        f.gradient(x, grad);
+        return;
+      }
+      if (step < param.min_step)
+        throw std::runtime_error("the line search step became smaller than the minimum value allowed");
+      step *= Scalar(0.5);
+    }
+    throw std::runtime_error("the line search routine reached the maximum number of iterations");
+  }
+};
+
+// The objective as LBFGSpp and the line search above see it, keeping the best point ever evaluated.
+struct TrackedObjective {
+  const Objective& f;
+  MinimizeResult& result;
+
+  double value(const Eigen::VectorXd& x) {
+    const double v = safe(f(x));
+    ++result.evaluations;
+    if (v < result.value) {
+      result.value = v;
+      result.x = x;
+    }
+    return v;
+  }
+  void gradient(const Eigen::VectorXd& x, Eigen::VectorXd& grad) {
+    grad = numerical_gradient(f, x);
+    result.evaluations += 2 * static_cast<int>(x.size());
+  }
+  double operator()(const Eigen::VectorXd& x, Eigen::VectorXd& grad) {
+    const double v = value(x);
+    gradient(x, grad);
+    return v;
+  }
+};
 
 }  // namespace
 
@@ -80,17 +139,7 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0, const Min
   }
   // Track the best point ever evaluated: LBFGSpp throws from its line search near the optimum,
   // where a numerical gradient is no longer accurate enough to find a descent step.
-  auto fun = [&](const Eigen::VectorXd& x, Eigen::VectorXd& grad) {
-    const double v = safe(f(x));
-    ++result.evaluations;
-    if (v < result.value) {
-      result.value = v;
-      result.x = x;
-    }
-    grad = numerical_gradient(f, x);
-    result.evaluations += 2 * static_cast<int>(x.size());
-    return v;
-  };
+  TrackedObjective fun{f, result};
   LBFGSpp::LBFGSParam<double> param;
   param.m = 8;
   param.epsilon = options.gradient_tolerance;
@@ -100,7 +149,7 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0, const Min
   param.max_iterations = options.max_iterations;
   param.max_linesearch = 40;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    LBFGSpp::LBFGSSolver<double> solver(param);
+    LBFGSpp::LBFGSSolver<double, ArmijoBacktracking> solver(param);
     Eigen::VectorXd x = result.x;
     double fx = 0.0;
     const double before = result.value;

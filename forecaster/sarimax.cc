@@ -16,6 +16,7 @@
 #include "forecaster/kalman_filter.h"
 #include "forecaster/polynomial.h"
 #include "forecaster/sarimax_model.h"
+#include "forecaster/start_values.h"
 
 namespace promcast::forecaster {
 
@@ -293,7 +294,26 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   const Objective objective = [&](const Eigen::VectorXd& x) {
     return -model.concentrated_loglik(to_params(x)) / n_obs;
   };
-  if (!std::isfinite(objective(x0))) {
+  // statsmodels' start values (Hannan-Rissanen / conditional least squares regressions, computed on
+  // the same scaled series), kept when admissible and better than the OLS start with ARMA at zero.
+  Eigen::VectorXd hr_start;
+  if (options.start_params.empty()) {
+    if (auto sv = sarimax_start_params(spec, std::span<const double>(ys.data(), static_cast<std::size_t>(ys.size())), exog);
+        sv && sv->size() > k_mean) {
+      Eigen::VectorXd x = model.unconstrain(sv->head(k_mean));
+      x.head(k_reg).array() *= col_scale.head(k_reg).array();
+      if (x.allFinite()) hr_start = std::move(x);
+    }
+  }
+  double f0 = objective(x0);
+  if (hr_start.size() == k_mean) {
+    const double f1 = objective(hr_start);
+    if (f1 < f0 || !std::isfinite(f0)) {
+      x0 = hr_start;
+      f0 = f1;
+    }
+  }
+  if (!std::isfinite(f0)) {
     x0.tail(k_mean - k_reg).setZero();
     if (!std::isfinite(objective(x0))) x0.setZero();
   }
@@ -315,7 +335,10 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   };
   const Objective profile = [&](const Eigen::VectorXd& x) { return -model.profile_loglik(arma_of(x)) / n_obs; };
   if (k_reg > 0 && options.start_params.empty() && model.can_profile()) {
-    best = minimize(profile, Eigen::VectorXd::Zero(k_arma), mopt);
+    Eigen::VectorXd arma_start = Eigen::VectorXd::Zero(k_arma);
+    if (hr_start.size() == k_mean && k_arma > 0 && profile(hr_start.tail(k_arma)) < profile(arma_start))
+      arma_start = hr_start.tail(k_arma);
+    best = minimize(profile, arma_start, mopt);
     if (std::isfinite(best.value)) {
       Eigen::VectorXd coef;
       const Eigen::VectorXd arma = arma_of(best.x);

@@ -66,6 +66,14 @@ Case season288() {
   return c;
 }
 
+// The same with 12 missing points after the first season (single points and a run of 5): the
+// regime of real scrapes, where the generic diffuse filter used to be the only exact option.
+Case season288_gaps() {
+  Case c = season288();
+  for (std::size_t g : {300, 777, 1500, 1501, 1502, 1503, 1504, 2222, 3000, 3500, 3900, 4000}) c.y[g] = std::nan("");
+  return c;
+}
+
 void fit_and_forecast(benchmark::State& state, const Case& c) {
   const std::vector<double> levels = {80, 95};
   double loglik = 0;
@@ -92,7 +100,9 @@ void BM_FitForecast_Sarima288_4032(benchmark::State& s) { fit_and_forecast(s, se
 BENCHMARK(BM_FitForecast_Airline)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FitForecast_Sarima24_Hourly720)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_FitForecast_Arima201_Fourier3x2_4032)->Unit(benchmark::kMillisecond);
+void BM_FitForecast_Sarima288_Gaps_4032(benchmark::State& s) { fit_and_forecast(s, season288_gaps()); }
 BENCHMARK(BM_FitForecast_Sarima288_4032)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(BM_FitForecast_Sarima288_Gaps_4032)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // One likelihood evaluation at fixed parameters, by each filter path.
 void loglik(benchmark::State& state, const Case& c, std::vector<double> params, bool full_filter) {

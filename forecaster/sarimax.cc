@@ -305,24 +305,14 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
       if (x.allFinite()) hr_start = std::move(x);
     }
   }
-  double f0 = objective(x0);
-  if (hr_start.size() == k_mean) {
-    const double f1 = objective(hr_start);
-    if (f1 < f0 || !std::isfinite(f0)) {
-      x0 = hr_start;
-      f0 = f1;
-    }
-  }
-  if (!std::isfinite(f0)) {
-    x0.tail(k_mean - k_reg).setZero();
-    if (!std::isfinite(objective(x0))) x0.setZero();
-  }
   MinimizeOptions mopt;
   mopt.max_iterations = options.max_iterations;
   mopt.tolerance = options.tolerance;
-  // Gap-free data with regressors: profile the trend and regression coefficients out by GLS, so
-  // that L-BFGS only searches the ARMA parameters (11 -> 3 dimensions for ARIMA(2,0,1) with six
-  // Fourier pairs and an intercept). Same maximum: the profile likelihood peaks at the joint MLE.
+  // Data with regressors or with gaps after the diffuse period: profile the trend and regression
+  // coefficients out by GLS, so that L-BFGS only searches the ARMA parameters (11 -> 3 dimensions for
+  // ARIMA(2,0,1) with six Fourier pairs and an intercept), and integrate gap dummies out, so that the
+  // filter stays the gap-free Chandrasekhar one. Same maximum: the profile likelihood peaks at the
+  // joint MLE, and the dummies' marginal likelihood is the exact likelihood of the observed points.
   const int k_arma = k_mean - k_reg;
   MinimizeResult best;
   Eigen::VectorXd centered;  // the estimate on the scaled (and centered) problem
@@ -334,7 +324,7 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
     return Eigen::VectorXd(model.constrain(full).tail(k_arma));
   };
   const Objective profile = [&](const Eigen::VectorXd& x) { return -model.profile_loglik(arma_of(x)) / n_obs; };
-  if (k_reg > 0 && options.start_params.empty() && model.can_profile()) {
+  if ((k_reg > 0 || model.profiled_gaps() > 0) && options.start_params.empty() && model.can_profile()) {
     Eigen::VectorXd arma_start = Eigen::VectorXd::Zero(k_arma);
     if (hr_start.size() == k_mean && k_arma > 0 && profile(hr_start.tail(k_arma)) < profile(arma_start))
       arma_start = hr_start.tail(k_arma);
@@ -350,6 +340,19 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
     }
   }
   if (!profiled) {
+    // Only here: with gaps this objective runs the full O(m^2) filter, which the profiled path avoids.
+    double f0 = objective(x0);
+    if (hr_start.size() == k_mean) {
+      const double f1 = objective(hr_start);
+      if (f1 < f0 || !std::isfinite(f0)) {
+        x0 = hr_start;
+        f0 = f1;
+      }
+    }
+    if (!std::isfinite(f0)) {
+      x0.tail(k_mean - k_reg).setZero();
+      if (!std::isfinite(objective(x0))) x0.setZero();
+    }
     best = minimize(objective, x0, mopt);
     if (!std::isfinite(best.value))
       return std::unexpected(fail("the likelihood could not be evaluated (zero innovation variance or degenerate data)"));

@@ -303,6 +303,8 @@ double SarimaxModel::profile_loglik(const Eigen::VectorXd& arma_params, Eigen::V
   const double minus_inf = -std::numeric_limits<double>::infinity();
   const auto k_exog = static_cast<int>(exog_.cols());
   const int k_reg = k_trend_ + k_exog;
+  const int k_gaps = profiled_gaps();
+  const int k_all = k_reg + k_gaps;  // GLS columns: trend, exog, gap dummies
   Eigen::VectorXd full = Eigen::VectorXd::Zero(k_reg + arma_params.size());
   full.tail(arma_params.size()) = arma_params;
   const SarimaxParams p = split(std::span<const double>(full.data(), static_cast<std::size_t>(full.size())));
@@ -328,35 +330,42 @@ double SarimaxModel::profile_loglik(const Eigen::VectorXd& arma_params, Eigen::V
   auto col_of = [&](int j) { return j < k_trend_ ? j : j + 1; };
   auto sign_of = [&](int j) { return j < k_trend_ ? -1.0 : 1.0; };
   double ss = gram(w_col, w_col);
+  double log_det_gaps = 0.0;
   Eigen::VectorXd coef;
   Eigen::MatrixXd XtX;
-  if (k_reg > 0) {
-    XtX.resize(k_reg, k_reg);
-    Eigen::VectorXd Xtv(k_reg);
-    for (int i = 0; i < k_reg; ++i) {
+  if (k_all > 0) {
+    XtX.resize(k_all, k_all);
+    Eigen::VectorXd Xtv(k_all);
+    for (int i = 0; i < k_all; ++i) {
       Xtv[i] = sign_of(i) * gram(col_of(i), w_col);
-      for (int j = 0; j < k_reg; ++j) XtX(i, j) = sign_of(i) * sign_of(j) * gram(col_of(i), col_of(j));
+      for (int j = 0; j < k_all; ++j) XtX(i, j) = sign_of(i) * sign_of(j) * gram(col_of(i), col_of(j));
     }
     // Normal equations with Jacobi scaling (a drift column on t = 1..n next to sines would
-    // otherwise square a large condition number); k_reg is small, n is not.
+    // otherwise square a large condition number); k_all is small, n is not.
     const Eigen::VectorXd d = XtX.diagonal().cwiseMax(1e-300).cwiseSqrt().cwiseInverse();
     const Eigen::MatrixXd scaled = d.asDiagonal() * XtX * d.asDiagonal();
     const Eigen::LDLT<Eigen::MatrixXd> ldlt(scaled);
     if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 1e-12).all()) return minus_inf;  // collinear
     coef = d.asDiagonal() * ldlt.solve(d.asDiagonal() * Xtv);
     ss += coef.dot(XtX * coef) - 2.0 * coef.dot(Xtv);
+    if (k_gaps > 0) {
+      // Integrating the dummies' coefficients out (flat prior) leaves log det(X_d' Sigma^-1 X_d).
+      const Eigen::LDLT<Eigen::MatrixXd> gaps(XtX.bottomRightCorner(k_gaps, k_gaps));
+      if (gaps.info() != Eigen::Success || !(gaps.vectorD().array() > 0.0).all()) return minus_inf;
+      log_det_gaps = gaps.vectorD().array().log().sum();
+    }
   }
   if (!(ss > 0.0)) return minus_inf;
   FilterOutput sums;
-  sums.sum_log_f = mo.sum_log_f;
+  sums.sum_log_f = mo.sum_log_f + log_det_gaps;
   sums.sum_v2_f = ss;
-  sums.regular_obs = static_cast<int>(nw);
-  sums.observed = static_cast<int>(y_.size());
+  sums.regular_obs = static_cast<int>(nw) - k_gaps;
+  sums.observed = static_cast<int>(y_.size()) - k_gaps;
   double scale = 0.0;
   const double ll = forecaster::concentrated_loglik(sums, &scale);
-  if (regression != nullptr) *regression = coef;
+  if (regression != nullptr) *regression = coef.head(k_reg);
   if (regression_cov != nullptr && k_reg > 0)
-    *regression_cov = XtX.ldlt().solve(Eigen::MatrixXd::Identity(k_reg, k_reg)) * scale;
+    *regression_cov = XtX.ldlt().solve(Eigen::MatrixXd::Identity(k_all, k_all)).topLeftCorner(k_reg, k_reg) * scale;
   return std::isfinite(ll) ? ll : minus_inf;
 }
 
@@ -366,16 +375,48 @@ double SarimaxModel::trend_column_at(int j, Eigen::Index t) const {
 }
 
 void SarimaxModel::prepare_profile_data() {
-  if (!can_profile()) return;
-  // Columns: the trend components (no data), the differenced series, the differenced regressors;
-  // time-major for the multi-column filter. They do not depend on the parameters.
-  const Eigen::VectorXd w = apply_lag_polynomial(diff_poly_, y_);
+  const Eigen::Index n = y_.size();
+  Eigen::VectorXd filled = y_;
+  if (has_missing_) {
+    for (Eigen::Index t = 0; t < n; ++t)
+      if (std::isnan(y_[t])) gaps_.push_back(t);
+    if (gaps_.front() < k_diffuse_ || static_cast<int>(gaps_.size()) > kMaxProfiledGaps) {
+      gaps_.clear();
+      return;  // gaps in the diffuse period (or too many): the full filter handles them
+    }
+    // Any fill works (the dummies absorb it), but values near the data keep the Gram matrix's
+    // entries, and so the cancellation in the residual sum of squares, small: linear interpolation.
+    Eigen::Index prev = -1;
+    for (Eigen::Index t = 0; t < n; ++t) {
+      if (std::isnan(y_[t])) continue;
+      if (prev >= 0 && t > prev + 1)
+        for (Eigen::Index g = prev + 1; g < t; ++g)
+          filled[g] = y_[prev] + (y_[t] - y_[prev]) * static_cast<double>(g - prev) / static_cast<double>(t - prev);
+      prev = t;
+    }
+    for (Eigen::Index g = prev + 1; g < n; ++g) filled[g] = y_[prev];
+  }
+  const auto gaps = static_cast<Eigen::Index>(gaps_.size());
+  if (n <= k_diffuse_ + 1 + gaps) {
+    gaps_.clear();
+    return;
+  }
+  // Columns: the trend components (no data), the differenced series, the differenced regressors,
+  // the differenced gap dummies; time-major for the multi-column filter. They do not depend on the
+  // parameters.
+  const Eigen::VectorXd w = apply_lag_polynomial(diff_poly_, filled);
   const Eigen::Index nw = w.size();
   const auto k_exog = static_cast<int>(exog_.cols());
-  profile_data_ = Eigen::MatrixXd::Zero(k_trend_ + 1 + k_exog, nw);
+  profile_data_ = Eigen::MatrixXd::Zero(k_trend_ + 1 + k_exog + gaps, nw);
   profile_data_.row(k_trend_) = w.transpose();
   for (int j = 0; j < k_exog; ++j)
     profile_data_.row(k_trend_ + 1 + j) = apply_lag_polynomial(diff_poly_, exog_.col(j)).transpose();
+  // A unit dummy at time g, differenced: the differencing polynomial's coefficients from w's index g - k.
+  for (Eigen::Index j = 0; j < gaps; ++j) {
+    const Eigen::Index at = gaps_[static_cast<std::size_t>(j)] - k_diffuse_;
+    for (Eigen::Index i = 0; i < diff_poly_.size() && at + i < nw; ++i)
+      profile_data_(k_trend_ + 1 + k_exog + j, at + i) = diff_poly_[i];
+  }
   profile_trend_.resize(k_trend_, nw);
   for (int j = 0; j < k_trend_; ++j)
     for (Eigen::Index i = 0; i < nw; ++i) profile_trend_(j, i) = trend_column_at(j, k_diffuse_ + i);

@@ -71,9 +71,16 @@ class SarimaxModel {
   /// Gap-free data only: the concentrated loglik with the trend and regression coefficients profiled
   /// out by GLS (the filter is linear in them), at constrained ARMA parameters (ar, ma, seasonal ar,
   /// seasonal ma). Optionally returns the GLS coefficients (trend then exog) and their covariance.
+  /// With gaps the likelihood is the exact one of the observed points, as the full filter gives it.
   [[nodiscard]] double profile_loglik(const Eigen::VectorXd& arma_params, Eigen::VectorXd* regression = nullptr,
                                       Eigen::MatrixXd* regression_cov = nullptr) const;
-  [[nodiscard]] bool can_profile() const { return !has_missing_ && y_.size() > k_diffuse_ + 1; }
+  /// Gaps are allowed after the diffuse period: each missing y_t becomes a unit dummy regressor with
+  /// a diffuse coefficient (the filled series is then gap-free), whose marginal likelihood is exactly
+  /// the likelihood of the observed points (Gomez & Maravall 1994); at most kMaxProfiledGaps of them.
+  [[nodiscard]] bool can_profile() const { return profile_data_.size() > 0; }
+  static constexpr int kMaxProfiledGaps = 400;
+  /// Missing time points handled as dummies by profile_loglik.
+  [[nodiscard]] int profiled_gaps() const { return static_cast<int>(gaps_.size()); }
 
   /// Concentrated loglik (statsmodels' value) at constrained mean params; -inf when not computable.
   [[nodiscard]] double concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale = nullptr) const;
@@ -87,7 +94,8 @@ class SarimaxModel {
   int r_ = 1;  // ARMA block dimension
   bool has_missing_ = false;
   Eigen::VectorXd diff_poly_;
-  Eigen::MatrixXd profile_data_;   // (k_trend + 1 + k_exog) x (n - d - D s), time-major; see profile_loglik
+  std::vector<Eigen::Index> gaps_;  // times of missing y (all after the diffuse period) when profiling
+  Eigen::MatrixXd profile_data_;   // (k_trend + 1 + k_exog + gaps) x (n - d - D s), time-major; see profile_loglik
   Eigen::MatrixXd profile_trend_;  // k_trend x (n - d - D s): the trend columns' intercept paths
 
   void prepare_profile_data();

@@ -3,6 +3,8 @@
 // path against the full exact diffuse filter on the same SARIMA models.
 #include <cmath>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -112,6 +114,41 @@ TEST(KalmanFilter, ProfiledRegressionEqualsJointLikelihoodAtItsMaximum) {
     moved[0] += 1e-3;
     EXPECT_LT(model.concentrated_loglik(moved), profiled) << spec.describe();
   }
+}
+
+TEST(KalmanFilter, GapsAsDiffuseDummiesGiveTheFullFiltersLikelihood) {
+  // Gaps after the diffuse period are profiled as unit dummies with diffuse coefficients: the
+  // likelihood must be the one the full diffuse filter computes by skipping them, to 1e-9, with and
+  // without regressors, single gaps and runs, and a gap on the last point.
+  Eigen::VectorXd y = simulate(240, 11);
+  for (Eigen::Index t = 0; t < y.size(); ++t) y[t] += 50.0 + 0.1 * static_cast<double>(t);
+  for (Eigen::Index g : {40, 41, 42, 97, 150, 151, 200, 239}) y[g] = std::nan("");
+  Eigen::MatrixXd exog(240, 1);
+  for (int t = 0; t < 240; ++t) exog(t, 0) = std::sin(t * 0.3);
+  const std::vector<std::pair<SarimaxSpec, Eigen::VectorXd>> cases = {
+      {SarimaxSpec{{1, 1, 1, 0, 1, 1, 12}, Trend::kNone, {}}, (Eigen::VectorXd(3) << 0.4, -0.3, -0.6).finished()},
+      {SarimaxSpec{{2, 0, 1, 0, 0, 0, 0}, Trend::kConstant, {"x"}}, (Eigen::VectorXd(3) << 0.5, 0.2, 0.3).finished()},
+      {SarimaxSpec{{1, 1, 0, 1, 0, 0, 7}, Trend::kConstantLinear, {"x"}}, (Eigen::VectorXd(2) << -0.3, 0.5).finished()},
+      {SarimaxSpec{{0, 2, 2, 0, 0, 0, 0}, Trend::kNone, {}}, (Eigen::VectorXd(2) << -0.9, 0.2).finished()},
+  };
+  for (const auto& [spec, arma] : cases) {
+    const Eigen::MatrixXd x = spec.exog_names.empty() ? Eigen::MatrixXd(240, 0) : exog;
+    const detail::SarimaxModel model(spec, y, x);
+    ASSERT_TRUE(model.can_profile()) << spec.describe();
+    EXPECT_EQ(model.profiled_gaps(), 8);
+    Eigen::VectorXd coef;
+    const double profiled = model.profile_loglik(arma, &coef);
+    ASSERT_EQ(coef.size(), model.k_trend() + model.k_exog());
+    Eigen::VectorXd full(coef.size() + arma.size());
+    full << coef, arma;
+    const double reference = model.concentrated_loglik(full);  // the full filter: y has gaps
+    EXPECT_NEAR(profiled, reference, 1e-9 * std::abs(reference)) << spec.describe();
+  }
+  // A gap inside the diffuse period is left to the full filter.
+  Eigen::VectorXd early = simulate(240, 12);
+  early[3] = std::nan("");
+  const detail::SarimaxModel model(SarimaxSpec{{0, 1, 1, 0, 1, 1, 12}, Trend::kNone, {}}, early, Eigen::MatrixXd(240, 0));
+  EXPECT_FALSE(model.can_profile());
 }
 
 TEST(KalmanFilter, MissingValuesAreSkipped) {

@@ -1,6 +1,8 @@
 // `promcast forecast`: fit SARIMAX (given orders or --auto) to a CSV series and print forecasts
 // with prediction intervals as JSON or CSV. Exceptions never escape: every failure is a message on
 // stderr and exit code 1 (2 for usage errors).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,8 +12,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "app/commands.h"
 #include "app/csv_input.h"
@@ -100,7 +100,8 @@ std::expected<Options, std::string> parse_args(int argc, char** argv) {
       o.seasonal = parse_ints(*v, 4);
       if (!o.seasonal) return std::unexpected(fmt::format("--seasonal-order '{}' is not P,D,Q,s", *v));
     } else if (arg == "--trend") {
-      if (!forecaster::parse_trend(*v)) return std::unexpected(fmt::format("--trend '{}' is not n, c, t or ct", *v));
+      if (!forecaster::parse_trend(*v))
+        return std::unexpected(fmt::format("--trend '{}' is not n, c, t or ct", *v));
       o.trend = *v;
       o.trend_given = true;
     } else if (arg == "--exog") {
@@ -111,7 +112,8 @@ std::expected<Options, std::string> parse_args(int argc, char** argv) {
       o.fourier = *terms;
     } else if (arg == "--horizon") {
       auto h = parse_ints(*v, 1);
-      if (!h || (*h)[0] < 1) return std::unexpected(fmt::format("--horizon '{}' is not a positive integer", *v));
+      if (!h || (*h)[0] < 1)
+        return std::unexpected(fmt::format("--horizon '{}' is not a positive integer", *v));
       o.horizon = (*h)[0];
     } else if (arg == "--levels") {
       o.levels.clear();
@@ -123,7 +125,8 @@ std::expected<Options, std::string> parse_args(int argc, char** argv) {
         o.levels.push_back(l);
       }
     } else if (arg == "--format") {
-      if (*v != "json" && *v != "csv") return std::unexpected(fmt::format("--format '{}' is not json or csv", *v));
+      if (*v != "json" && *v != "csv")
+        return std::unexpected(fmt::format("--format '{}' is not json or csv", *v));
       o.format = *v;
     } else if (arg == "--value-column") {
       o.value_column = *v;
@@ -142,12 +145,20 @@ std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20)
+          out += fmt::format("\\u{:04x}", static_cast<int>(c));
+        else
+          out += c;
     }
   }
   return out + "\"";
@@ -167,7 +178,8 @@ int fail(const std::string& message) {
 int run_forecast(int argc, char** argv) {
   auto parsed = parse_args(argc, argv);
   if (!parsed) {
-    if (!parsed.error().empty()) std::fputs(fmt::format("promcast forecast: {}\n", parsed.error()).c_str(), stderr);
+    if (!parsed.error().empty())
+      std::fputs(fmt::format("promcast forecast: {}\n", parsed.error()).c_str(), stderr);
     std::fputs(kUsage.data(), stderr);
     return 2;
   }
@@ -190,19 +202,23 @@ int run_forecast(int argc, char** argv) {
   Eigen::MatrixXd future(static_cast<Eigen::Index>(h), static_cast<Eigen::Index>(opt.exog.size()));
   for (std::size_t j = 0; j < opt.exog.size(); ++j) {
     const std::vector<double>* col = csv->column(opt.exog[j]);
-    if (col == nullptr) return fail(fmt::format("{}: no exogenous column named '{}'", opt.input, opt.exog[j]));
+    if (col == nullptr)
+      return fail(fmt::format("{}: no exogenous column named '{}'", opt.input, opt.exog[j]));
     for (std::size_t t = 0; t < n; ++t) {
       if (std::isnan((*col)[t]))
-        return fail(fmt::format("{}:{}: exogenous column '{}' is empty", opt.input, csv->lines[t], opt.exog[j]));
+        return fail(
+            fmt::format("{}:{}: exogenous column '{}' is empty", opt.input, csv->lines[t], opt.exog[j]));
       exog(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j)) = (*col)[t];
     }
     if (future_rows < h)
-      return fail(fmt::format("{}: forecasting {} steps with exogenous columns needs {} future rows (empty '{}'), found {}",
-                              opt.input, h, h, opt.value_column, future_rows));
+      return fail(fmt::format(
+          "{}: forecasting {} steps with exogenous columns needs {} future rows (empty '{}'), found {}",
+          opt.input, h, h, opt.value_column, future_rows));
     for (std::size_t k = 0; k < h; ++k) {
       const double v = (*col)[n + k];
       if (std::isnan(v))
-        return fail(fmt::format("{}:{}: future value of exogenous column '{}' is empty", opt.input, csv->lines[n + k], opt.exog[j]));
+        return fail(fmt::format("{}:{}: future value of exogenous column '{}' is empty", opt.input,
+                                csv->lines[n + k], opt.exog[j]));
       future(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j)) = v;
     }
   }
@@ -224,17 +240,24 @@ int run_forecast(int argc, char** argv) {
     // modelled by Fourier terms instead: documented in docs/forecasting.md.
     if (!opt.automatic && s[3] >= 2 && (s[0] + s[1] + s[2]) > 0 && n < 2 * static_cast<std::size_t>(s[3])) {
       // Fewer than two cycles: not even Fourier coefficients of the season are identifiable.
-      std::fputs(fmt::format("promcast forecast: {} points cover fewer than two seasons of {}; ignoring the seasonal order\n",
-                             n, s[3]).c_str(), stderr);
+      std::fputs(fmt::format("promcast forecast: {} points cover fewer than two seasons of {}; ignoring the "
+                             "seasonal order\n",
+                             n, s[3])
+                     .c_str(),
+                 stderr);
       spec.order.P = spec.order.D = spec.order.Q = spec.order.s = 0;
     } else if (!opt.automatic && s[3] >= 2 && (s[0] + s[1] + s[2]) > 0 &&
                forecaster::prefer_fourier(s[3], static_cast<Eigen::Index>(n))) {
       const int k = std::min(5, s[3] / 2);
-      std::fputs(fmt::format("promcast forecast: season {} is too long for seasonal ARIMA on {} points; using {} Fourier pairs\n",
-                             s[3], n, k).c_str(), stderr);
+      std::fputs(fmt::format("promcast forecast: season {} is too long for seasonal ARIMA on {} points; "
+                             "using {} Fourier pairs\n",
+                             s[3], n, k)
+                     .c_str(),
+                 stderr);
       fourier.push_back(FourierTerm{static_cast<double>(s[3]), k});
       // Seasonal differencing also removed the level; without it the model needs a constant.
-      if (s[1] > 0 && spec.order.d == 0 && spec.trend == forecaster::Trend::kNone) spec.trend = forecaster::Trend::kConstant;
+      if (s[1] > 0 && spec.order.d == 0 && spec.trend == forecaster::Trend::kNone)
+        spec.trend = forecaster::Trend::kConstant;
       spec.order.P = spec.order.D = spec.order.Q = spec.order.s = 0;
     }
   }
@@ -253,7 +276,8 @@ int run_forecast(int argc, char** argv) {
   } else {
     if (!fourier.empty()) {
       const Eigen::MatrixXd fx = forecaster::fourier_matrix(fourier, 0, static_cast<Eigen::Index>(n));
-      const Eigen::MatrixXd ff = forecaster::fourier_matrix(fourier, static_cast<Eigen::Index>(n), opt.horizon);
+      const Eigen::MatrixXd ff =
+          forecaster::fourier_matrix(fourier, static_cast<Eigen::Index>(n), opt.horizon);
       fit_exog.conservativeResize(Eigen::NoChange, exog.cols() + fx.cols());
       fit_exog.rightCols(fx.cols()) = fx;
       future_exog.conservativeResize(Eigen::NoChange, future.cols() + ff.cols());
@@ -271,7 +295,8 @@ int run_forecast(int argc, char** argv) {
   std::vector<std::string> stamps;
   for (std::size_t k = 0; k < h; ++k) {
     const std::size_t row = n + k;
-    stamps.push_back(csv->format_time(row < csv->rows() ? csv->times[row] : csv->time_after_last(row + 1 - csv->rows())));
+    stamps.push_back(
+        csv->format_time(row < csv->rows() ? csv->times[row] : csv->time_after_last(row + 1 - csv->rows())));
   }
 
   // Ljung-Box on the residuals with R's checkresiduals() lag choice: min(10, n/5), or min(2 s, n/5)
@@ -281,7 +306,8 @@ int run_forecast(int argc, char** argv) {
   // The diffuse period's residuals (y_0 minus the prior mean, ...) are not innovations: skipped, as
   // statsmodels' test_serial_correlation does.
   const auto lb = forecaster::ljung_box(
-      std::span<const double>(fit.residuals).subspan(std::min<std::size_t>(fit.residuals.size(), static_cast<std::size_t>(fit.diffuse_steps))),
+      std::span<const double>(fit.residuals)
+          .subspan(std::min<std::size_t>(fit.residuals.size(), static_cast<std::size_t>(fit.diffuse_steps))),
       lb_lags, ord.p + ord.q + ord.P + ord.Q);
 
   std::string out;
@@ -291,35 +317,43 @@ int run_forecast(int argc, char** argv) {
     out += '\n';
     for (std::size_t k = 0; k < h; ++k) {
       out += fmt::format("{},{},{}", k + 1, stamps[k], fc->mean[k]);
-      for (std::size_t l = 0; l < opt.levels.size(); ++l) out += fmt::format(",{},{}", fc->lower[l][k], fc->upper[l][k]);
+      for (std::size_t l = 0; l < opt.levels.size(); ++l)
+        out += fmt::format(",{},{}", fc->lower[l][k], fc->upper[l][k]);
       out += '\n';
     }
   } else {
     const auto& o = fit.spec.order;
     out += "{\n  \"model\": {";
-    out += fmt::format("\"order\": [{}, {}, {}], \"seasonal_order\": [{}, {}, {}, {}], \"trend\": {}, \"exog\": [", o.p, o.d, o.q,
-                       o.P, o.D, o.Q, o.s, json_string(forecaster::to_string(fit.spec.trend)));
+    out += fmt::format(
+        "\"order\": [{}, {}, {}], \"seasonal_order\": [{}, {}, {}, {}], \"trend\": {}, \"exog\": [", o.p, o.d,
+        o.q, o.P, o.D, o.Q, o.s, json_string(forecaster::to_string(fit.spec.trend)));
     for (std::size_t i = 0; i < fit.spec.exog_names.size(); ++i)
       out += (i ? ", " : "") + json_string(fit.spec.exog_names[i]);
     out += fmt::format("], \"description\": {}}},\n  \"params\": {{", json_string(fit.spec.describe()));
     for (std::size_t i = 0; i < fit.params.size(); ++i)
-      out += fmt::format("{}{}: {}", i ? ", " : "", json_string(fit.param_names[i]), json_number(fit.params[i]));
+      out +=
+          fmt::format("{}{}: {}", i ? ", " : "", json_string(fit.param_names[i]), json_number(fit.params[i]));
     out += "},\n  \"std_errors\": {";
     for (std::size_t i = 0; i < fit.params.size(); ++i)
-      out += fmt::format("{}{}: {}", i ? ", " : "", json_string(fit.param_names[i]), json_number(fit.std_errors[i]));
-    out += fmt::format("}},\n  \"loglik\": {},\n  \"aic\": {},\n  \"aicc\": {},\n  \"bic\": {},\n  \"nobs\": {},\n  \"sigma2\": {},\n  \"converged\": {},\n  \"forecast\": [\n",
-                       json_number(fit.loglik), json_number(fit.aic), json_number(fit.aicc), json_number(fit.bic),
-                       fit.nobs_effective, json_number(fit.sigma2), fit.converged ? "true" : "false");
+      out += fmt::format("{}{}: {}", i ? ", " : "", json_string(fit.param_names[i]),
+                         json_number(fit.std_errors[i]));
+    out += fmt::format(
+        "}},\n  \"loglik\": {},\n  \"aic\": {},\n  \"aicc\": {},\n  \"bic\": {},\n  \"nobs\": {},\n  "
+        "\"sigma2\": {},\n  \"converged\": {},\n  \"forecast\": [\n",
+        json_number(fit.loglik), json_number(fit.aic), json_number(fit.aicc), json_number(fit.bic),
+        fit.nobs_effective, json_number(fit.sigma2), fit.converged ? "true" : "false");
     if (lb) {
-      out.insert(out.size() - std::string_view("  \"forecast\": [\n").size(),
-                 fmt::format("  \"ljung_box\": {{\"lags\": {}, \"df\": {}, \"statistic\": {}, \"p_value\": {}}},\n", lb->lags,
-                             lb->df, json_number(lb->statistic), json_number(lb->p_value)));
+      out.insert(
+          out.size() - std::string_view("  \"forecast\": [\n").size(),
+          fmt::format("  \"ljung_box\": {{\"lags\": {}, \"df\": {}, \"statistic\": {}, \"p_value\": {}}},\n",
+                      lb->lags, lb->df, json_number(lb->statistic), json_number(lb->p_value)));
     }
     for (std::size_t k = 0; k < h; ++k) {
-      out += fmt::format("    {{\"step\": {}, \"timestamp\": {}, \"mean\": {}", k + 1, json_string(stamps[k]), json_number(fc->mean[k]));
+      out += fmt::format("    {{\"step\": {}, \"timestamp\": {}, \"mean\": {}", k + 1, json_string(stamps[k]),
+                         json_number(fc->mean[k]));
       for (std::size_t l = 0; l < opt.levels.size(); ++l)
-        out += fmt::format(", \"lower_{0}\": {1}, \"upper_{0}\": {2}", level_name(opt.levels[l]), json_number(fc->lower[l][k]),
-                           json_number(fc->upper[l][k]));
+        out += fmt::format(", \"lower_{0}\": {1}, \"upper_{0}\": {2}", level_name(opt.levels[l]),
+                           json_number(fc->lower[l][k]), json_number(fc->upper[l][k]));
       out += k + 1 < h ? "},\n" : "}\n";
     }
     out += "  ]\n}\n";

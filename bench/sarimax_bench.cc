@@ -2,11 +2,11 @@
 // for the issue-3 cases. statsmodels / R timings of the same cases: bench/compare_sarimax.{py,R}.
 // Data: tests/forecaster/fixtures/series/AirPassengers.csv and bench/data/*.csv (seeded, written by
 // compare_sarimax.py --make-data).
+#include <benchmark/benchmark.h>
+
 #include <cmath>
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
 
 #include "app/csv_input.h"
 #include "forecaster/fourier.h"
@@ -70,7 +70,8 @@ Case season288() {
 // regime of real scrapes, where the generic diffuse filter used to be the only exact option.
 Case season288_gaps() {
   Case c = season288();
-  for (std::size_t g : {300, 777, 1500, 1501, 1502, 1503, 1504, 2222, 3000, 3500, 3900, 4000}) c.y[g] = std::nan("");
+  for (std::size_t g : {300, 777, 1500, 1501, 1502, 1503, 1504, 2222, 3000, 3500, 3900, 4000})
+    c.y[g] = std::nan("");
   return c;
 }
 
@@ -106,8 +107,8 @@ BENCHMARK(BM_FitForecast_Sarima288_Gaps_4032)->Unit(benchmark::kMillisecond)->It
 
 // One likelihood evaluation at fixed parameters, by each filter path.
 void loglik(benchmark::State& state, const Case& c, std::vector<double> params, bool full_filter) {
-  const detail::SarimaxModel model(c.spec, Eigen::Map<const Eigen::VectorXd>(c.y.data(), static_cast<Eigen::Index>(c.y.size())),
-                                   c.exog);
+  const detail::SarimaxModel model(
+      c.spec, Eigen::Map<const Eigen::VectorXd>(c.y.data(), static_cast<Eigen::Index>(c.y.size())), c.exog);
   const auto p = model.split(params);
   for (auto _ : state) {
     auto pass = model.run(p, false, full_filter);
@@ -118,8 +119,12 @@ void loglik(benchmark::State& state, const Case& c, std::vector<double> params, 
 
 void BM_Loglik_Airline_Chandrasekhar(benchmark::State& s) { loglik(s, airline(), {-0.4, -0.56}, false); }
 void BM_Loglik_Airline_DiffuseFilter(benchmark::State& s) { loglik(s, airline(), {-0.4, -0.56}, true); }
-void BM_Loglik_Sarima288_Chandrasekhar(benchmark::State& s) { loglik(s, season288(), {0.6, 0.2, -0.8}, false); }
-void BM_Loglik_Sarima288_DiffuseFilter(benchmark::State& s) { loglik(s, season288(), {0.6, 0.2, -0.8}, true); }
+void BM_Loglik_Sarima288_Chandrasekhar(benchmark::State& s) {
+  loglik(s, season288(), {0.6, 0.2, -0.8}, false);
+}
+void BM_Loglik_Sarima288_DiffuseFilter(benchmark::State& s) {
+  loglik(s, season288(), {0.6, 0.2, -0.8}, true);
+}
 BENCHMARK(BM_Loglik_Airline_Chandrasekhar)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Loglik_Airline_DiffuseFilter)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Loglik_Sarima288_Chandrasekhar)->Unit(benchmark::kMillisecond);
@@ -130,9 +135,11 @@ void BM_KalmanStep_DiffuseFilter(benchmark::State& state) {
   Case c = airline();
   c.spec.order.s = static_cast<int>(state.range(0));
   std::vector<double> y(static_cast<std::size_t>(4 * c.spec.order.s + 64));
-  for (std::size_t t = 0; t < y.size(); ++t) y[t] = std::sin(0.1 * static_cast<double>(t)) + 0.01 * static_cast<double>(t % 7);
-  const detail::SarimaxModel model(c.spec, Eigen::Map<const Eigen::VectorXd>(y.data(), static_cast<Eigen::Index>(y.size())),
-                                   Eigen::MatrixXd());
+  for (std::size_t t = 0; t < y.size(); ++t)
+    y[t] = std::sin(0.1 * static_cast<double>(t)) + 0.01 * static_cast<double>(t % 7);
+  const detail::SarimaxModel model(
+      c.spec, Eigen::Map<const Eigen::VectorXd>(y.data(), static_cast<Eigen::Index>(y.size())),
+      Eigen::MatrixXd());
   const auto p = model.split(std::vector<double>{-0.4, -0.5});
   for (auto _ : state) benchmark::DoNotOptimize(model.run(p, false, true).out.sum_v2_f);
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(y.size()));

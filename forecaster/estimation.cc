@@ -1,11 +1,11 @@
 #include "forecaster/estimation.h"
 
+#include <LBFGS.h>
+
 #include <cmath>
 #include <exception>
 #include <limits>
 #include <stdexcept>
-
-#include <LBFGS.h>
 
 namespace promcast::forecaster {
 namespace {

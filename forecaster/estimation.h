@@ -1,10 +1,9 @@
 #pragma once
 // Generic smooth minimization for maximum likelihood: L-BFGS (LBFGSpp) with central-difference
 // gradients, and a numerical Hessian for standard errors. Knows nothing of the model or the filter.
+#include <Eigen/Core>
 #include <functional>
 #include <string>
-
-#include <Eigen/Core>
 
 namespace promcast::forecaster {
 

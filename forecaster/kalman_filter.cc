@@ -1,13 +1,12 @@
 #include "forecaster/kalman_filter.h"
 
+#include <Eigen/Cholesky>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
 #include <utility>
 #include <vector>
-
-#include <Eigen/Cholesky>
 
 namespace promcast::forecaster {
 namespace {
@@ -130,9 +129,10 @@ FilterOutput kalman_filter(const StateSpace& model, std::span<const double> y) {
       noise_hi = i + 1;
     }
   const Eigen::Index noise_len = std::max<Eigen::Index>(0, noise_hi - noise_lo);
-  const Eigen::MatrixXd rqr = noise_len > 0 ? Eigen::MatrixXd(model.selection.middleRows(noise_lo, noise_len) * model.state_cov *
-                                                              model.selection.middleRows(noise_lo, noise_len).transpose())
-                                            : Eigen::MatrixXd();
+  const Eigen::MatrixXd rqr =
+      noise_len > 0 ? Eigen::MatrixXd(model.selection.middleRows(noise_lo, noise_len) * model.state_cov *
+                                      model.selection.middleRows(noise_lo, noise_len).transpose())
+                    : Eigen::MatrixXd();
   const SparseMatrix& T = model.transition;
   const bool has_intercept = model.intercept_direction.size() == m && model.intercept_path.size() > 0;
 
@@ -237,7 +237,8 @@ FilterOutput chandrasekhar_filter(const StateSpace& model, std::span<const doubl
     factors.resize(m, std::min<Eigen::Index>(64, std::max<Eigen::Index>(n, 1)));
   }
   auto flush_factors = [&] {
-    if (factors_used > 0) Pacc.selfadjointView<Eigen::Lower>().rankUpdate(factors.leftCols(factors_used), -1.0);
+    if (factors_used > 0)
+      Pacc.selfadjointView<Eigen::Lower>().rankUpdate(factors.leftCols(factors_used), -1.0);
     factors_used = 0;
   };
   Eigen::VectorXd g(m), next(m);
@@ -331,7 +332,8 @@ Eigen::VectorXd diffuse_predictions(const StateSpace& model, std::span<const dou
   for (Eigen::Index t = 0; t < steps && cols > 0; ++t) {
     auto live = B.leftCols(cols);
     u.head(cols).setZero();
-    for (std::size_t z = 0; z < Z.index.size(); ++z) u.head(cols).noalias() += Z.value[z] * live.row(Z.index[z]).transpose();
+    for (std::size_t z = 0; z < Z.index.size(); ++z)
+      u.head(cols).noalias() += Z.value[z] * live.row(Z.index[z]).transpose();
     const double Finf = u.head(cols).squaredNorm();
     if (!(Finf > kDiffuseTolerance)) break;
     const double pred = model.obs_intercept_at(t) + Z.dot(a);
@@ -397,7 +399,8 @@ MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Ei
       state.noalias() = (G[i] * inv_f) * v;
       for (SparseMatrix::InnerIterator it(T, i); it; ++it) state.noalias() += it.value() * A.col(it.col());
     }
-    for (const auto& [i, value] : direction) next.col(i).head(k_intercept) += value * Ct.col(t).head(k_intercept);
+    for (const auto& [i, value] : direction)
+      next.col(i).head(k_intercept) += value * Ct.col(t).head(k_intercept);
     A.swap(next);
     v *= std::sqrt(inv_f);
     if (++used == block.cols()) {

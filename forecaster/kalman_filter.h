@@ -3,9 +3,8 @@
 // univariate form, as statsmodels' use_exact_diffuse), missing observations (NaN) skipped, and a
 // Chandrasekhar-recursion variant for time-invariant stationary models without gaps, whose cost per
 // step is O(nnz(T) + m) instead of O(m^2). Knows nothing of ARIMA.
-#include <span>
-
 #include <Eigen/Core>
+#include <span>
 
 #include "forecaster/state_space.h"
 
@@ -14,18 +13,18 @@ namespace promcast::forecaster {
 /// What the filter leaves behind. Likelihood pieces are kept apart so the caller can concentrate
 /// the scale out (variances here are in units of the model's Q and H).
 struct FilterOutput {
-  Eigen::VectorXd forecast_error;  ///< v_t = y_t - E[y_t | past]; NaN when y_t is missing
-  Eigen::VectorXd forecast_var;    ///< F_t; NaN during the diffuse period (where F_inf > 0)
-  Eigen::VectorXd prediction;      ///< E[y_t | past] = d_t + Z a_t
-  double sum_log_f = 0.0;          ///< sum of log F_t over regular (non-diffuse) observations
-  double sum_v2_f = 0.0;           ///< sum of v_t^2 / F_t over regular observations
-  int regular_obs = 0;             ///< observations counted in the two sums
-  int observed = 0;                ///< all non-missing observations (including diffuse ones)
-  double sum_log_f_diffuse = 0.0;  ///< sum of log F_inf over diffuse observations
-  int diffuse_steps = 0;           ///< time steps until P_inf vanished (statsmodels' nobs_diffuse)
-  bool diffuse_remaining = false;  ///< P_inf still non-zero after the last step
-  Eigen::VectorXd next_state;      ///< a_{n}: prediction of the state after the last step
-  Eigen::MatrixXd next_cov;        ///< P_{n} (empty when not requested from the Chandrasekhar path)
+  Eigen::VectorXd forecast_error;    ///< v_t = y_t - E[y_t | past]; NaN when y_t is missing
+  Eigen::VectorXd forecast_var;      ///< F_t; NaN during the diffuse period (where F_inf > 0)
+  Eigen::VectorXd prediction;        ///< E[y_t | past] = d_t + Z a_t
+  double sum_log_f = 0.0;            ///< sum of log F_t over regular (non-diffuse) observations
+  double sum_v2_f = 0.0;             ///< sum of v_t^2 / F_t over regular observations
+  int regular_obs = 0;               ///< observations counted in the two sums
+  int observed = 0;                  ///< all non-missing observations (including diffuse ones)
+  double sum_log_f_diffuse = 0.0;    ///< sum of log F_inf over diffuse observations
+  int diffuse_steps = 0;             ///< time steps until P_inf vanished (statsmodels' nobs_diffuse)
+  bool diffuse_remaining = false;    ///< P_inf still non-zero after the last step
+  Eigen::VectorXd next_state;        ///< a_{n}: prediction of the state after the last step
+  Eigen::MatrixXd next_cov;          ///< P_{n} (empty when not requested from the Chandrasekhar path)
   Eigen::MatrixXd next_diffuse_cov;  ///< P_inf after the last step (empty when zero)
 };
 
@@ -55,7 +54,7 @@ Eigen::VectorXd diffuse_predictions(const StateSpace& model, std::span<const dou
 /// initial state are ignored. Nothing of size n is allocated: the innovations are folded into
 /// their Gram matrix as they are produced.
 struct MultiFilterOutput {
-  Eigen::MatrixXd gram;   ///< sum_t v_t v_t' / F_t, columns x columns (v_t: the columns' innovations)
+  Eigen::MatrixXd gram;  ///< sum_t v_t v_t' / F_t, columns x columns (v_t: the columns' innovations)
   double sum_log_f = 0.0;
 };
 MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Eigen::MatrixXd& Yt,

@@ -1,16 +1,16 @@
 #include "forecaster/sarimax.h"
 
-#include <algorithm>
-#include <cmath>
-#include <limits>
-#include <numbers>
-#include <numeric>
+#include <fmt/format.h>
 
 #include <Eigen/Cholesky>
 #include <Eigen/LU>
 #include <Eigen/QR>
+#include <algorithm>
 #include <boost/math/distributions/normal.hpp>
-#include <fmt/format.h>
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <numeric>
 
 #include "forecaster/estimation.h"
 #include "forecaster/kalman_filter.h"
@@ -39,10 +39,14 @@ std::expected<Trend, Error> parse_trend(std::string_view text) {
 
 std::string_view to_string(Trend trend) {
   switch (trend) {
-    case Trend::kNone: return "n";
-    case Trend::kConstant: return "c";
-    case Trend::kLinear: return "t";
-    case Trend::kConstantLinear: return "ct";
+    case Trend::kNone:
+      return "n";
+    case Trend::kConstant:
+      return "c";
+    case Trend::kLinear:
+      return "t";
+    case Trend::kConstantLinear:
+      return "ct";
   }
   return "n";
 }
@@ -68,9 +72,11 @@ std::expected<void, Error> SarimaxSpec::validate() const {
     return std::unexpected(fail("model orders must be non-negative"));
   if ((o.P > 0 || o.D > 0 || o.Q > 0) && o.s < 2)
     return std::unexpected(fail("a seasonal order needs a seasonal period s >= 2"));
-  if (o.d > 3 || o.D > 2) return std::unexpected(fail("differencing orders above d=3, D=2 are not supported"));
-  const long states = static_cast<long>(o.d) + static_cast<long>(o.D) * o.s +
-                      std::max<long>(o.p + static_cast<long>(o.P) * o.s, o.q + static_cast<long>(o.Q) * o.s + 1);
+  if (o.d > 3 || o.D > 2)
+    return std::unexpected(fail("differencing orders above d=3, D=2 are not supported"));
+  const long states =
+      static_cast<long>(o.d) + static_cast<long>(o.D) * o.s +
+      std::max<long>(o.p + static_cast<long>(o.P) * o.s, o.q + static_cast<long>(o.Q) * o.s + 1);
   if (states > 3000)
     return std::unexpected(fail(fmt::format(
         "state dimension {} is impractical; model long seasons with Fourier terms (--fourier)", states)));
@@ -95,10 +101,11 @@ struct Sarimax::State {
   Eigen::MatrixXd cov;          // at unit scale
   Eigen::MatrixXd diffuse_cov;  // empty when the diffuse period is over
   Eigen::Index next_time = 0;
-  FilterOutput sums;            // likelihood pieces accumulated over all data seen
+  FilterOutput sums;  // likelihood pieces accumulated over all data seen
 };
 
-Sarimax::Sarimax(SarimaxFit fit, std::unique_ptr<State> state) : fit_(std::move(fit)), state_(std::move(state)) {}
+Sarimax::Sarimax(SarimaxFit fit, std::unique_ptr<State> state)
+    : fit_(std::move(fit)), state_(std::move(state)) {}
 Sarimax::Sarimax(Sarimax&&) noexcept = default;
 Sarimax& Sarimax::operator=(Sarimax&&) noexcept = default;
 Sarimax::~Sarimax() = default;
@@ -107,10 +114,12 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::expected<void, Error> check_inputs(const SarimaxSpec& spec, std::span<const double> y, const Eigen::MatrixXd& exog) {
+std::expected<void, Error> check_inputs(const SarimaxSpec& spec, std::span<const double> y,
+                                        const Eigen::MatrixXd& exog) {
   if (auto ok = spec.validate(); !ok) return ok;
   if (static_cast<std::size_t>(exog.cols()) != spec.exog_names.size())
-    return std::unexpected(fail(fmt::format("{} exogenous columns but {} names", exog.cols(), spec.exog_names.size())));
+    return std::unexpected(
+        fail(fmt::format("{} exogenous columns but {} names", exog.cols(), spec.exog_names.size())));
   if (exog.cols() > 0 && static_cast<std::size_t>(exog.rows()) != y.size())
     return std::unexpected(fail(fmt::format("exog has {} rows for {} observations", exog.rows(), y.size())));
   if (exog.size() > 0 && !exog.allFinite())
@@ -128,7 +137,8 @@ void set_criteria(SarimaxFit& fit, const FilterOutput& sums) {
   const double n = fit.nobs_effective;
   fit.aic = -2.0 * fit.loglik_r + 2.0 * k;
   fit.bic = -2.0 * fit.loglik_r + std::log(n) * k;
-  fit.aicc = n - k - 1.0 > 0.0 ? fit.aic + 2.0 * k * (k + 1.0) / (n - k - 1.0) : std::numeric_limits<double>::infinity();
+  fit.aicc = n - k - 1.0 > 0.0 ? fit.aic + 2.0 * k * (k + 1.0) / (n - k - 1.0)
+                               : std::numeric_limits<double>::infinity();
 }
 
 // Fitted value, residual and standardized residual of time t from a filter pass (statsmodels'
@@ -148,17 +158,21 @@ Eigen::VectorXd to_eigen(std::span<const double> y) {
 }  // namespace
 
 std::expected<Sarimax, Error> Sarimax::from_params(const SarimaxSpec& spec, std::span<const double> y,
-                                                   const Eigen::MatrixXd& exog, std::span<const double> params) {
+                                                   const Eigen::MatrixXd& exog,
+                                                   std::span<const double> params) {
   if (auto ok = check_inputs(spec, y, exog); !ok) return std::unexpected(ok.error());
   const auto k_mean = static_cast<std::size_t>(spec.k_params() - 1);
   if (params.size() != k_mean && params.size() != k_mean + 1)
-    return std::unexpected(fail(fmt::format("expected {} parameters (sigma2 optional), got {}", k_mean + 1, params.size())));
-  auto state = std::make_unique<State>(State{detail::SarimaxModel(spec, to_eigen(y), exog), {}, {}, {}, {}, 0, {}});
+    return std::unexpected(
+        fail(fmt::format("expected {} parameters (sigma2 optional), got {}", k_mean + 1, params.size())));
+  auto state =
+      std::make_unique<State>(State{detail::SarimaxModel(spec, to_eigen(y), exog), {}, {}, {}, {}, 0, {}});
   const auto& model = state->model;
   state->params = model.split(params);
   detail::SarimaxModel::Pass pass = model.run(state->params, true);
   if (!pass.ok) return std::unexpected(fail("autoregressive parameters are not stationary"));
-  if (pass.out.regular_obs == 0) return std::unexpected(fail("no observations left after the diffuse period"));
+  if (pass.out.regular_obs == 0)
+    return std::unexpected(fail("no observations left after the diffuse period"));
 
   SarimaxFit fit;
   fit.spec = spec;
@@ -173,7 +187,8 @@ std::expected<Sarimax, Error> Sarimax::from_params(const SarimaxSpec& spec, std:
     fit.loglik = concentrated;
   }
   if (!std::isfinite(fit.loglik) || !(scale > 0.0))
-    return std::unexpected(fail("the likelihood is not finite at these parameters (zero innovation variance?)"));
+    return std::unexpected(
+        fail("the likelihood is not finite at these parameters (zero innovation variance?)"));
   state->params.sigma2 = scale;
   fit.params.assign(params.begin(), params.begin() + static_cast<std::ptrdiff_t>(k_mean));
   fit.params.push_back(scale);
@@ -210,15 +225,18 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   const double mean = sum / count;
   const double var = std::max(0.0, sum2 / count - mean * mean);
   if (!(var > 1e-24 * std::max(1.0, mean * mean)))
-    return std::unexpected(fail("the series is constant: there is nothing to estimate (its forecast is the constant)"));
+    return std::unexpected(
+        fail("the series is constant: there is nothing to estimate (its forecast is the constant)"));
   const double scale = std::sqrt(var);
   const int k_mean = spec.k_params() - 1;
   const int k_diff = spec.order.d + spec.order.D * spec.order.s;
   int usable = 0;
-  for (std::size_t t = static_cast<std::size_t>(std::max(0, k_diff)); t < y.size(); ++t) usable += std::isnan(y[t]) ? 0 : 1;
+  for (std::size_t t = static_cast<std::size_t>(std::max(0, k_diff)); t < y.size(); ++t)
+    usable += std::isnan(y[t]) ? 0 : 1;
   if (usable < k_mean + 2)
-    return std::unexpected(fail(fmt::format(
-        "series too short: {} usable observations after differencing for {} parameters", usable, k_mean + 1)));
+    return std::unexpected(
+        fail(fmt::format("series too short: {} usable observations after differencing for {} parameters",
+                         usable, k_mean + 1)));
 
   Eigen::VectorXd ys = to_eigen(y) / scale;
   // Without differencing, the intercept c = mu * phi(1) couples strongly to the AR parameters when
@@ -247,7 +265,8 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
     for (Eigen::Index t = 0; t < ys.size(); ++t) {
       int c = 0;
       if (spec.trend == Trend::kConstant || spec.trend == Trend::kConstantLinear) X(t, c++) = 1.0;
-      if (spec.trend == Trend::kLinear || spec.trend == Trend::kConstantLinear) X(t, c++) = static_cast<double>(t + 1);
+      if (spec.trend == Trend::kLinear || spec.trend == Trend::kConstantLinear)
+        X(t, c++) = static_cast<double>(t + 1);
     }
     const Eigen::Index rows = ys.size() - (poly.size() - 1);
     if (rows > k_reg) {
@@ -298,7 +317,8 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   // the same scaled series), kept when admissible and better than the OLS start with ARMA at zero.
   Eigen::VectorXd hr_start;
   if (options.start_params.empty()) {
-    if (auto sv = sarimax_start_params(spec, std::span<const double>(ys.data(), static_cast<std::size_t>(ys.size())), exog);
+    if (auto sv = sarimax_start_params(
+            spec, std::span<const double>(ys.data(), static_cast<std::size_t>(ys.size())), exog);
         sv && sv->size() > k_mean) {
       Eigen::VectorXd x = model.unconstrain(sv->head(k_mean));
       x.head(k_reg).array() *= col_scale.head(k_reg).array();
@@ -323,7 +343,9 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
     full.tail(k_arma) = x;
     return Eigen::VectorXd(model.constrain(full).tail(k_arma));
   };
-  const Objective profile = [&](const Eigen::VectorXd& x) { return -model.profile_loglik(arma_of(x)) / n_obs; };
+  const Objective profile = [&](const Eigen::VectorXd& x) {
+    return -model.profile_loglik(arma_of(x)) / n_obs;
+  };
   if ((k_reg > 0 || model.profiled_gaps() > 0) && options.start_params.empty() && model.can_profile()) {
     Eigen::VectorXd arma_start = Eigen::VectorXd::Zero(k_arma);
     if (hr_start.size() == k_mean && k_arma > 0 && profile(hr_start.tail(k_arma)) < profile(arma_start))
@@ -355,7 +377,8 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
     }
     best = minimize(objective, x0, mopt);
     if (!std::isfinite(best.value))
-      return std::unexpected(fail("the likelihood could not be evaluated (zero innovation variance or degenerate data)"));
+      return std::unexpected(
+          fail("the likelihood could not be evaluated (zero innovation variance or degenerate data)"));
     centered = to_params(best.x);
   }
 
@@ -367,7 +390,8 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   }
   Eigen::VectorXd unscaled = estimate;
   unscaled.head(k_reg) *= scale;
-  auto result = from_params(spec, y, exog, std::span<const double>(unscaled.data(), static_cast<std::size_t>(unscaled.size())));
+  auto result = from_params(
+      spec, y, exog, std::span<const double>(unscaled.data(), static_cast<std::size_t>(unscaled.size())));
   if (!result) return result;
   SarimaxFit& fit = result->fit_;
   fit.converged = best.converged;
@@ -381,7 +405,8 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
     // diagonal between mean and covariance parameters).
     const Objective nll = [&](const Eigen::VectorXd& p) { return -model.concentrated_loglik(p); };
     const Objective arma_nll = [&](const Eigen::VectorXd& a) { return -model.profile_loglik(a); };
-    const Eigen::MatrixXd H = profiled ? numerical_hessian(arma_nll, centered.tail(k_arma)) : numerical_hessian(nll, centered);
+    const Eigen::MatrixXd H =
+        profiled ? numerical_hessian(arma_nll, centered.tail(k_arma)) : numerical_hessian(nll, centered);
     if (H.allFinite()) {
       const Eigen::LDLT<Eigen::MatrixXd> ldlt(H);
       if (ldlt.info() == Eigen::Success && (ldlt.vectorD().array() > 0).all()) {
@@ -393,8 +418,8 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
           cov = ldlt.solve(Eigen::MatrixXd::Identity(k_mean, k_mean));
         }
         if (center) {
-          const detail::SarimaxParams sp =
-              model.split(std::span<const double>(centered.data(), static_cast<std::size_t>(centered.size())));
+          const detail::SarimaxParams sp = model.split(
+              std::span<const double>(centered.data(), static_cast<std::size_t>(centered.size())));
           Eigen::MatrixXd J = Eigen::MatrixXd::Identity(k_mean, k_mean);
           const double ar1 = 1.0 - sp.ar.sum(), sar1 = 1.0 - sp.seasonal_ar.sum();
           const int ar_at = k_reg;
@@ -420,16 +445,20 @@ std::expected<Forecast, Error> Sarimax::forecast(int horizon, const Eigen::Matri
   const auto& model = state_->model;
   const int k = model.k_exog();
   if (k > 0 && (future_exog.rows() < horizon || future_exog.cols() != k))
-    return std::unexpected(fail(fmt::format("forecasting {} steps needs {} future rows of {} exogenous columns, got {}x{}",
-                                             horizon, horizon, k, future_exog.rows(), future_exog.cols())));
+    return std::unexpected(
+        fail(fmt::format("forecasting {} steps needs {} future rows of {} exogenous columns, got {}x{}",
+                         horizon, horizon, k, future_exog.rows(), future_exog.cols())));
   if (k > 0 && !future_exog.topRows(horizon).allFinite())
     return std::unexpected(fail("future exogenous values must be finite"));
   if (state_->diffuse_cov.size() > 0 && state_->diffuse_cov.cwiseAbs().maxCoeff() > 1e-9)
-    return std::unexpected(fail("not enough observations to pin down the differenced level: cannot forecast"));
+    return std::unexpected(
+        fail("not enough observations to pin down the differenced level: cannot forecast"));
   for (double level : levels)
-    if (!(level > 0.0 && level < 100.0)) return std::unexpected(fail(fmt::format("level {} is not in (0, 100)", level)));
+    if (!(level > 0.0 && level < 100.0))
+      return std::unexpected(fail(fmt::format("level {} is not in (0, 100)", level)));
 
-  const Eigen::MatrixXd rows = k > 0 ? Eigen::MatrixXd(future_exog.topRows(horizon)) : Eigen::MatrixXd(horizon, 0);
+  const Eigen::MatrixXd rows =
+      k > 0 ? Eigen::MatrixXd(future_exog.topRows(horizon)) : Eigen::MatrixXd(horizon, 0);
   const StateSpace ss = model.full_state_space(state_->params, state_->next_time, horizon, rows);
   const ObservationForecast f = forecast_observations(ss, state_->state, state_->cov, horizon);
   Forecast out;
@@ -438,8 +467,10 @@ std::expected<Forecast, Error> Sarimax::forecast(int horizon, const Eigen::Matri
   out.std_err.resize(static_cast<std::size_t>(horizon));
   for (int h = 0; h < horizon; ++h) {
     out.mean[static_cast<std::size_t>(h)] = f.mean[h];
-    out.std_err[static_cast<std::size_t>(h)] = std::sqrt(std::max(0.0, f.variance[h]) * state_->params.sigma2);
-    if (!std::isfinite(out.mean[static_cast<std::size_t>(h)]) || !std::isfinite(out.std_err[static_cast<std::size_t>(h)]))
+    out.std_err[static_cast<std::size_t>(h)] =
+        std::sqrt(std::max(0.0, f.variance[h]) * state_->params.sigma2);
+    if (!std::isfinite(out.mean[static_cast<std::size_t>(h)]) ||
+        !std::isfinite(out.std_err[static_cast<std::size_t>(h)]))
       return std::unexpected(fail("forecast is not finite (numerical breakdown)"));
   }
   const boost::math::normal normal;

@@ -8,14 +8,13 @@
 // A(t) is the trend polynomial (intercept, drift * t with t = 1, 2, ...), e_t ~ N(0, sigma2).
 // Parameters are always given and reported in statsmodels' order and with its names:
 //   intercept, drift, <exog names>, ar.L1.., ma.L1.., ar.S.L<s>.., ma.S.L<s>.., sigma2
+#include <Eigen/Core>
 #include <expected>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "common/error.h"
 
@@ -83,16 +82,17 @@ struct SarimaxFit {
   /// the diffuse filter's, as statsmodels reports them (crude: the first prediction is the prior
   /// mean); statistics of the residuals, such as Ljung-Box, should start after them.
   int diffuse_steps = 0;
-  std::vector<double> fitted;                  ///< one-step-ahead predictions E[y_t | y_1..t-1], also where y is NaN
-  std::vector<double> residuals;               ///< y - fitted (NaN where y is NaN)
-  std::vector<double> standardized_residuals;  ///< residual / sqrt(F_t * sigma2); NaN where y is NaN or diffuse
+  std::vector<double> fitted;     ///< one-step-ahead predictions E[y_t | y_1..t-1], also where y is NaN
+  std::vector<double> residuals;  ///< y - fitted (NaN where y is NaN)
+  std::vector<double>
+      standardized_residuals;  ///< residual / sqrt(F_t * sigma2); NaN where y is NaN or diffuse
 };
 
 /// Point forecasts and central prediction intervals, original scale.
 struct Forecast {
-  std::vector<double> mean;      ///< one per step
-  std::vector<double> std_err;   ///< standard deviation of the forecast error
-  std::vector<double> levels;    ///< e.g. 80, 95 (percent)
+  std::vector<double> mean;                       ///< one per step
+  std::vector<double> std_err;                    ///< standard deviation of the forecast error
+  std::vector<double> levels;                     ///< e.g. 80, 95 (percent)
   std::vector<std::vector<double>> lower, upper;  ///< [level index][step]
 };
 
@@ -105,7 +105,8 @@ class Sarimax {
   /// Builds the model at given parameters (statsmodels order, sigma2 last; with fewer values sigma2
   /// is concentrated out) and runs the filter, without estimating anything.
   static std::expected<Sarimax, Error> from_params(const SarimaxSpec& spec, std::span<const double> y,
-                                                   const Eigen::MatrixXd& exog, std::span<const double> params);
+                                                   const Eigen::MatrixXd& exog,
+                                                   std::span<const double> params);
 
   [[nodiscard]] const SarimaxFit& result() const { return fit_; }
 

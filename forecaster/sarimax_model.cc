@@ -1,11 +1,10 @@
 #include "forecaster/sarimax_model.h"
 
+#include <Eigen/Cholesky>
+#include <Eigen/QR>
 #include <cmath>
 #include <limits>
 #include <vector>
-
-#include <Eigen/Cholesky>
-#include <Eigen/QR>
 
 #include "forecaster/arma_process.h"
 #include "forecaster/polynomial.h"
@@ -27,10 +26,16 @@ Eigen::VectorXd as_vector(std::span<const double> s, std::size_t from, std::size
 SarimaxModel::SarimaxModel(SarimaxSpec spec, Eigen::VectorXd y, Eigen::MatrixXd exog)
     : spec_(std::move(spec)), y_(std::move(y)), exog_(std::move(exog)) {
   switch (spec_.trend) {
-    case Trend::kNone: k_trend_ = 0; break;
+    case Trend::kNone:
+      k_trend_ = 0;
+      break;
     case Trend::kConstant:
-    case Trend::kLinear: k_trend_ = 1; break;
-    case Trend::kConstantLinear: k_trend_ = 2; break;
+    case Trend::kLinear:
+      k_trend_ = 1;
+      break;
+    case Trend::kConstantLinear:
+      k_trend_ = 2;
+      break;
   }
   const auto& o = spec_.order;
   const int s = o.s;
@@ -108,10 +113,14 @@ Eigen::VectorXd SarimaxModel::reduced_ma(const SarimaxParams& p) const {
 
 double SarimaxModel::trend_at(const SarimaxParams& p, Eigen::Index t) const {
   switch (spec_.trend) {
-    case Trend::kNone: return 0.0;
-    case Trend::kConstant: return p.trend[0];
-    case Trend::kLinear: return p.trend[0] * static_cast<double>(t + 1);
-    case Trend::kConstantLinear: return p.trend[0] + p.trend[1] * static_cast<double>(t + 1);
+    case Trend::kNone:
+      return 0.0;
+    case Trend::kConstant:
+      return p.trend[0];
+    case Trend::kLinear:
+      return p.trend[0] * static_cast<double>(t + 1);
+    case Trend::kConstantLinear:
+      return p.trend[0] + p.trend[1] * static_cast<double>(t + 1);
   }
   return 0.0;
 }
@@ -168,7 +177,8 @@ StateSpace SarimaxModel::full_state_space(const SarimaxParams& p, Eigen::Index s
     if (c0 != 0.0) {
       const double level = c0 / (1.0 - phi.sum());
       ss.initial_state[A] = level;
-      for (int j = 1; j < r_; ++j) ss.initial_state[A + j] = level * (j < phi.size() ? phi.tail(phi.size() - j).sum() : 0.0);
+      for (int j = 1; j < r_; ++j)
+        ss.initial_state[A + j] = level * (j < phi.size() ? phi.tail(phi.size() - j).sum() : 0.0);
     }
     ss.initial_cov = Eigen::MatrixXd::Zero(m, m);
     ss.initial_cov.bottomRightCorner(r_, r_) = arma_stationary_covariance(phi, theta);
@@ -211,8 +221,8 @@ SarimaxModel::Pass SarimaxModel::run(const SarimaxParams& p, bool want_state, bo
     for (Eigen::Index i = 0; i < w.size(); ++i) arma.intercept_path[i] = trend_at(p, k + i);
   }
   arma.initial_state = a;
-  FilterOutput o = chandrasekhar_filter(arma, std::span<const double>(w.data(), static_cast<std::size_t>(w.size())),
-                                        want_state);
+  FilterOutput o = chandrasekhar_filter(
+      arma, std::span<const double>(w.data(), static_cast<std::size_t>(w.size())), want_state);
   // Back to the time axis of y: the diffuse observations count in statsmodels' loglik through
   // -0.5 log(2 pi) each (F_inf = 1 for this representation).
   FilterOutput full;
@@ -284,7 +294,8 @@ StateSpace SarimaxModel::arma_state_space(const Eigen::VectorXd& phi, const Eige
 }
 
 template <class Intercept>
-Eigen::VectorXd SarimaxModel::arma_start_mean(const StateSpace& arma, const Eigen::VectorXd& phi, Intercept c) const {
+Eigen::VectorXd SarimaxModel::arma_start_mean(const StateSpace& arma, const Eigen::VectorXd& phi,
+                                              Intercept c) const {
   // Stationary mean under the first period's intercept (statsmodels' initialization), then the
   // k diffuse observations only predict the ARMA block.
   Eigen::VectorXd a = Eigen::VectorXd::Zero(r_);
@@ -345,7 +356,8 @@ double SarimaxModel::profile_loglik(const Eigen::VectorXd& arma_params, Eigen::V
     const Eigen::VectorXd d = XtX.diagonal().cwiseMax(1e-300).cwiseSqrt().cwiseInverse();
     const Eigen::MatrixXd scaled = d.asDiagonal() * XtX * d.asDiagonal();
     const Eigen::LDLT<Eigen::MatrixXd> ldlt(scaled);
-    if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 1e-12).all()) return minus_inf;  // collinear
+    if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().array() > 1e-12).all())
+      return minus_inf;  // collinear
     coef = d.asDiagonal() * ldlt.solve(d.asDiagonal() * Xtv);
     ss += coef.dot(XtX * coef) - 2.0 * coef.dot(Xtv);
     if (k_gaps > 0) {
@@ -365,7 +377,8 @@ double SarimaxModel::profile_loglik(const Eigen::VectorXd& arma_params, Eigen::V
   const double ll = forecaster::concentrated_loglik(sums, &scale);
   if (regression != nullptr) *regression = coef.head(k_reg);
   if (regression_cov != nullptr && k_reg > 0)
-    *regression_cov = XtX.ldlt().solve(Eigen::MatrixXd::Identity(k_all, k_all)).topLeftCorner(k_reg, k_reg) * scale;
+    *regression_cov =
+        XtX.ldlt().solve(Eigen::MatrixXd::Identity(k_all, k_all)).topLeftCorner(k_reg, k_reg) * scale;
   return std::isfinite(ll) ? ll : minus_inf;
 }
 
@@ -391,7 +404,8 @@ void SarimaxModel::prepare_profile_data() {
       if (std::isnan(y_[t])) continue;
       if (prev >= 0 && t > prev + 1)
         for (Eigen::Index g = prev + 1; g < t; ++g)
-          filled[g] = y_[prev] + (y_[t] - y_[prev]) * static_cast<double>(g - prev) / static_cast<double>(t - prev);
+          filled[g] =
+              y_[prev] + (y_[t] - y_[prev]) * static_cast<double>(g - prev) / static_cast<double>(t - prev);
       prev = t;
     }
     for (Eigen::Index g = prev + 1; g < n; ++g) filled[g] = y_[prev];
@@ -423,7 +437,8 @@ void SarimaxModel::prepare_profile_data() {
 }
 
 double SarimaxModel::concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale) const {
-  const SarimaxParams p = split(std::span<const double>(mean_params.data(), static_cast<std::size_t>(mean_params.size())));
+  const SarimaxParams p =
+      split(std::span<const double>(mean_params.data(), static_cast<std::size_t>(mean_params.size())));
   const Pass pass = run(p, false);
   if (!pass.ok || pass.out.regular_obs == 0) return -std::numeric_limits<double>::infinity();
   const double ll = forecaster::concentrated_loglik(pass.out, scale);

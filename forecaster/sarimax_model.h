@@ -4,10 +4,9 @@
 // diffuse likelihood, by the Chandrasekhar filter on the differenced data when there are no gaps
 // (same value: the differencing states are known exactly once the diffuse period is over) and by the
 // full diffuse filter otherwise. Not part of the public interface; exposed for tests and benchmarks.
+#include <Eigen/Core>
 #include <span>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "forecaster/kalman_filter.h"
 #include "forecaster/sarimax.h"
@@ -59,8 +58,8 @@ class SarimaxModel {
   /// With want_state the result also holds the full state (a, P) after the last observation.
   struct Pass {
     FilterOutput out;
-    Eigen::VectorXd state;   ///< full state after the data (when requested)
-    Eigen::MatrixXd cov;     ///< its covariance at unit scale
+    Eigen::VectorXd state;  ///< full state after the data (when requested)
+    Eigen::MatrixXd cov;    ///< its covariance at unit scale
     Eigen::MatrixXd diffuse_cov;
     bool ok = false;
   };
@@ -72,7 +71,8 @@ class SarimaxModel {
   /// out by GLS (the filter is linear in them), at constrained ARMA parameters (ar, ma, seasonal ar,
   /// seasonal ma). Optionally returns the GLS coefficients (trend then exog) and their covariance.
   /// With gaps the likelihood is the exact one of the observed points, as the full filter gives it.
-  [[nodiscard]] double profile_loglik(const Eigen::VectorXd& arma_params, Eigen::VectorXd* regression = nullptr,
+  [[nodiscard]] double profile_loglik(const Eigen::VectorXd& arma_params,
+                                      Eigen::VectorXd* regression = nullptr,
                                       Eigen::MatrixXd* regression_cov = nullptr) const;
   /// Gaps are allowed after the diffuse period: each missing y_t becomes a unit dummy regressor with
   /// a diffuse coefficient (the filled series is then gap-free), whose marginal likelihood is exactly
@@ -95,7 +95,8 @@ class SarimaxModel {
   bool has_missing_ = false;
   Eigen::VectorXd diff_poly_;
   std::vector<Eigen::Index> gaps_;  // times of missing y (all after the diffuse period) when profiling
-  Eigen::MatrixXd profile_data_;   // (k_trend + 1 + k_exog + gaps) x (n - d - D s), time-major; see profile_loglik
+  Eigen::MatrixXd
+      profile_data_;  // (k_trend + 1 + k_exog + gaps) x (n - d - D s), time-major; see profile_loglik
   Eigen::MatrixXd profile_trend_;  // k_trend x (n - d - D s): the trend columns' intercept paths
 
   void prepare_profile_data();
@@ -105,7 +106,8 @@ class SarimaxModel {
   [[nodiscard]] StateSpace arma_state_space(const Eigen::VectorXd& phi, const Eigen::VectorXd& theta) const;
   /// ARMA state mean after the diffuse period for the intercept path c(t) (0-based times).
   template <class Intercept>
-  [[nodiscard]] Eigen::VectorXd arma_start_mean(const StateSpace& arma, const Eigen::VectorXd& phi, Intercept c) const;
+  [[nodiscard]] Eigen::VectorXd arma_start_mean(const StateSpace& arma, const Eigen::VectorXd& phi,
+                                                Intercept c) const;
 };
 
 }  // namespace promcast::forecaster::detail

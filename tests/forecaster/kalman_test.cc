@@ -1,12 +1,12 @@
 // The Kalman filter layers against each other and against references: the O(r^2) ARMA stationary
 // covariance against a dense Lyapunov solve and statsmodels' autocovariances; the Chandrasekhar
 // path against the full exact diffuse filter on the same SARIMA models.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <random>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "forecaster/arma_process.h"
 #include "forecaster/kalman_filter.h"
@@ -84,7 +84,8 @@ TEST(KalmanFilter, ChandrasekharEqualsExactDiffuseFilter) {
     EXPECT_EQ(full.out.diffuse_steps, model.k_diffuse()) << m.spec.describe();
     const double a = concentrated_loglik(fast.out), b = concentrated_loglik(full.out);
     EXPECT_NEAR(a, b, 1e-8 * std::abs(b)) << m.spec.describe();
-    EXPECT_LE((fast.state - full.state).cwiseAbs().maxCoeff(), 1e-7 * (1.0 + full.state.cwiseAbs().maxCoeff()))
+    EXPECT_LE((fast.state - full.state).cwiseAbs().maxCoeff(),
+              1e-7 * (1.0 + full.state.cwiseAbs().maxCoeff()))
         << m.spec.describe();
     EXPECT_LE((fast.cov - full.cov).cwiseAbs().maxCoeff(), 1e-7 * (1.0 + full.cov.cwiseAbs().maxCoeff()))
         << m.spec.describe();
@@ -126,9 +127,12 @@ TEST(KalmanFilter, GapsAsDiffuseDummiesGiveTheFullFiltersLikelihood) {
   Eigen::MatrixXd exog(240, 1);
   for (int t = 0; t < 240; ++t) exog(t, 0) = std::sin(t * 0.3);
   const std::vector<std::pair<SarimaxSpec, Eigen::VectorXd>> cases = {
-      {SarimaxSpec{{1, 1, 1, 0, 1, 1, 12}, Trend::kNone, {}}, (Eigen::VectorXd(3) << 0.4, -0.3, -0.6).finished()},
-      {SarimaxSpec{{2, 0, 1, 0, 0, 0, 0}, Trend::kConstant, {"x"}}, (Eigen::VectorXd(3) << 0.5, 0.2, 0.3).finished()},
-      {SarimaxSpec{{1, 1, 0, 1, 0, 0, 7}, Trend::kConstantLinear, {"x"}}, (Eigen::VectorXd(2) << -0.3, 0.5).finished()},
+      {SarimaxSpec{{1, 1, 1, 0, 1, 1, 12}, Trend::kNone, {}},
+       (Eigen::VectorXd(3) << 0.4, -0.3, -0.6).finished()},
+      {SarimaxSpec{{2, 0, 1, 0, 0, 0, 0}, Trend::kConstant, {"x"}},
+       (Eigen::VectorXd(3) << 0.5, 0.2, 0.3).finished()},
+      {SarimaxSpec{{1, 1, 0, 1, 0, 0, 7}, Trend::kConstantLinear, {"x"}},
+       (Eigen::VectorXd(2) << -0.3, 0.5).finished()},
       {SarimaxSpec{{0, 2, 2, 0, 0, 0, 0}, Trend::kNone, {}}, (Eigen::VectorXd(2) << -0.9, 0.2).finished()},
   };
   for (const auto& [spec, arma] : cases) {
@@ -147,7 +151,8 @@ TEST(KalmanFilter, GapsAsDiffuseDummiesGiveTheFullFiltersLikelihood) {
   // A gap inside the diffuse period is left to the full filter.
   Eigen::VectorXd early = simulate(240, 12);
   early[3] = std::nan("");
-  const detail::SarimaxModel model(SarimaxSpec{{0, 1, 1, 0, 1, 1, 12}, Trend::kNone, {}}, early, Eigen::MatrixXd(240, 0));
+  const detail::SarimaxModel model(SarimaxSpec{{0, 1, 1, 0, 1, 1, 12}, Trend::kNone, {}}, early,
+                                   Eigen::MatrixXd(240, 0));
   EXPECT_FALSE(model.can_profile());
 }
 

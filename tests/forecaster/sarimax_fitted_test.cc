@@ -2,13 +2,13 @@
 // (fixtures/sarimax_fitted, written by scripts/fixtures/make_sarimax_fitted_fixtures.py from the
 // models and parameters of fixtures/sarimax), and the cheap diffuse-period predictions of the
 // Chandrasekhar path against the full diffuse filter.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include "forecaster/sarimax.h"
 #include "forecaster/sarimax_model.h"
@@ -34,7 +34,8 @@ Eigen::MatrixXd columns(simdjson::dom::element e, Eigen::Index rows) {
   for (simdjson::dom::element c : e.get_array()) cols.push_back(doubles(c));
   Eigen::MatrixXd m(rows, static_cast<Eigen::Index>(cols.size()));
   for (std::size_t j = 0; j < cols.size(); ++j)
-    for (Eigen::Index i = 0; i < rows; ++i) m(i, static_cast<Eigen::Index>(j)) = cols[j][static_cast<std::size_t>(i)];
+    for (Eigen::Index i = 0; i < rows; ++i)
+      m(i, static_cast<Eigen::Index>(j)) = cols[j][static_cast<std::size_t>(i)];
   return m;
 }
 
@@ -46,11 +47,12 @@ TEST_P(SarimaxFitted, MatchesStatsmodelsAtEveryStep) {
   const simdjson::dom::element c = parent_parser.load(kDir + std::string(std::string_view(ref["fixture"])));
   SarimaxSpec spec;
   const auto order = doubles(c["order"]), seasonal = doubles(c["seasonal_order"]);
-  spec.order = {static_cast<int>(order[0]), static_cast<int>(order[1]), static_cast<int>(order[2]),
+  spec.order = {static_cast<int>(order[0]),    static_cast<int>(order[1]),    static_cast<int>(order[2]),
                 static_cast<int>(seasonal[0]), static_cast<int>(seasonal[1]), static_cast<int>(seasonal[2]),
                 static_cast<int>(seasonal[3])};
   spec.trend = *parse_trend(std::string_view(c["trend"]));
-  for (simdjson::dom::element n : c["exog_names"].get_array()) spec.exog_names.emplace_back(std::string_view(n));
+  for (simdjson::dom::element n : c["exog_names"].get_array())
+    spec.exog_names.emplace_back(std::string_view(n));
   const std::vector<double> y = doubles(c["y"]), params = doubles(c["params"]);
   const Eigen::MatrixXd exog = columns(c["exog"], static_cast<Eigen::Index>(y.size()));
   const std::vector<double> fitted = doubles(ref["fitted"]), resid = doubles(ref["resid"]);
@@ -68,7 +70,8 @@ TEST_P(SarimaxFitted, MatchesStatsmodelsAtEveryStep) {
     if (!std::isnan(resid[t])) {
       EXPECT_NEAR(fit.residuals[t], resid[t], tol) << GetParam() << " t = " << t;
     }
-    EXPECT_EQ(std::isnan(fit.standardized_residuals[t]), static_cast<int>(t) < fit.diffuse_steps || std::isnan(y[t]))
+    EXPECT_EQ(std::isnan(fit.standardized_residuals[t]),
+              static_cast<int>(t) < fit.diffuse_steps || std::isnan(y[t]))
         << GetParam() << " t = " << t;
   }
 }
@@ -105,9 +108,11 @@ TEST(SarimaxFitted, ChandrasekharPathGivesTheFullFiltersDiffusePredictions) {
     ASSERT_TRUE(fast.ok && full.ok) << spec.describe();
     const int k = model.k_diffuse();
     for (int t = 0; t < k; ++t)
-      EXPECT_NEAR(fast.out.prediction[t], full.out.prediction[t], 1e-9 * (1.0 + std::abs(full.out.prediction[t])))
+      EXPECT_NEAR(fast.out.prediction[t], full.out.prediction[t],
+                  1e-9 * (1.0 + std::abs(full.out.prediction[t])))
           << spec.describe() << " t = " << t;
-    EXPECT_NEAR(fast.out.prediction[k], full.out.prediction[k], 1e-7 * (1.0 + std::abs(full.out.prediction[k])))
+    EXPECT_NEAR(fast.out.prediction[k], full.out.prediction[k],
+                1e-7 * (1.0 + std::abs(full.out.prediction[k])))
         << spec.describe();
   }
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <deque>
 #include <optional>
+#include <string>
 #include <variant>
 
 namespace promcast::forecaster {
@@ -42,8 +43,11 @@ std::size_t min_history(const DetectorConfig& c) {
       return 30;
     case Method::kZscore:
       return 2;
-    case Method::kResidual:
-      return 50;
+    case Method::kResidual: {
+      const auto& o = c.residual.spec.order;
+      const bool seasonal = o.s >= 2 && (o.P > 0 || o.D > 0 || o.Q > 0);
+      return std::max<std::size_t>(50, seasonal ? 2 * static_cast<std::size_t>(o.s) : 0);
+    }
     case Method::kIforest:
       return 100 + static_cast<std::size_t>(c.iforest_features.seasonal_peers *
                                             std::max(c.iforest_features.period, 0));
@@ -162,6 +166,28 @@ std::expected<Detection, Error> detect(const DetectorConfig& c, std::span<const 
 
 namespace {
 
+// The error for a stream too short for even one fit: every point would be left unjudged, silently.
+// Worded as the batch detectors word it, with one more point (the first one to judge).
+std::unexpected<Error> too_short_for_online(const DetectorConfig& c, std::size_t needed, std::size_t finite) {
+  const std::size_t total = needed + 1;
+  std::string why;
+  const auto& order = c.residual.spec.order;
+  if (c.method == Method::kShesd) {
+    why = fmt::format("two full periods of data plus one point to judge ({} for period {})", total,
+                      c.shesd.period);
+  } else if (c.method == Method::kResidual && order.s >= 2 && (order.P > 0 || order.D > 0 || order.Q > 0)) {
+    why = fmt::format("two full periods and {} points to fit on plus one point to judge ({} for period {})",
+                      needed, total, order.s);
+  } else if (c.method == Method::kIforest && c.iforest_features.seasonal_peers > 0) {
+    why = fmt::format("{} full periods for the seasonal peers, 100 points to fit on and one to judge ({} for "
+                      "period {})",
+                      c.iforest_features.seasonal_peers, total, c.iforest_features.period);
+  } else {
+    why = fmt::format("{} points ({} to fit on and one to judge)", total, needed);
+  }
+  return detector_error(fmt::format("{} --online: needs at least {}, got {}", to_string(c.method), why, finite));
+}
+
 // Divides each judged score by max(1, the largest of the previous `window` judged scores).
 void relative_to_recent_max(Detection& d, std::size_t window) {
   std::deque<std::pair<std::size_t, double>> best;  // decreasing scores: a sliding-window maximum
@@ -209,6 +235,15 @@ std::expected<Detection, Error> detect_online_raw(const DetectorConfig& c, std::
     return detector_error("shesd: the period must be at least 2");
   if (c.method == Method::kIforest && c.iforest_features.seasonal_peers > 0 && c.iforest_features.period < 1)
     return detector_error("iforest: seasonal peers need a period");
+  // options a fit would reject: rejected once here, since a failed fit only leaves its window unjudged
+  if (c.method == Method::kShesd && !(c.shesd.max_anoms > 0.0 && c.shesd.max_anoms <= 0.49))
+    return detector_error("shesd: max_anoms must be in (0, 0.49]");
+  if (c.method == Method::kShesd && !(c.shesd.alpha > 0.0 && c.shesd.alpha < 1.0))
+    return detector_error("shesd: alpha must be in (0, 1)");
+  if (c.method == Method::kEsd && !(c.esd.alpha > 0.0 && c.esd.alpha < 1.0))
+    return detector_error("esd: alpha must be in (0, 1)");
+  if (c.method == Method::kEsd && c.esd.max_count == 0 && !(c.esd.max_fraction > 0.0 && c.esd.max_fraction < 1.0))
+    return detector_error("esd: max_anoms as a fraction must be in (0, 1)");
   const std::size_t history = o.history > 0 ? o.history : default_history(c);
   const std::size_t needed = std::min(min_history(c), history);
   Detection d;
@@ -239,6 +274,9 @@ std::expected<Detection, Error> detect_online_raw(const DetectorConfig& c, std::
     }
     d.points[t] = j;
   }
+  if (!fitted_at) return too_short_for_online(c, needed, count_finite(x));
+  // k-of-n counts over the stream, not within one fitted model: a refit must not restart the count
+  if (c.method == Method::kResidual) apply_k_of_n(d, c.residual.k, c.residual.n);
   return d;
 }
 

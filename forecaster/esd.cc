@@ -79,6 +79,9 @@ std::expected<EsdResult, Error> generalized_esd(std::span<const double> x, const
   const std::size_t n = x.size();
   if (n < 3) return detector_error("esd: needs at least 3 points");
   if (!(o.alpha > 0.0 && o.alpha < 1.0)) return detector_error("esd: alpha must be in (0, 1)");
+  // a negative or NaN fraction cast to size_t is undefined behaviour (it used to flag almost everything)
+  if (o.max_count == 0 && !(o.max_fraction > 0.0 && o.max_fraction < 1.0))
+    return detector_error(fmt::format("esd: max_anoms as a fraction must be in (0, 1), got {}", o.max_fraction));
   std::size_t r = o.max_count > 0 ? o.max_count : static_cast<std::size_t>(std::trunc(o.max_fraction * n));
   r = std::min(r, n - 2);
   if (r == 0)

@@ -1,9 +1,13 @@
 #include "forecaster/residual_detector.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <vector>
 
 namespace promcast::forecaster {
 namespace {
@@ -23,6 +27,20 @@ std::expected<void, Error> check(const ResidualOptions& o) {
   return o.spec.validate();
 }
 
+// A seasonal model learns each season's coefficients from earlier seasons: with fewer than two full
+// periods it would fit on noise, so it says so, with the same words as S-H-ESD.
+std::expected<void, Error> check_length(const ResidualOptions& o, std::span<const double> y) {
+  const int s = o.spec.order.s;
+  if (s < 2 || (o.spec.order.P == 0 && o.spec.order.D == 0 && o.spec.order.Q == 0)) return {};
+  const auto finite = static_cast<std::size_t>(
+      std::count_if(y.begin(), y.end(), [](double v) { return std::isfinite(v); }));
+  const std::size_t needed = 2 * static_cast<std::size_t>(s);
+  if (finite < needed)
+    return detector_error(fmt::format("residual: needs at least two full periods ({} for period {}), got {}",
+                                      needed, s, finite));
+  return {};
+}
+
 Judgement judgement(double value, double mean, double sd, double z) {
   Judgement j;
   if (!std::isfinite(value) || !std::isfinite(mean) || !(sd >= 0.0)) return j;
@@ -38,10 +56,34 @@ Judgement judgement(double value, double mean, double sd, double z) {
 
 }  // namespace
 
-bool k_of_n(std::span<const char> recent, int k) { return std::count(recent.begin(), recent.end(), 1) >= k; }
+void apply_k_of_n(Detection& d, int k, int n) {
+  if (k <= 1 && n <= 1) return;
+  const auto kk = static_cast<std::size_t>(std::max(k, 1));
+  const auto nn = static_cast<std::size_t>(std::max(n, 1));
+  std::vector<double> own(d.points.size());
+  for (std::size_t t = 0; t < d.points.size(); ++t)
+    own[t] = d.points[t].judged && d.points[t].score >= 0.0 ? d.points[t].score : 0.0;
+  std::vector<double> recent;
+  for (std::size_t t = 0; t < d.points.size(); ++t) {
+    Judgement& j = d.points[t];
+    if (!j.judged) continue;
+    const std::size_t from = t + 1 > nn ? t + 1 - nn : 0;
+    recent.assign(own.begin() + static_cast<std::ptrdiff_t>(from), own.begin() + static_cast<std::ptrdiff_t>(t) + 1);
+    // fewer than k points so far: the k-th largest is a point that does not exist yet, i.e. 0
+    if (recent.size() < kk) {
+      j.score = 0.0;
+    } else {
+      std::nth_element(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(kk - 1), recent.end(),
+                       std::greater<>());
+      j.score = recent[kk - 1];
+    }
+    j.anomaly = j.score > 1.0;
+  }
+}
 
 std::expected<Detection, Error> residual_detect(std::span<const double> y, const ResidualOptions& o) {
   if (auto ok = check(o); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_length(o, y); !ok) return std::unexpected(ok.error());
   FitOptions fo = o.fit;
   fo.standard_errors = false;
   auto model = Sarimax::fit(o.spec, y, Eigen::MatrixXd(static_cast<Eigen::Index>(y.size()), 0), fo);
@@ -51,19 +93,15 @@ std::expected<Detection, Error> residual_detect(std::span<const double> y, const
   const double sigma = std::sqrt(r.sigma2);
   Detection d;
   d.points.resize(y.size());
-  std::vector<char> outside;
   for (std::size_t t = 0; t < y.size(); ++t) {
     const double resid = r.residuals[t];
     const double std_resid = r.standardized_residuals[t];
     // the predicted sd is residual / standardized residual; an exact zero residual leaves it unknown, and
     // the model's sigma stands in (it does not change the verdict: the score is 0 either way)
     double sd = std::isfinite(std_resid) && std_resid != 0.0 ? resid / std_resid : sigma;
-    Judgement j = std::isfinite(resid) ? judgement(y[t], r.fitted[t], std::abs(sd), z) : Judgement{};
-    outside.push_back(j.judged && j.score > 1.0 ? 1 : 0);
-    const std::size_t from = outside.size() > static_cast<std::size_t>(o.n) ? outside.size() - o.n : 0;
-    if (j.judged) j.anomaly = k_of_n(std::span<const char>(outside).subspan(from), o.k);
-    d.points[t] = j;
+    d.points[t] = std::isfinite(resid) ? judgement(y[t], r.fitted[t], std::abs(sd), z) : Judgement{};
   }
+  apply_k_of_n(d, o.k, o.n);
   return d;
 }
 
@@ -73,6 +111,7 @@ ResidualModel::ResidualModel(Sarimax model, const ResidualOptions& options)
 std::expected<ResidualModel, Error> ResidualModel::fit(std::span<const double> history,
                                                        const ResidualOptions& o) {
   if (auto ok = check(o); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_length(o, history); !ok) return std::unexpected(ok.error());
   FitOptions fo = o.fit;
   fo.standard_errors = false;
   auto model =
@@ -88,11 +127,6 @@ Judgement ResidualModel::judge_next(double value) {
   if (f) j = judgement(value, f->mean[0], f->std_err[0], z_);
   const double absorbed[] = {std::isfinite(value) ? value : std::numeric_limits<double>::quiet_NaN()};
   (void)model_.update(absorbed, Eigen::MatrixXd(1, 0));
-  recent_outside_.push_back(j.judged && j.score > 1.0 ? 1 : 0);
-  if (recent_outside_.size() > static_cast<std::size_t>(options_.n))
-    recent_outside_.erase(recent_outside_.begin());
-  if (j.judged) j.anomaly = k_of_n(recent_outside_, options_.k);
-  ++seen_;
   return j;
 }
 

@@ -2,6 +2,8 @@
 // Forecast-residual detector: a point is anomalous when it falls outside the SARIMAX one-step-ahead
 // prediction interval at `level`. Score = |residual| / (z_level * predicted sd), i.e. the issue's
 // |residual| / predicted sd divided by the interval's half-width in sd units, so 1.0 is the interval edge.
+// With k-of-n (k > 1 or n > 1) each point's score becomes the k-th largest of the last n points' own scores
+// (a point not judged counts 0): above 1.0 exactly when at least k of them are outside their intervals.
 #include <cstddef>
 #include <expected>
 #include <memory>
@@ -17,7 +19,7 @@ struct ResidualOptions {
   SarimaxSpec spec;     ///< the model (orders, trend); no exogenous regressors here
   double level = 99.0;  ///< prediction interval level in percent
   /// Flag a point when at least k of the last n points (itself included) are outside their interval:
-  /// k = n = 1 flags every point outside.
+  /// k = n = 1 flags every point outside. Applied by apply_k_of_n, over the whole stream.
   int k = 1;
   int n = 1;
   FitOptions fit;  ///< estimation knobs (standard errors are never needed here)
@@ -32,7 +34,8 @@ class ResidualModel {
  public:
   static std::expected<ResidualModel, Error> fit(std::span<const double> history,
                                                  const ResidualOptions& options);
-  /// Judges `value` as the next observation, then absorbs it. k-of-n counts within this model's lifetime.
+  /// Judges `value` as the next observation on its own (no k-of-n: a model lives only until the next
+  /// refit, so the streaming layer counts k-of-n with apply_k_of_n), then absorbs it.
   Judgement judge_next(double value);
 
  private:
@@ -40,11 +43,11 @@ class ResidualModel {
   Sarimax model_;
   ResidualOptions options_;
   double z_ = 0.0;
-  std::vector<char> recent_outside_;  ///< ring of the last n verdicts
-  std::size_t seen_ = 0;
 };
 
-/// Shared with the batch path: the k-of-n rule over a sequence of outside/inside verdicts.
-bool k_of_n(std::span<const char> recent, int k);
+/// The k-of-n rule over index-aligned judgements of consecutive points (batch and streaming alike): each
+/// judged point's score becomes the k-th largest own score of the last n points (itself included, points
+/// not judged count 0) and it is anomalous when that exceeds 1. k = n = 1 changes nothing.
+void apply_k_of_n(Detection& detection, int k, int n);
 
 }  // namespace promcast::forecaster

@@ -106,6 +106,8 @@ Judgement ShesdModel::judge(std::size_t index, double value) const {
 std::expected<ShesdModel, Error> shesd_fit(std::span<const double> x, std::size_t origin,
                                            const ShesdOptions& o) {
   if (o.period < 2) return detector_error("shesd: the period must be at least 2");
+  if (!(o.max_anoms > 0.0 && o.max_anoms <= 0.49))
+    return detector_error("shesd: max_anoms must be in (0, 0.49]");
   std::vector<double> filled;
   auto range = fill_gaps(x, filled);
   if (!range) return std::unexpected(range.error());

@@ -84,6 +84,15 @@ TEST(Esd, RejectsBadInput) {
   EsdOptions o;
   o.max_fraction = 0.01;  // floor(0.1) = 0 anomalies allowed
   EXPECT_FALSE(generalized_esd(std::vector<double>(10, 1.0), o).has_value());
+  // a negative fraction used to be cast to size_t (undefined; in practice nearly every point flagged)
+  std::vector<double> w(240);
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.3 * static_cast<double>(i));
+  for (double bad : {-0.1, 0.0, 1.0, std::nan("")}) {
+    o.max_fraction = bad;
+    auto r = esd_detect(w, o);
+    ASSERT_FALSE(r.has_value()) << bad;
+    EXPECT_NE(r.error().message.find("max_anoms as a fraction must be in (0, 1)"), std::string::npos);
+  }
 }
 
 // Seeded statistical behaviour: detection of injected 6-sigma spikes and false positives on clean Gaussian

@@ -1,10 +1,15 @@
 // `promcast detect`: runs one anomaly detector over a CSV series and prints the anomalies (JSON or CSV),
 // every point's score (--scores), or, with --online, every point judged only on the points before it as
 // CSV `timestamp,value,anomaly_score,raw_score` (anomaly_score = raw / (1 + raw), 0.5 on the boundary).
+// An infinite number (a score against a zero scale, a one-sided bound) prints as +/-1.7976931348623157e+308,
+// the largest finite double, in JSON and CSV alike, so that every reader gets a number; NaN (nothing to
+// say) prints as null in JSON and as an empty cell in CSV.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <expected>
 #include <optional>
 #include <sstream>
@@ -26,19 +31,23 @@ constexpr std::string_view kUsage =
   --column NAME            value column (default: 'value', else the last column)
   --timestamp-column NAME  must name the time column the CSV reader picked (a check, not a choice)
   --period P               points per season (shesd: required; iforest seasonal peers)
-  --alpha A                significance (esd, shesd; default 0.05)
-  --max-anoms F            fraction (< 1) or count (>= 1, esd only) of anomalies (default 0.1; shesd 0.1)
-  --direction both|pos|neg (default both; shesd default pos as Twitter)
+  --alpha A                significance in (0, 1) (esd, shesd; default 0.05)
+  --max-anoms F            esd: fraction in (0, 1) or integer count >= 1 (default 0.1);
+                           shesd: fraction in (0, 0.49] as Twitter's (default 0.1)
+  --direction both|pos|neg esd, shesd, zscore (default both; shesd default pos as Twitter)
   shesd:    --threshold none|med_max|p95|p99  --only-last  --longterm-period N | --piecewise-weeks W
+            (batch only: the streaming S-H-ESD judges one point at a time against one fitted piece)
   zscore:   --window N (288)  --z T (3)  --robust
   residual: --order p,d,q (1,0,1)  --seasonal-order P,D,Q,s  --trend n|c|t|ct (c)  --level L (99)  --k K --n N
   iforest:  --trees N (100)  --subsample N (256)  --contamination C (0.01)  --seed S (1)  --peers K  --diff
   --min-rel-scale F        esd, shesd, zscore: scale floor relative to the level (default 0: off)
   --format json|csv        output format (default json)
-  --scores                 also print every point's verdict
+  --scores                 also print every point's verdict (batch)
   --online                 judge each point on the past only; prints timestamp,value,anomaly_score,raw_score
-  --refit-every N          online: refit the model every N points (default 1)
-  --history N              online: points each fit uses (default per method)
+                           (residual k-of-n: raw_score is the k-th largest of the last n scores)
+  --refit-every N          online, not zscore: refit the model every N points (default 1)
+  --history N              online, not zscore: points each fit uses (default per method)
+Flags that do not apply to the method or mode are errors. Infinite numbers print as +/-1.7976931348623157e+308.
   --recent-max-window N    online: divide each score by max(1, the largest of the previous N scores)
   --likelihood             online: score = Numenta's anomaly likelihood of the scores (1.0 at tail p = 1e-5)
   --likelihood-learning N  online: scores skipped before fitting the likelihood (300)
@@ -81,9 +90,15 @@ std::expected<Series, Error> read_series(const std::string& path, const std::str
   return s;
 }
 
+// +/-inf as the largest finite double (see the top of the file).
+double finite_or_max(double v) {
+  constexpr double kMax = std::numeric_limits<double>::max();
+  return std::isinf(v) ? (v > 0 ? kMax : -kMax) : v;
+}
+
 std::string json_number(double v) {
-  if (std::isnan(v) || std::isinf(v)) return "null";
-  return fmt::format("{}", v);
+  if (std::isnan(v)) return "null";
+  return fmt::format("{}", finite_or_max(v));
 }
 
 std::string json_string(std::string_view s) {
@@ -99,14 +114,13 @@ std::string json_string(std::string_view s) {
   return out + "\"";
 }
 
-std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{}", v); }
+std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{}", finite_or_max(v)); }
 
 struct Args {
   std::string input, method_name, column, ts_column, format = "json";
   bool scores = false, online = false;
   fc::OnlineOptions online_options;
   fc::DetectorConfig config;
-  std::vector<std::pair<std::string, std::string>> echoed;  // parameters as given, for the JSON output
 };
 
 std::expected<int, Error> to_int(std::string_view flag, const std::string& v) {
@@ -145,6 +159,33 @@ std::expected<std::vector<int>, Error> to_ints(std::string_view flag, const std:
   return out;
 }
 
+// The methods a flag applies to; empty = every method.
+std::vector<fc::Method> flag_scope(std::string_view flag) {
+  using M = fc::Method;
+  if (flag == "--period") return {M::kShesd, M::kIforest};
+  if (flag == "--alpha" || flag == "--max-anoms") return {M::kEsd, M::kShesd};
+  if (flag == "--direction" || flag == "--min-rel-scale") return {M::kEsd, M::kShesd, M::kZscore};
+  if (flag == "--threshold" || flag == "--only-last" || flag == "--longterm-period" || flag == "--piecewise-weeks")
+    return {M::kShesd};
+  if (flag == "--window" || flag == "--z" || flag == "--robust") return {M::kZscore};
+  if (flag == "--order" || flag == "--seasonal-order" || flag == "--trend" || flag == "--level" || flag == "--k" ||
+      flag == "--n")
+    return {M::kResidual};
+  if (flag == "--trees" || flag == "--subsample" || flag == "--contamination" || flag == "--seed" ||
+      flag == "--peers" || flag == "--diff")
+    return {M::kIforest};
+  return {};
+}
+
+// Batch-only flags: S-H-ESD's filters on per-period maxima, only-last and pieces work on a whole series,
+// and --scores adds to the JSON/CSV that --online replaces with its own CSV.
+bool not_online(std::string_view flag) {
+  return flag == "--threshold" || flag == "--only-last" || flag == "--longterm-period" ||
+         flag == "--piecewise-weeks" || flag == "--scores";
+}
+
+bool online_only(std::string_view flag) { return flag == "--refit-every" || flag == "--history"; }
+
 std::expected<Args, Error> parse_args(int argc, char** argv) {
   Args a;
   auto& c = a.config;
@@ -157,11 +198,12 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
   int period = 0;
   int piecewise_weeks = 0;
   auto fail = [](std::string m) { return std::unexpected(Error{std::move(m), "", 0, 0}); };
+  std::vector<std::string> given;  // every flag seen, to reject those the method or mode ignores
   for (int i = 0; i < argc; ++i) {
     const std::string flag = argv[i];
+    given.push_back(flag);
     auto value = [&]() -> std::expected<std::string, Error> {
       if (i + 1 >= argc) return std::unexpected(Error{fmt::format("{} needs a value", flag), "", 0, 0});
-      a.echoed.emplace_back(flag.substr(2), argv[i + 1]);
       return std::string(argv[++i]);
     };
 #define PROMCAST_VALUE(var) \
@@ -217,7 +259,6 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       else
         return fail(fmt::format("--threshold expects none, med_max, p95 or p99, got '{}'", *v));
     } else if (flag == "--only-last") {
-      a.echoed.emplace_back("only-last", "true");
       c.shesd.only_last = true;
     } else if (flag == "--longterm-period") {
       PROMCAST_VALUE(v);
@@ -238,7 +279,6 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       PROMCAST_CONVERT(p, to_double(flag, *v));
       c.zscore.threshold = *p;
     } else if (flag == "--robust") {
-      a.echoed.emplace_back("robust", "true");
       c.zscore.robust = true;
     } else if (flag == "--order") {
       PROMCAST_VALUE(v);
@@ -291,7 +331,6 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       PROMCAST_CONVERT(p, to_int(flag, *v));
       c.iforest_features.seasonal_peers = *p;
     } else if (flag == "--diff") {
-      a.echoed.emplace_back("diff", "true");
       c.iforest_features.difference = true;
     } else if (flag == "--min-rel-scale") {
       PROMCAST_VALUE(v);
@@ -317,7 +356,6 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       if (*p < 0) return fail("--recent-max-window must be >= 0");
       a.online_options.recent_max_window = static_cast<std::size_t>(*p);
     } else if (flag == "--likelihood") {
-      a.echoed.emplace_back("likelihood", "true");
       if (!a.online_options.likelihood) a.online_options.likelihood.emplace();
     } else if (flag == "--likelihood-learning" || flag == "--likelihood-samples" ||
                flag == "--likelihood-average") {
@@ -362,6 +400,31 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
   auto method = fc::parse_method(a.method_name);
   if (!method) return std::unexpected(method.error());
   c.method = *method;
+  // a flag the method or the mode would ignore is an error, never silently echoed as if applied
+  for (const std::string& flag : given) {
+    if (auto scope = flag_scope(flag); !scope.empty() &&
+                                       std::find(scope.begin(), scope.end(), c.method) == scope.end()) {
+      std::string names;
+      for (fc::Method m : scope) names += fmt::format("{}{}", names.empty() ? "" : ", ", fc::to_string(m));
+      return fail(fmt::format("{} does not apply to {} (only to {})", flag, a.method_name, names));
+    }
+    if (a.online && not_online(flag))
+      return fail(fmt::format("{} does not apply to --online (the streaming detector does not use it)", flag));
+    if (!a.online && online_only(flag)) return fail(fmt::format("{} needs --online", flag));
+    if (a.online && c.method == fc::Method::kZscore && (flag == "--refit-every" || flag == "--history"))
+      return fail(fmt::format("{} does not apply to zscore (its rolling window has no fit)", flag));
+  }
+  if (a.online && a.format == "json" && std::find(given.begin(), given.end(), "--format") != given.end())
+    return fail("--format json does not apply to --online (it prints CSV)");
+  if (alpha && !(*alpha > 0.0 && *alpha < 1.0)) return fail(fmt::format("--alpha must be in (0, 1), got {}", *alpha));
+  if (max_anoms) {
+    const double m = *max_anoms;
+    if (!(m > 0.0)) return fail(fmt::format("--max-anoms must be > 0, got {}", m));
+    if (c.method == fc::Method::kShesd && m > 0.49)
+      return fail(fmt::format("shesd's --max-anoms is a fraction in (0, 0.49] as in Twitter's AnomalyDetection, got {}", m));
+    if (m >= 1.0 && m != std::floor(m))
+      return fail(fmt::format("--max-anoms of 1 or more is a count and must be an integer, got {}", m));
+  }
   if (c.method == fc::Method::kShesd && period < 2)
     return fail("shesd needs --period (points per season, >= 2)");
   if (c.iforest_features.seasonal_peers > 0 && period < 1) return fail("--peers needs --period");
@@ -377,7 +440,6 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
   if (max_anoms) {
     if (*max_anoms >= 1.0) {
       c.esd.max_count = static_cast<std::size_t>(*max_anoms);
-      if (c.method == fc::Method::kShesd) return fail("shesd's --max-anoms is a fraction (< 0.5)");
     } else {
       c.esd.max_fraction = *max_anoms;
       c.shesd.max_anoms = *max_anoms;
@@ -386,15 +448,64 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
   return a;
 }
 
-void print_json(const Args& a, const Series& s, const fc::Detection& d) {
-  std::string out = fmt::format("{{\"method\":{},\"parameters\":{{", json_string(a.method_name));
-  bool first = true;
-  for (const auto& [k, v] : a.echoed) {
-    if (k == "input" || k == "method" || k == "format") continue;
-    out += fmt::format("{}{}:{}", first ? "" : ",", json_string(k), json_string(v));
-    first = false;
+std::string_view to_string(fc::Direction d) {
+  return d == fc::Direction::kBoth ? "both" : d == fc::Direction::kPositive ? "pos" : "neg";
+}
+
+std::string_view to_string(fc::ShesdThreshold t) {
+  switch (t) {
+    case fc::ShesdThreshold::kNone:
+      return "none";
+    case fc::ShesdThreshold::kMedMax:
+      return "med_max";
+    case fc::ShesdThreshold::kP95:
+      return "p95";
+    case fc::ShesdThreshold::kP99:
+      return "p99";
   }
-  out += "},\"anomalies\":[";
+  return "?";
+}
+
+// The parameters the method ran with, defaults included, as JSON values of their own type.
+std::string effective_parameters(const fc::DetectorConfig& c) {
+  auto b = [](bool v) { return v ? "true" : "false"; };
+  switch (c.method) {
+    case fc::Method::kEsd:
+      return fmt::format(R"({{"alpha":{},"max_anoms":{},"direction":"{}","min_rel_scale":{}}})",
+                         json_number(c.esd.alpha),
+                         c.esd.max_count > 0 ? fmt::format("{}", c.esd.max_count) : json_number(c.esd.max_fraction),
+                         to_string(c.esd.direction), json_number(c.esd.min_relative_scale));
+    case fc::Method::kShesd:
+      return fmt::format(
+          R"({{"period":{},"alpha":{},"max_anoms":{},"direction":"{}","threshold":"{}","only_last":{},)"
+          R"("longterm_period":{},"min_rel_scale":{}}})",
+          c.shesd.period, json_number(c.shesd.alpha), json_number(c.shesd.max_anoms), to_string(c.shesd.direction),
+          to_string(c.shesd.threshold), b(c.shesd.only_last), c.shesd.longterm_period,
+          json_number(c.shesd.min_relative_scale));
+    case fc::Method::kZscore:
+      return fmt::format(R"({{"window":{},"z":{},"robust":{},"direction":"{}","min_rel_scale":{}}})",
+                         c.zscore.window, json_number(c.zscore.threshold), b(c.zscore.robust),
+                         to_string(c.zscore.direction), json_number(c.zscore.min_relative_scale));
+    case fc::Method::kResidual: {
+      const auto& o = c.residual.spec.order;
+      return fmt::format(
+          R"({{"order":[{},{},{}],"seasonal_order":[{},{},{},{}],"trend":"{}","level":{},"k":{},"n":{}}})", o.p,
+          o.d, o.q, o.P, o.D, o.Q, o.s, fc::to_string(c.residual.spec.trend), json_number(c.residual.level),
+          c.residual.k, c.residual.n);
+    }
+    case fc::Method::kIforest:
+      return fmt::format(
+          R"({{"trees":{},"subsample":{},"contamination":{},"seed":{},"peers":{},"period":{},"diff":{}}})",
+          c.iforest.trees, c.iforest.subsample, json_number(c.iforest.contamination), c.iforest.seed,
+          c.iforest_features.seasonal_peers, c.iforest_features.period, b(c.iforest_features.difference));
+  }
+  return "{}";
+}
+
+void print_json(const Args& a, const Series& s, const fc::Detection& d) {
+  std::string out = fmt::format("{{\"method\":{},\"parameters\":{},\"anomalies\":[",
+                                json_string(a.method_name), effective_parameters(a.config));
+  bool first = true;
   auto point = [&](std::size_t i, bool with_flag) {
     const auto& j = d.points[i];
     std::string p = fmt::format(

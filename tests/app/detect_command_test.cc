@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -136,6 +138,242 @@ TEST(DetectCommand, RangeRuleWaitsForItsMinimumPoints) {
   EXPECT_LT(all.front(), 24u);  // the first day's rising values set new maxima
   EXPECT_EQ(all.back(), 200u);
   EXPECT_EQ(top_scores({"--range-min-points", "48"}), std::vector<std::size_t>{200});
+}
+
+std::vector<std::string> lines_of(const std::string& out) {
+  std::vector<std::string> lines;
+  for (std::size_t at = 0; at < out.size();) {
+    const std::size_t end = out.find('\n', at);
+    lines.push_back(out.substr(at, end - at));
+    at = end == std::string::npos ? out.size() : end + 1;
+  }
+  return lines;
+}
+
+std::vector<std::string> cells_of(const std::string& line) {
+  std::vector<std::string> cells;
+  std::size_t at = 0;
+  for (std::size_t comma; (comma = line.find(',', at)) != std::string::npos; at = comma + 1)
+    cells.push_back(line.substr(at, comma - at));
+  cells.push_back(line.substr(at));
+  return cells;
+}
+
+std::vector<int64_t> anomaly_indices(const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(json);
+  std::vector<int64_t> out;
+  for (simdjson::dom::element a : doc["anomalies"].get_array()) out.push_back(int64_t(a["index"]));
+  return out;
+}
+
+// Every method through the CLI finds the injected spike (row 150 of 240 hourly points, 10 days).
+TEST(DetectCommand, ShesdResidualAndIforestFindTheSpike) {
+  const std::string path = write_temp("detect_methods.csv", nab_like_csv(150));
+  const std::vector<std::vector<std::string>> configs = {
+      {"--method", "shesd", "--period", "24", "--max-anoms", "0.02"},
+      {"--method", "residual", "--order", "1,0,0", "--seasonal-order", "1,0,0,24"},
+      {"--method", "iforest", "--trees", "100", "--contamination", "0.01", "--peers", "1", "--period", "24"},
+  };
+  for (const auto& extra : configs) {
+    std::vector<std::string> args = {"--input", path};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string out, err;
+    ASSERT_EQ(run(args, out, err), 0) << extra[1] << ": " << err;
+    const auto found = anomaly_indices(out);
+    EXPECT_NE(std::find(found.begin(), found.end(), 150), found.end()) << extra[1] << ": " << out;
+    EXPECT_LE(found.size(), 5u) << extra[1] << ": " << out;
+  }
+}
+
+TEST(DetectCommand, CsvFormatAndScores) {
+  const std::string path = write_temp("detect_csvfmt.csv", nab_like_csv(150));
+  std::string out, err;
+  ASSERT_EQ(run({"--input", path, "--method", "esd", "--max-anoms", "0.02", "--format", "csv"}, out, err), 0) << err;
+  auto lines = lines_of(out);
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "index,timestamp,value,expected,lower,upper,score,anomaly");
+  bool found = false;
+  for (std::size_t r = 1; r < lines.size(); ++r) {
+    const auto cells = cells_of(lines[r]);
+    ASSERT_EQ(cells.size(), 8u) << lines[r];
+    EXPECT_EQ(cells[7], "1");  // without --scores only the anomalies
+    EXPECT_GT(std::stod(cells[6]), 1.0);
+    if (cells[0] == "150") found = true;
+  }
+  EXPECT_TRUE(found) << out;
+
+  // --scores: every point, with its flag; a flag is exactly a score above 1 for ESD
+  ASSERT_EQ(run({"--input", path, "--method", "esd", "--max-anoms", "0.02", "--format", "csv", "--scores"}, out, err),
+            0);
+  lines = lines_of(out);
+  ASSERT_EQ(lines.size(), 241u);
+  for (std::size_t r = 1; r < lines.size(); ++r) {
+    const auto cells = cells_of(lines[r]);
+    ASSERT_EQ(cells[0], std::to_string(r - 1));
+    EXPECT_EQ(cells[7] == "1", cells[0] == "150") << lines[r];
+  }
+  ASSERT_EQ(run({"--input", path, "--method", "esd", "--max-anoms", "0.02", "--scores"}, out, err), 0);
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  simdjson::dom::array points = doc["points"];
+  ASSERT_EQ(points.size(), 240u);
+  std::size_t flagged = 0;
+  for (simdjson::dom::element p : points) flagged += bool(p["anomaly"]);
+  EXPECT_EQ(flagged, 1u);
+  EXPECT_EQ(int64_t(points.at(150)["index"]), 150);
+  EXPECT_GT(double(points.at(150)["score"]), 1.0);
+}
+
+// The online columns for a fitted method: nothing judged before two full periods plus one point, then
+// anomaly_score = raw / (1 + raw), the spike above the boundary.
+TEST(DetectCommand, OnlineColumnsOfShesd) {
+  const std::string path = write_temp("detect_online_shesd.csv", nab_like_csv(150));
+  std::string out, err;
+  ASSERT_EQ(run({"--input", path, "--method", "shesd", "--period", "24", "--direction", "both", "--online",
+                 "--refit-every", "6"},
+                out, err),
+            0)
+      << err;
+  const auto lines = lines_of(out);
+  ASSERT_EQ(lines.size(), 241u);
+  EXPECT_EQ(lines[0], "timestamp,value,anomaly_score,raw_score");
+  for (std::size_t r = 1; r < lines.size(); ++r) {
+    const auto cells = cells_of(lines[r]);
+    ASSERT_EQ(cells.size(), 4u) << lines[r];
+    if (r - 1 < 49) {
+      EXPECT_EQ(cells[3], "") << lines[r];
+      EXPECT_EQ(cells[2], "0") << lines[r];
+      continue;
+    }
+    ASSERT_NE(cells[3], "") << lines[r];
+    const double raw = std::stod(cells[3]);
+    EXPECT_NEAR(std::stod(cells[2]), raw / (1 + raw), 1e-12) << lines[r];
+    if (r - 1 == 150) {
+      EXPECT_GT(raw, 1.0);
+    }
+  }
+  EXPECT_EQ(cells_of(lines[1])[0], "2014-02-01T00:00:00Z");
+}
+
+TEST(DetectCommand, MaxAnomsMustBeAValidFractionOrCount) {
+  const std::string path = write_temp("detect_maxanoms.csv", nab_like_csv(150));
+  std::string out, err;
+  EXPECT_EQ(run({"--input", path, "--method", "esd", "--max-anoms", "-0.1"}, out, err), 2);
+  EXPECT_NE(err.find("--max-anoms must be > 0, got -0.1"), std::string::npos) << err;
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(run({"--input", path, "--method", "esd", "--max-anoms", "2.7"}, out, err), 2);
+  EXPECT_NE(err.find("must be an integer, got 2.7"), std::string::npos) << err;
+  EXPECT_EQ(run({"--input", path, "--method", "shesd", "--period", "24", "--max-anoms", "0.6"}, out, err), 2);
+  EXPECT_NE(err.find("(0, 0.49]"), std::string::npos) << err;
+  EXPECT_EQ(run({"--input", path, "--method", "shesd", "--period", "24", "--max-anoms", "2"}, out, err), 2);
+  // a count is an integer: 3 means at most 3 anomalies, echoed as the integer 3
+  ASSERT_EQ(run({"--input", path, "--method", "esd", "--max-anoms", "3"}, out, err), 0) << err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  EXPECT_EQ(int64_t(doc["parameters"]["max_anoms"]), 3);
+}
+
+TEST(DetectCommand, ParametersAreTheEffectiveOnesWithTypes) {
+  const std::string path = write_temp("detect_params.csv", nab_like_csv(150));
+  std::string out, err;
+  ASSERT_EQ(run({"--input", path, "--method", "esd"}, out, err), 0) << err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element p = parser.parse(out)["parameters"];
+  EXPECT_DOUBLE_EQ(double(p["alpha"]), 0.05);
+  EXPECT_DOUBLE_EQ(double(p["max_anoms"]), 0.1);
+  EXPECT_EQ(std::string_view(p["direction"]), "both");
+  ASSERT_EQ(run({"--input", path, "--method", "shesd", "--period", "24", "--alpha", "0.01", "--threshold", "p95"},
+                out, err),
+            0)
+      << err;
+  p = parser.parse(out)["parameters"];
+  EXPECT_EQ(int64_t(p["period"]), 24);
+  EXPECT_DOUBLE_EQ(double(p["alpha"]), 0.01);
+  EXPECT_EQ(std::string_view(p["direction"]), "pos");  // Twitter's default
+  EXPECT_EQ(std::string_view(p["threshold"]), "p95");
+  EXPECT_FALSE(bool(p["only_last"]));
+  ASSERT_EQ(run({"--input", path, "--method", "residual", "--k", "2", "--n", "3"}, out, err), 0) << err;
+  p = parser.parse(out)["parameters"];
+  EXPECT_EQ(int64_t(p["order"].at(0)), 1);
+  EXPECT_EQ(int64_t(p["order"].at(2)), 1);
+  EXPECT_EQ(std::string_view(p["trend"]), "c");
+  EXPECT_DOUBLE_EQ(double(p["level"]), 99.0);
+  EXPECT_EQ(int64_t(p["k"]), 2);
+  ASSERT_EQ(run({"--input", path, "--method", "iforest"}, out, err), 0) << err;
+  p = parser.parse(out)["parameters"];
+  EXPECT_EQ(int64_t(p["trees"]), 100);
+  EXPECT_EQ(int64_t(p["subsample"]), 256);
+  EXPECT_FALSE(bool(p["diff"]));
+}
+
+TEST(DetectCommand, FlagsTheMethodOrModeIgnoresAreErrors) {
+  const std::string path = write_temp("detect_ignored.csv", nab_like_csv(150));
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--method", "residual", "--direction", "pos"}, "--direction does not apply to residual"},
+      {{"--method", "iforest", "--direction", "pos"}, "--direction does not apply to iforest"},
+      {{"--method", "zscore", "--alpha", "0.01"}, "--alpha does not apply to zscore"},
+      {{"--method", "residual", "--max-anoms", "0.1"}, "--max-anoms does not apply to residual"},
+      {{"--method", "iforest", "--max-anoms", "0.1"}, "--max-anoms does not apply to iforest"},
+      {{"--method", "esd", "--window", "10"}, "--window does not apply to esd"},
+      {{"--method", "shesd", "--period", "24", "--online", "--threshold", "p95"},
+       "--threshold does not apply to --online"},
+      {{"--method", "shesd", "--period", "24", "--online", "--only-last"}, "--only-last does not apply to --online"},
+      {{"--method", "esd", "--refit-every", "5"}, "--refit-every needs --online"},
+      {{"--method", "zscore", "--online", "--refit-every", "5"}, "--refit-every does not apply to zscore"},
+  };
+  for (const auto& [extra, message] : cases) {
+    std::vector<std::string> args = {"--input", path};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string out, err;
+    EXPECT_EQ(run(args, out, err), 2) << message;
+    EXPECT_NE(err.find(message), std::string::npos) << err;
+    EXPECT_EQ(out, "");
+  }
+}
+
+// 40 points cannot give S-H-ESD (period 24) or seasonal peers one fitted window: an error, not 40 rows
+// that are all unjudged, and nothing on stdout.
+TEST(DetectCommand, OnlineTooShortIsAnErrorAndPrintsNothing) {
+  std::string csv = "timestamp,value\n";
+  for (int t = 0; t < 40; ++t) csv += fmt::format("2014-02-{:02d} {:02d}:00:00,{}\n", 1 + t / 24, t % 24, 50 + t % 7);
+  const std::string path = write_temp("detect_short.csv", csv);
+  const std::vector<std::vector<std::string>> configs = {
+      {"--method", "shesd", "--period", "24"},
+      {"--method", "iforest", "--peers", "2", "--period", "24"},
+      {"--method", "residual", "--seasonal-order", "1,0,0,24"},
+  };
+  for (const auto& extra : configs) {
+    std::vector<std::string> args = {"--input", path, "--online"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::string out, err;
+    EXPECT_EQ(run(args, out, err), 1) << extra[1];
+    EXPECT_EQ(out, "") << extra[1];
+    EXPECT_NE(err.find("full periods"), std::string::npos) << err;
+    EXPECT_NE(err.find("for period 24), got 40"), std::string::npos) << err;
+  }
+}
+
+// A constant series with one spike: ESD's and the z-score's scale is 0, the spike's score infinite. It
+// prints as the largest finite double in JSON (never null) and CSV alike.
+TEST(DetectCommand, InfiniteScoreIsTheLargestFiniteDouble) {
+  std::string csv = "timestamp,value\n";
+  for (int t = 0; t < 240; ++t)
+    csv += fmt::format("2014-02-{:02d} {:02d}:00:00,{}\n", 1 + t / 24, t % 24, t == 150 ? 90 : 10);
+  const std::string path = write_temp("detect_inf.csv", csv);
+  std::string out, err;
+  ASSERT_EQ(run({"--input", path, "--method", "esd"}, out, err), 0) << err;
+  EXPECT_EQ(out.find("null"), std::string::npos) << out;
+  simdjson::dom::parser parser;
+  simdjson::dom::element a = parser.parse(out)["anomalies"].at(0);
+  EXPECT_EQ(int64_t(a["index"]), 150);
+  EXPECT_EQ(double(a["score"]), std::numeric_limits<double>::max());
+  ASSERT_EQ(run({"--input", path, "--method", "esd", "--format", "csv"}, out, err), 0) << err;
+  EXPECT_EQ(cells_of(lines_of(out).at(1))[6], "1.7976931348623157e+308") << out;
+  ASSERT_EQ(run({"--input", path, "--method", "zscore", "--online"}, out, err), 0) << err;
+  const auto row = cells_of(lines_of(out).at(151));
+  EXPECT_EQ(row[3], "1.7976931348623157e+308");
+  EXPECT_EQ(row[2], "1");
 }
 
 }  // namespace

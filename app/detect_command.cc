@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 #include <expected>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -165,11 +165,12 @@ std::vector<fc::Method> flag_scope(std::string_view flag) {
   if (flag == "--period") return {M::kShesd, M::kIforest};
   if (flag == "--alpha" || flag == "--max-anoms") return {M::kEsd, M::kShesd};
   if (flag == "--direction" || flag == "--min-rel-scale") return {M::kEsd, M::kShesd, M::kZscore};
-  if (flag == "--threshold" || flag == "--only-last" || flag == "--longterm-period" || flag == "--piecewise-weeks")
+  if (flag == "--threshold" || flag == "--only-last" || flag == "--longterm-period" ||
+      flag == "--piecewise-weeks")
     return {M::kShesd};
   if (flag == "--window" || flag == "--z" || flag == "--robust") return {M::kZscore};
-  if (flag == "--order" || flag == "--seasonal-order" || flag == "--trend" || flag == "--level" || flag == "--k" ||
-      flag == "--n")
+  if (flag == "--order" || flag == "--seasonal-order" || flag == "--trend" || flag == "--level" ||
+      flag == "--k" || flag == "--n")
     return {M::kResidual};
   if (flag == "--trees" || flag == "--subsample" || flag == "--contamination" || flag == "--seed" ||
       flag == "--peers" || flag == "--diff")
@@ -402,26 +403,29 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
   c.method = *method;
   // a flag the method or the mode would ignore is an error, never silently echoed as if applied
   for (const std::string& flag : given) {
-    if (auto scope = flag_scope(flag); !scope.empty() &&
-                                       std::find(scope.begin(), scope.end(), c.method) == scope.end()) {
+    if (auto scope = flag_scope(flag);
+        !scope.empty() && std::find(scope.begin(), scope.end(), c.method) == scope.end()) {
       std::string names;
       for (fc::Method m : scope) names += fmt::format("{}{}", names.empty() ? "" : ", ", fc::to_string(m));
       return fail(fmt::format("{} does not apply to {} (only to {})", flag, a.method_name, names));
     }
     if (a.online && not_online(flag))
-      return fail(fmt::format("{} does not apply to --online (the streaming detector does not use it)", flag));
+      return fail(
+          fmt::format("{} does not apply to --online (the streaming detector does not use it)", flag));
     if (!a.online && online_only(flag)) return fail(fmt::format("{} needs --online", flag));
     if (a.online && c.method == fc::Method::kZscore && (flag == "--refit-every" || flag == "--history"))
       return fail(fmt::format("{} does not apply to zscore (its rolling window has no fit)", flag));
   }
   if (a.online && a.format == "json" && std::find(given.begin(), given.end(), "--format") != given.end())
     return fail("--format json does not apply to --online (it prints CSV)");
-  if (alpha && !(*alpha > 0.0 && *alpha < 1.0)) return fail(fmt::format("--alpha must be in (0, 1), got {}", *alpha));
+  if (alpha && !(*alpha > 0.0 && *alpha < 1.0))
+    return fail(fmt::format("--alpha must be in (0, 1), got {}", *alpha));
   if (max_anoms) {
     const double m = *max_anoms;
     if (!(m > 0.0)) return fail(fmt::format("--max-anoms must be > 0, got {}", m));
     if (c.method == fc::Method::kShesd && m > 0.49)
-      return fail(fmt::format("shesd's --max-anoms is a fraction in (0, 0.49] as in Twitter's AnomalyDetection, got {}", m));
+      return fail(fmt::format(
+          "shesd's --max-anoms is a fraction in (0, 0.49] as in Twitter's AnomalyDetection, got {}", m));
     if (m >= 1.0 && m != std::floor(m))
       return fail(fmt::format("--max-anoms of 1 or more is a count and must be an integer, got {}", m));
   }
@@ -471,17 +475,17 @@ std::string effective_parameters(const fc::DetectorConfig& c) {
   auto b = [](bool v) { return v ? "true" : "false"; };
   switch (c.method) {
     case fc::Method::kEsd:
-      return fmt::format(R"({{"alpha":{},"max_anoms":{},"direction":"{}","min_rel_scale":{}}})",
-                         json_number(c.esd.alpha),
-                         c.esd.max_count > 0 ? fmt::format("{}", c.esd.max_count) : json_number(c.esd.max_fraction),
-                         to_string(c.esd.direction), json_number(c.esd.min_relative_scale));
+      return fmt::format(
+          R"({{"alpha":{},"max_anoms":{},"direction":"{}","min_rel_scale":{}}})", json_number(c.esd.alpha),
+          c.esd.max_count > 0 ? fmt::format("{}", c.esd.max_count) : json_number(c.esd.max_fraction),
+          to_string(c.esd.direction), json_number(c.esd.min_relative_scale));
     case fc::Method::kShesd:
       return fmt::format(
           R"({{"period":{},"alpha":{},"max_anoms":{},"direction":"{}","threshold":"{}","only_last":{},)"
           R"("longterm_period":{},"min_rel_scale":{}}})",
-          c.shesd.period, json_number(c.shesd.alpha), json_number(c.shesd.max_anoms), to_string(c.shesd.direction),
-          to_string(c.shesd.threshold), b(c.shesd.only_last), c.shesd.longterm_period,
-          json_number(c.shesd.min_relative_scale));
+          c.shesd.period, json_number(c.shesd.alpha), json_number(c.shesd.max_anoms),
+          to_string(c.shesd.direction), to_string(c.shesd.threshold), b(c.shesd.only_last),
+          c.shesd.longterm_period, json_number(c.shesd.min_relative_scale));
     case fc::Method::kZscore:
       return fmt::format(R"({{"window":{},"z":{},"robust":{},"direction":"{}","min_rel_scale":{}}})",
                          c.zscore.window, json_number(c.zscore.threshold), b(c.zscore.robust),
@@ -489,9 +493,9 @@ std::string effective_parameters(const fc::DetectorConfig& c) {
     case fc::Method::kResidual: {
       const auto& o = c.residual.spec.order;
       return fmt::format(
-          R"({{"order":[{},{},{}],"seasonal_order":[{},{},{},{}],"trend":"{}","level":{},"k":{},"n":{}}})", o.p,
-          o.d, o.q, o.P, o.D, o.Q, o.s, fc::to_string(c.residual.spec.trend), json_number(c.residual.level),
-          c.residual.k, c.residual.n);
+          R"({{"order":[{},{},{}],"seasonal_order":[{},{},{},{}],"trend":"{}","level":{},"k":{},"n":{}}})",
+          o.p, o.d, o.q, o.P, o.D, o.Q, o.s, fc::to_string(c.residual.spec.trend),
+          json_number(c.residual.level), c.residual.k, c.residual.n);
     }
     case fc::Method::kIforest:
       return fmt::format(

@@ -28,7 +28,8 @@ struct Judgement {
   bool judged = false;   ///< false for points the method cannot judge (warm-up, NaN input)
   bool anomaly = false;  ///< the method's own decision
   /// Distance from the expected value in units of the method's decision threshold: 1.0 is exactly on the
-  /// boundary, above 1 is anomalous. Always >= 0; NaN when not judged.
+  /// boundary, above 1 is anomalous. Always >= 0 (+inf against a zero scale, e.g. a spike in a constant
+  /// series); NaN when not judged.
   double score = kNoValue;
   double expected = kNoValue;  ///< the value the method expected here (NaN if the method has none)
   double lower = kNoValue;     ///< lowest value not anomalous (-inf when only positive deviations count)

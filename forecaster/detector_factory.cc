@@ -179,13 +179,15 @@ std::unexpected<Error> too_short_for_online(const DetectorConfig& c, std::size_t
     why = fmt::format("two full periods and {} points to fit on plus one point to judge ({} for period {})",
                       needed, total, order.s);
   } else if (c.method == Method::kIforest && c.iforest_features.seasonal_peers > 0) {
-    why = fmt::format("{} full periods for the seasonal peers, 100 points to fit on and one to judge ({} for "
-                      "period {})",
-                      c.iforest_features.seasonal_peers, total, c.iforest_features.period);
+    why = fmt::format(
+        "{} full periods for the seasonal peers, 100 points to fit on and one to judge ({} for "
+        "period {})",
+        c.iforest_features.seasonal_peers, total, c.iforest_features.period);
   } else {
     why = fmt::format("{} points ({} to fit on and one to judge)", total, needed);
   }
-  return detector_error(fmt::format("{} --online: needs at least {}, got {}", to_string(c.method), why, finite));
+  return detector_error(
+      fmt::format("{} --online: needs at least {}, got {}", to_string(c.method), why, finite));
 }
 
 // Divides each judged score by max(1, the largest of the previous `window` judged scores).
@@ -242,7 +244,8 @@ std::expected<Detection, Error> detect_online_raw(const DetectorConfig& c, std::
     return detector_error("shesd: alpha must be in (0, 1)");
   if (c.method == Method::kEsd && !(c.esd.alpha > 0.0 && c.esd.alpha < 1.0))
     return detector_error("esd: alpha must be in (0, 1)");
-  if (c.method == Method::kEsd && c.esd.max_count == 0 && !(c.esd.max_fraction > 0.0 && c.esd.max_fraction < 1.0))
+  if (c.method == Method::kEsd && c.esd.max_count == 0 &&
+      !(c.esd.max_fraction > 0.0 && c.esd.max_fraction < 1.0))
     return detector_error("esd: max_anoms as a fraction must be in (0, 1)");
   const std::size_t history = o.history > 0 ? o.history : default_history(c);
   const std::size_t needed = std::min(min_history(c), history);

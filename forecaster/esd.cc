@@ -4,8 +4,6 @@
 // numpy's argmax do.
 #include "forecaster/esd.h"
 
-#include "forecaster/sorted_deviations.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -13,6 +11,8 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+
+#include "forecaster/sorted_deviations.h"
 
 namespace promcast::forecaster {
 namespace {
@@ -81,7 +81,8 @@ std::expected<EsdResult, Error> generalized_esd(std::span<const double> x, const
   if (!(o.alpha > 0.0 && o.alpha < 1.0)) return detector_error("esd: alpha must be in (0, 1)");
   // a negative or NaN fraction cast to size_t is undefined behaviour (it used to flag almost everything)
   if (o.max_count == 0 && !(o.max_fraction > 0.0 && o.max_fraction < 1.0))
-    return detector_error(fmt::format("esd: max_anoms as a fraction must be in (0, 1), got {}", o.max_fraction));
+    return detector_error(
+        fmt::format("esd: max_anoms as a fraction must be in (0, 1), got {}", o.max_fraction));
   std::size_t r = o.max_count > 0 ? o.max_count : static_cast<std::size_t>(std::trunc(o.max_fraction * n));
   r = std::min(r, n - 2);
   if (r == 0)

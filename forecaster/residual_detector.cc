@@ -32,8 +32,8 @@ std::expected<void, Error> check(const ResidualOptions& o) {
 std::expected<void, Error> check_length(const ResidualOptions& o, std::span<const double> y) {
   const int s = o.spec.order.s;
   if (s < 2 || (o.spec.order.P == 0 && o.spec.order.D == 0 && o.spec.order.Q == 0)) return {};
-  const auto finite = static_cast<std::size_t>(
-      std::count_if(y.begin(), y.end(), [](double v) { return std::isfinite(v); }));
+  const auto finite =
+      static_cast<std::size_t>(std::count_if(y.begin(), y.end(), [](double v) { return std::isfinite(v); }));
   const std::size_t needed = 2 * static_cast<std::size_t>(s);
   if (finite < needed)
     return detector_error(fmt::format("residual: needs at least two full periods ({} for period {}), got {}",
@@ -68,7 +68,8 @@ void apply_k_of_n(Detection& d, int k, int n) {
     Judgement& j = d.points[t];
     if (!j.judged) continue;
     const std::size_t from = t + 1 > nn ? t + 1 - nn : 0;
-    recent.assign(own.begin() + static_cast<std::ptrdiff_t>(from), own.begin() + static_cast<std::ptrdiff_t>(t) + 1);
+    recent.assign(own.begin() + static_cast<std::ptrdiff_t>(from),
+                  own.begin() + static_cast<std::ptrdiff_t>(t) + 1);
     // fewer than k points so far: the k-th largest is a point that does not exist yet, i.e. 0
     if (recent.size() < kk) {
       j.score = 0.0;

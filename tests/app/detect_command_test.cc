@@ -189,7 +189,8 @@ TEST(DetectCommand, ShesdResidualAndIforestFindTheSpike) {
 TEST(DetectCommand, CsvFormatAndScores) {
   const std::string path = write_temp("detect_csvfmt.csv", nab_like_csv(150));
   std::string out, err;
-  ASSERT_EQ(run({"--input", path, "--method", "esd", "--max-anoms", "0.02", "--format", "csv"}, out, err), 0) << err;
+  ASSERT_EQ(run({"--input", path, "--method", "esd", "--max-anoms", "0.02", "--format", "csv"}, out, err), 0)
+      << err;
   auto lines = lines_of(out);
   ASSERT_GE(lines.size(), 2u);
   EXPECT_EQ(lines[0], "index,timestamp,value,expected,lower,upper,score,anomaly");
@@ -204,7 +205,8 @@ TEST(DetectCommand, CsvFormatAndScores) {
   EXPECT_TRUE(found) << out;
 
   // --scores: every point, with its flag; a flag is exactly a score above 1 for ESD
-  ASSERT_EQ(run({"--input", path, "--method", "esd", "--max-anoms", "0.02", "--format", "csv", "--scores"}, out, err),
+  ASSERT_EQ(run({"--input", path, "--method", "esd", "--max-anoms", "0.02", "--format", "csv", "--scores"},
+                out, err),
             0);
   lines = lines_of(out);
   ASSERT_EQ(lines.size(), 241u);
@@ -283,9 +285,10 @@ TEST(DetectCommand, ParametersAreTheEffectiveOnesWithTypes) {
   EXPECT_DOUBLE_EQ(double(p["alpha"]), 0.05);
   EXPECT_DOUBLE_EQ(double(p["max_anoms"]), 0.1);
   EXPECT_EQ(std::string_view(p["direction"]), "both");
-  ASSERT_EQ(run({"--input", path, "--method", "shesd", "--period", "24", "--alpha", "0.01", "--threshold", "p95"},
-                out, err),
-            0)
+  ASSERT_EQ(
+      run({"--input", path, "--method", "shesd", "--period", "24", "--alpha", "0.01", "--threshold", "p95"},
+          out, err),
+      0)
       << err;
   p = parser.parse(out)["parameters"];
   EXPECT_EQ(int64_t(p["period"]), 24);
@@ -318,7 +321,8 @@ TEST(DetectCommand, FlagsTheMethodOrModeIgnoresAreErrors) {
       {{"--method", "esd", "--window", "10"}, "--window does not apply to esd"},
       {{"--method", "shesd", "--period", "24", "--online", "--threshold", "p95"},
        "--threshold does not apply to --online"},
-      {{"--method", "shesd", "--period", "24", "--online", "--only-last"}, "--only-last does not apply to --online"},
+      {{"--method", "shesd", "--period", "24", "--online", "--only-last"},
+       "--only-last does not apply to --online"},
       {{"--method", "esd", "--refit-every", "5"}, "--refit-every needs --online"},
       {{"--method", "zscore", "--online", "--refit-every", "5"}, "--refit-every does not apply to zscore"},
   };
@@ -336,7 +340,8 @@ TEST(DetectCommand, FlagsTheMethodOrModeIgnoresAreErrors) {
 // that are all unjudged, and nothing on stdout.
 TEST(DetectCommand, OnlineTooShortIsAnErrorAndPrintsNothing) {
   std::string csv = "timestamp,value\n";
-  for (int t = 0; t < 40; ++t) csv += fmt::format("2014-02-{:02d} {:02d}:00:00,{}\n", 1 + t / 24, t % 24, 50 + t % 7);
+  for (int t = 0; t < 40; ++t)
+    csv += fmt::format("2014-02-{:02d} {:02d}:00:00,{}\n", 1 + t / 24, t % 24, 50 + t % 7);
   const std::string path = write_temp("detect_short.csv", csv);
   const std::vector<std::vector<std::string>> configs = {
       {"--method", "shesd", "--period", "24"},

@@ -2,13 +2,13 @@
 // 1 - level), detection of injected shocks, k-of-n, and streaming = batch when nothing is re-estimated.
 #include "forecaster/residual_detector.h"
 
-#include "forecaster/detector_factory.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <random>
+
+#include "forecaster/detector_factory.h"
 
 namespace promcast::forecaster {
 namespace {
@@ -133,8 +133,7 @@ TEST(ResidualDetector, SeasonalModelNeedsTwoFullPeriods) {
   EXPECT_EQ(batch.error().message, "residual: needs at least two full periods (48 for period 24), got 40");
   auto online = detect_online(c, y, {});
   ASSERT_FALSE(online.has_value());
-  EXPECT_NE(online.error().message.find("needs at least two full periods"),
-            std::string::npos)
+  EXPECT_NE(online.error().message.find("needs at least two full periods"), std::string::npos)
       << online.error().message;
   EXPECT_NE(online.error().message.find("(51 for period 24), got 40"), std::string::npos);
 }

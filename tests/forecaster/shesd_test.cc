@@ -235,9 +235,10 @@ TEST(DetectOnline, TooShortForAnyFitIsTheBatchError) {
   EXPECT_NE(batch.error().message.find("needs at least two full periods"), std::string::npos);
   auto online = detect_online(c, y, {});
   ASSERT_FALSE(online.has_value());
-  EXPECT_EQ(online.error().message,
-            "shesd --online: needs at least two full periods of data plus one point to judge (50 for period 24), "
-            "got 40");
+  EXPECT_EQ(
+      online.error().message,
+      "shesd --online: needs at least two full periods of data plus one point to judge (50 for period 24), "
+      "got 40");
   c.method = Method::kIforest;
   c.iforest_features.seasonal_peers = 2;
   c.iforest_features.period = 24;
@@ -248,7 +249,8 @@ TEST(DetectOnline, TooShortForAnyFitIsTheBatchError) {
   // one point more than the minimum: exactly the last point is judged
   c.method = Method::kShesd;
   y.resize(50);
-  for (std::size_t i = 40; i < y.size(); ++i) y[i] = 30 + 8 * std::sin(static_cast<double>(i) * 2 * M_PI / 24);
+  for (std::size_t i = 40; i < y.size(); ++i)
+    y[i] = 30 + 8 * std::sin(static_cast<double>(i) * 2 * M_PI / 24);
   online = detect_online(c, y, {});
   ASSERT_TRUE(online.has_value()) << online.error().message;
   EXPECT_TRUE(online->points[49].judged);
@@ -297,8 +299,8 @@ TEST(Shesd, DetectionAndFalsePositiveRatesOverSeededSeries) {
   // measured: 0.71% of clean points, in 57% of the series (Twitter's algorithm; the fixtures match R's)
   EXPECT_LE(false_positives, clean_points / 100) << false_positives << " of " << clean_points;  // <= 1%
   EXPECT_LE(series_with_fp, static_cast<std::size_t>(trials) * 70 / 100) << series_with_fp;
-  std::printf("S-H-ESD: found %d of %d; false positives %zu of %zu points, %zu of %d series\n", found, injected,
-              false_positives, clean_points, series_with_fp, trials);
+  std::printf("S-H-ESD: found %d of %d; false positives %zu of %zu points, %zu of %d series\n", found,
+              injected, false_positives, clean_points, series_with_fp, trials);
 }
 
 }  // namespace

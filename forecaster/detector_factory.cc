@@ -249,6 +249,18 @@ std::expected<Detection, Error> detect_online_raw(const DetectorConfig& c, std::
     return detector_error("esd: max_anoms as a fraction must be in (0, 1)");
   const std::size_t history = o.history > 0 ? o.history : default_history(c);
   const std::size_t needed = std::min(min_history(c), history);
+  // a seasonal fit on less than two periods always fails: such a history would leave every point unjudged
+  const auto& order = c.residual.spec.order;
+  const std::size_t periods_needed =
+      c.method == Method::kShesd ? 2 * static_cast<std::size_t>(c.shesd.period) + 1
+      : c.method == Method::kResidual && order.s >= 2 && (order.P > 0 || order.D > 0 || order.Q > 0)
+          ? 2 * static_cast<std::size_t>(order.s)
+          : 0;
+  if (history < periods_needed)
+    return detector_error(fmt::format(
+        "{} --online: a history of {} points is shorter than two full periods "
+        "({} for period {})",
+        to_string(c.method), history, periods_needed, c.method == Method::kShesd ? c.shesd.period : order.s));
   Detection d;
   d.points.resize(x.size());
   Model model;

@@ -246,6 +246,17 @@ TEST(DetectOnline, TooShortForAnyFitIsTheBatchError) {
   ASSERT_FALSE(online.has_value());
   EXPECT_NE(online.error().message.find("2 full periods for the seasonal peers"), std::string::npos)
       << online.error().message;
+  // a history shorter than two periods could never fit, however long the stream
+  c.method = Method::kShesd;
+  std::vector<double> long_y(24 * 10, 1.0);
+  for (std::size_t i = 0; i < long_y.size(); ++i)
+    long_y[i] = std::sin(static_cast<double>(i) * 2 * M_PI / 24);
+  OnlineOptions short_history;
+  short_history.history = 40;
+  online = detect_online(c, long_y, short_history);
+  ASSERT_FALSE(online.has_value());
+  EXPECT_EQ(online.error().message,
+            "shesd --online: a history of 40 points is shorter than two full periods (49 for period 24)");
   // one point more than the minimum: exactly the last point is judged
   c.method = Method::kShesd;
   y.resize(50);

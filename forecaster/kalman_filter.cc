@@ -357,7 +357,8 @@ Eigen::VectorXd diffuse_predictions(const StateSpace& model, std::span<const dou
 }
 
 MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Eigen::MatrixXd& Yt,
-                                               const Eigen::MatrixXd& A0, const Eigen::MatrixXd& Ct) {
+                                               const Eigen::MatrixXd& A0, const Eigen::MatrixXd& Ct,
+                                               bool keep_steps) {
   const Eigen::Index cols = Yt.rows(), n = Yt.cols();
   const Eigen::Index m = model.states();
   const SparseDesign Z(model.design);
@@ -377,6 +378,10 @@ MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Ei
   Eigen::MatrixXd block(cols, std::min(kBlock, std::max<Eigen::Index>(n, 1)));
   MultiFilterOutput out;
   out.gram = Eigen::MatrixXd::Zero(cols, cols);
+  if (keep_steps) {
+    out.innovations.resize(cols, n);
+    out.forecast_var.resize(n);
+  }
   auto flush = [&](Eigen::Index used) {
     if (used > 0) out.gram.selfadjointView<Eigen::Lower>().rankUpdate(block.leftCols(used));
   };
@@ -402,6 +407,10 @@ MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Ei
     for (const auto& [i, value] : direction)
       next.col(i).head(k_intercept) += value * Ct.col(t).head(k_intercept);
     A.swap(next);
+    if (keep_steps) {
+      out.innovations.col(t) = v;
+      out.forecast_var[t] = F;
+    }
     v *= std::sqrt(inv_f);
     if (++used == block.cols()) {
       flush(used);
@@ -420,6 +429,7 @@ MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Ei
   }
   flush(used);
   out.gram.triangularView<Eigen::StrictlyUpper>() = out.gram.transpose();
+  if (keep_steps) out.final_states = std::move(A);
   return out;
 }
 

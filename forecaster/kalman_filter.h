@@ -56,9 +56,14 @@ Eigen::VectorXd diffuse_predictions(const StateSpace& model, std::span<const dou
 struct MultiFilterOutput {
   Eigen::MatrixXd gram;  ///< sum_t v_t v_t' / F_t, columns x columns (v_t: the columns' innovations)
   double sum_log_f = 0.0;
+  // Only with keep_steps:
+  Eigen::MatrixXd innovations;   ///< columns x n, v_t (not standardized)
+  Eigen::VectorXd forecast_var;  ///< F_t
+  Eigen::MatrixXd final_states;  ///< columns x m: each column's predicted state after the last step
 };
 MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Eigen::MatrixXd& Yt,
-                                               const Eigen::MatrixXd& A0, const Eigen::MatrixXd& Ct);
+                                               const Eigen::MatrixXd& A0, const Eigen::MatrixXd& Ct,
+                                               bool keep_steps = false);
 
 /// Gaussian loglik with the scale concentrated out, as statsmodels computes it (diffuse
 /// observations contribute -0.5 (log 2 pi + log F_inf)). scale_out receives the estimate.

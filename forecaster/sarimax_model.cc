@@ -194,7 +194,7 @@ SarimaxModel::Pass SarimaxModel::run(const SarimaxParams& p, bool want_state, bo
   const Eigen::VectorXd phi = reduced_ar(p), theta = reduced_ma(p);
   if (!is_stationary(phi)) return pass;
 
-  if (force_full_filter || has_missing_ || n <= k_diffuse_) {
+  if (force_full_filter || (has_missing_ && gaps_.empty()) || n <= k_diffuse_) {
     const StateSpace ss = full_state_space(p, 0, n, exog_);
     pass.out = kalman_filter(ss, std::span<const double>(y_.data(), static_cast<std::size_t>(n)));
     pass.state = pass.out.next_state;
@@ -207,7 +207,8 @@ SarimaxModel::Pass SarimaxModel::run(const SarimaxParams& p, bool want_state, bo
   // Gap-free data: after the diffuse period the differencing states are known exactly, so the
   // likelihood is that of the stationary ARMA model for w = diff(y - X beta). Filter that with
   // Chandrasekhar recursions (O(r) per step) instead of the m-dimensional diffuse filter.
-  Eigen::VectorXd z = y_;
+  // Gaps after the diffuse period: the same on the filled series, corrected by the gap dummies below.
+  Eigen::VectorXd z = gaps_.empty() ? y_ : filled_;
   if (exog_.cols() > 0) z -= exog_ * p.beta;
   const Eigen::VectorXd w = apply_lag_polynomial(diff_poly_, z);
   const int k = k_diffuse_;
@@ -237,7 +238,10 @@ SarimaxModel::Pass SarimaxModel::run(const SarimaxParams& p, bool want_state, bo
   full.prediction = Eigen::VectorXd::Constant(n, nan);
   full.forecast_error.tail(w.size()) = o.forecast_error;
   full.forecast_var.tail(w.size()) = o.forecast_var;
-  full.prediction.tail(w.size()) = y_.tail(w.size()) - o.forecast_error;
+  full.prediction.tail(w.size()) = z.tail(w.size()) - o.forecast_error;
+  if (exog_.cols() > 0) full.prediction.tail(w.size()) += exog_.bottomRows(w.size()) * p.beta;
+  GapCorrection gaps;
+  if (!gaps_.empty()) gaps = correct_for_gaps(arma, o, full, want_state);
   if (want_state && k > 0) {
     // The diffuse filter's predictions for the first k observations (only the state mean and a
     // factor of P_inf are needed, so this costs far less than running the full filter over them).
@@ -248,30 +252,110 @@ SarimaxModel::Pass SarimaxModel::run(const SarimaxParams& p, bool want_state, bo
     full.forecast_error.head(k) = y_.head(k) - full.prediction.head(k);
   }
   if (want_state) {
-    const auto& ord = spec_.order;
-    const int d = ord.d, D = ord.D, s = ord.s;
     const int m = k + r_;
-    Eigen::VectorXd state = Eigen::VectorXd::Zero(m);
-    Eigen::VectorXd simple = Eigen::VectorXd::Ones(1);
-    const Eigen::VectorXd one_lag = (Eigen::VectorXd(2) << 1.0, -1.0).finished();
-    for (int j = 0; j < d; ++j) {
-      state[j] = apply_lag_polynomial(simple, z)(Eigen::last);
-      simple = poly_mul(simple, one_lag);
-    }
-    for (int b = 0; b < D; ++b) {
-      const Eigen::VectorXd series = apply_lag_polynomial(differencing_polynomial(d, b, s), z);
-      for (int i = 0; i < s; ++i) state[d + b * s + i] = series[series.size() - 1 - i];
-    }
-    state.tail(r_) = o.next_state;
+    Eigen::VectorXd state = full_state(z, o.next_state);
     pass.state = std::move(state);
     pass.cov = Eigen::MatrixXd::Zero(m, m);
     pass.cov.bottomRightCorner(r_, r_) = o.next_cov;
+    if (!gaps_.empty()) {
+      // The filled series' state, minus what the estimated gap dummies contributed, plus their
+      // remaining uncertainty.
+      pass.state.noalias() -= gaps.states * gaps.coef;
+      pass.cov.noalias() += gaps.states * gaps.coef_cov * gaps.states.transpose();
+    }
   }
   full.next_state = pass.state;
   full.next_cov = pass.cov;
   pass.out = std::move(full);
   pass.ok = true;
   return pass;
+}
+
+Eigen::VectorXd SarimaxModel::full_state(const Eigen::VectorXd& z, const Eigen::VectorXd& arma_state) const {
+  // Differencing states from the (undifferenced) series' last values, in statsmodels' layout.
+  const auto& ord = spec_.order;
+  const int d = ord.d, D = ord.D, s = ord.s;
+  Eigen::VectorXd state = Eigen::VectorXd::Zero(k_diffuse_ + r_);
+  Eigen::VectorXd simple = Eigen::VectorXd::Ones(1);
+  const Eigen::VectorXd one_lag = (Eigen::VectorXd(2) << 1.0, -1.0).finished();
+  for (int j = 0; j < d; ++j) {
+    state[j] = apply_lag_polynomial(simple, z)(Eigen::last);
+    simple = poly_mul(simple, one_lag);
+  }
+  for (int b = 0; b < D; ++b) {
+    const Eigen::VectorXd series = apply_lag_polynomial(differencing_polynomial(d, b, s), z);
+    for (int i = 0; i < s; ++i) state[d + b * s + i] = series[series.size() - 1 - i];
+  }
+  state.tail(r_) = arma_state;
+  return state;
+}
+
+SarimaxModel::GapCorrection SarimaxModel::correct_for_gaps(const StateSpace& arma, const FilterOutput& filled,
+                                                           FilterOutput& out, bool want_state) const {
+  // The augmented (de Jong) form of the gap dummies: the filled series' innovations e_i and the
+  // dummies' innovations x_i share the Chandrasekhar gains; a recursive GLS over the dummies seen so
+  // far turns them into the innovations of the observed series, v_i = e_i - x_i' b_i with variance
+  // F_i + x_i' S_i x_i (S_i: the dummies' posterior covariance over sigma2). At a gap the new dummy
+  // absorbs the step: no likelihood term, and its coefficient is pinned. Same v_t, F_t and
+  // predictions as the full filter, which skips the missing points.
+  const auto G = static_cast<Eigen::Index>(gaps_.size());
+  const Eigen::MatrixXd data = profile_data_.bottomRows(G);
+  const MultiFilterOutput dummies =
+      chandrasekhar_filter_columns(arma, data, Eigen::MatrixXd::Zero(G, r_), Eigen::MatrixXd(), true);
+  const Eigen::Index nw = data.cols();
+  const int k = k_diffuse_;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  GapCorrection gc;
+  gc.coef = Eigen::VectorXd::Zero(G);
+  gc.coef_cov = Eigen::MatrixXd::Zero(G, G);
+  Eigen::Index active = 0;
+  out.sum_log_f = 0.0;
+  out.sum_v2_f = 0.0;
+  out.regular_obs = 0;
+  Eigen::VectorXd u(G);
+  for (Eigen::Index i = 0; i < nw; ++i) {
+    const Eigen::Index t = i + k;
+    const double e = filled.forecast_error[i], F = filled.forecast_var[i];
+    const auto x = dummies.innovations.col(i).head(active);
+    u.head(active).noalias() = gc.coef_cov.topLeftCorner(active, active) * x;
+    if (active < G && gaps_[static_cast<std::size_t>(active)] == t) {
+      // y_t is missing: its prediction uses the dummies seen so far; the new one takes up the rest.
+      const double xj = dummies.innovations(active, i);
+      const double explained = x.dot(gc.coef.head(active));
+      out.prediction[t] = filled_[t] - e + explained;
+      out.forecast_error[t] = nan;
+      out.forecast_var[t] = nan;
+      gc.coef[active] = (e - explained) / xj;
+      gc.coef_cov.row(active).head(active) = -u.head(active).transpose() / xj;
+      gc.coef_cov.col(active).head(active) = -u.head(active) / xj;
+      gc.coef_cov(active, active) = (F + x.dot(u.head(active))) / (xj * xj);
+      ++active;
+      continue;
+    }
+    const double Fa = F + x.dot(u.head(active));
+    const double v = e - x.dot(gc.coef.head(active));
+    out.prediction[t] = y_[t] - v;
+    out.forecast_error[t] = v;
+    out.forecast_var[t] = Fa;
+    out.sum_log_f += std::log(Fa);
+    out.sum_v2_f += v * v / Fa;
+    ++out.regular_obs;
+    if (active > 0) {
+      gc.coef.head(active) += u.head(active) * (v / Fa);
+      gc.coef_cov.topLeftCorner(active, active).noalias() -=
+          (u.head(active) / Fa) * u.head(active).transpose();
+    }
+  }
+  out.observed = out.regular_obs + k;
+  if (want_state) {
+    gc.states.resize(k + r_, G);
+    for (Eigen::Index j = 0; j < G; ++j) {
+      Eigen::VectorXd unit = Eigen::VectorXd::Zero(y_.size());
+      unit[gaps_[static_cast<std::size_t>(j)]] = 1.0;
+      gc.states.col(j) = full_state(unit, dummies.final_states.row(j).transpose());
+    }
+  }
+  return gc;
 }
 
 StateSpace SarimaxModel::arma_state_space(const Eigen::VectorXd& phi, const Eigen::VectorXd& theta) const {
@@ -409,6 +493,7 @@ void SarimaxModel::prepare_profile_data() {
       prev = t;
     }
     for (Eigen::Index g = prev + 1; g < n; ++g) filled[g] = y_[prev];
+    filled_ = filled;
   }
   const auto gaps = static_cast<Eigen::Index>(gaps_.size());
   if (n <= k_diffuse_ + 1 + gaps) {

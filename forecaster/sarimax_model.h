@@ -95,6 +95,7 @@ class SarimaxModel {
   bool has_missing_ = false;
   Eigen::VectorXd diff_poly_;
   std::vector<Eigen::Index> gaps_;  // times of missing y (all after the diffuse period) when profiling
+  Eigen::VectorXd filled_;          // y with the gaps filled by linear interpolation (when gaps_ is set)
   Eigen::MatrixXd
       profile_data_;  // (k_trend + 1 + k_exog + gaps) x (n - d - D s), time-major; see profile_loglik
   Eigen::MatrixXd profile_trend_;  // k_trend x (n - d - D s): the trend columns' intercept paths
@@ -104,6 +105,17 @@ class SarimaxModel {
   [[nodiscard]] double trend_column_at(int j, Eigen::Index t) const;
 
   [[nodiscard]] StateSpace arma_state_space(const Eigen::VectorXd& phi, const Eigen::VectorXd& theta) const;
+  /// Full state (differencing states from the undifferenced series z, then the ARMA block).
+  [[nodiscard]] Eigen::VectorXd full_state(const Eigen::VectorXd& z, const Eigen::VectorXd& arma_state) const;
+  /// Turns the filled series' pass into the observed series' (see run); with want_state also the
+  /// dummies' final full states, to correct the state and its covariance.
+  struct GapCorrection {
+    Eigen::VectorXd coef;      // estimated dummy coefficients (filled minus true value at each gap)
+    Eigen::MatrixXd coef_cov;  // their covariance over sigma2
+    Eigen::MatrixXd states;    // (k + r) x gaps: each dummy's final full state
+  };
+  [[nodiscard]] GapCorrection correct_for_gaps(const StateSpace& arma, const FilterOutput& filled,
+                                               FilterOutput& out, bool want_state) const;
   /// ARMA state mean after the diffuse period for the intercept path c(t) (0-based times).
   template <class Intercept>
   [[nodiscard]] Eigen::VectorXd arma_start_mean(const StateSpace& arma, const Eigen::VectorXd& phi,

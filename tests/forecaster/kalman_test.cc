@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <random>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -145,8 +146,33 @@ TEST(KalmanFilter, GapsAsDiffuseDummiesGiveTheFullFiltersLikelihood) {
     ASSERT_EQ(coef.size(), model.k_trend() + model.k_exog());
     Eigen::VectorXd full(coef.size() + arma.size());
     full << coef, arma;
-    const double reference = model.concentrated_loglik(full);  // the full filter: y has gaps
+    const auto reference_pass = model.run(
+        model.split(std::span<const double>(full.data(), static_cast<std::size_t>(full.size()))), true, true);
+    const double reference = concentrated_loglik(reference_pass.out);  // the full filter skips the gaps
     EXPECT_NEAR(profiled, reference, 1e-9 * std::abs(reference)) << spec.describe();
+    // The augmented pass over the filled series (what run() does with gaps) must reproduce the full
+    // filter step by step: predictions, innovations and their variances, and the final state.
+    const auto p = model.split(std::span<const double>(full.data(), static_cast<std::size_t>(full.size())));
+    const auto fast = model.run(p, true);
+    ASSERT_TRUE(fast.ok) << spec.describe();
+    EXPECT_NEAR(concentrated_loglik(fast.out), reference, 1e-9 * std::abs(reference)) << spec.describe();
+    EXPECT_EQ(fast.out.regular_obs, reference_pass.out.regular_obs) << spec.describe();
+    for (Eigen::Index t = 0; t < y.size(); ++t) {
+      const auto& r = reference_pass.out;
+      EXPECT_NEAR(fast.out.prediction[t], r.prediction[t], 1e-8 * (1.0 + std::abs(r.prediction[t])))
+          << spec.describe() << " t = " << t;
+      EXPECT_EQ(std::isnan(fast.out.forecast_var[t]), std::isnan(r.forecast_var[t]))
+          << spec.describe() << " t = " << t;
+      if (!std::isnan(r.forecast_var[t])) {
+        EXPECT_NEAR(fast.out.forecast_var[t], r.forecast_var[t], 1e-8 * r.forecast_var[t])
+            << spec.describe() << " t = " << t;
+      }
+    }
+    const double scale = 1.0 + reference_pass.state.cwiseAbs().maxCoeff();
+    EXPECT_LE((fast.state - reference_pass.state).cwiseAbs().maxCoeff(), 1e-7 * scale) << spec.describe();
+    EXPECT_LE((fast.cov - reference_pass.cov).cwiseAbs().maxCoeff(),
+              1e-7 * (1.0 + reference_pass.cov.cwiseAbs().maxCoeff()))
+        << spec.describe();
   }
   // A gap inside the diffuse period is left to the full filter.
   Eigen::VectorXd early = simulate(240, 12);

@@ -477,7 +477,11 @@ void SarimaxModel::prepare_profile_data() {
   if (has_missing_) {
     for (Eigen::Index t = 0; t < n; ++t)
       if (std::isnan(y_[t])) gaps_.push_back(t);
-    if (gaps_.front() < k_diffuse_ || static_cast<int>(gaps_.size()) > kMaxProfiledGaps) {
+    // Each dummy adds O(r) work per step to the multi-column filter and O(G) to the recursive GLS,
+    // against the full filter's O(m^2): with more gaps than max(32, m) (many gaps in a small model)
+    // the full filter is the cheaper exact option.
+    const bool dummies_cheaper = gaps_.size() <= static_cast<std::size_t>(std::max(32, k_diffuse_ + r_));
+    if (gaps_.front() < k_diffuse_ || static_cast<int>(gaps_.size()) > kMaxProfiledGaps || !dummies_cheaper) {
       gaps_.clear();
       return;  // gaps in the diffuse period (or too many): the full filter handles them
     }

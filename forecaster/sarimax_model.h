@@ -76,7 +76,8 @@ class SarimaxModel {
                                       Eigen::MatrixXd* regression_cov = nullptr) const;
   /// Gaps are allowed after the diffuse period: each missing y_t becomes a unit dummy regressor with
   /// a diffuse coefficient (the filled series is then gap-free), whose marginal likelihood is exactly
-  /// the likelihood of the observed points (Gomez & Maravall 1994); at most kMaxProfiledGaps of them.
+  /// the likelihood of the observed points (Gomez & Maravall 1994); at most kMaxProfiledGaps of them,
+  /// and at most max(32, m) (beyond that the O(m^2) full filter is cheaper).
   [[nodiscard]] bool can_profile() const { return profile_data_.size() > 0; }
   static constexpr int kMaxProfiledGaps = 400;
   /// Missing time points handled as dummies by profile_loglik.

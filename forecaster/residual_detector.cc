@@ -97,10 +97,13 @@ std::expected<Detection, Error> residual_detect(std::span<const double> y, const
   for (std::size_t t = 0; t < y.size(); ++t) {
     const double resid = r.residuals[t];
     const double std_resid = r.standardized_residuals[t];
+    // The diffuse period (first d + D s steps) has residuals, as statsmodels reports them, but no finite
+    // prediction variance: nothing to judge against, so those points stay unjudged.
+    if (static_cast<int>(t) < r.diffuse_steps || !std::isfinite(resid)) continue;
     // the predicted sd is residual / standardized residual; an exact zero residual leaves it unknown, and
     // the model's sigma stands in (it does not change the verdict: the score is 0 either way)
-    double sd = std::isfinite(std_resid) && std_resid != 0.0 ? resid / std_resid : sigma;
-    d.points[t] = std::isfinite(resid) ? judgement(y[t], r.fitted[t], std::abs(sd), z) : Judgement{};
+    const double sd = std::isfinite(std_resid) && std_resid != 0.0 ? resid / std_resid : sigma;
+    d.points[t] = judgement(y[t], r.fitted[t], std::abs(sd), z);
   }
   apply_k_of_n(d, o.k, o.n);
   return d;

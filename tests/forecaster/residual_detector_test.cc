@@ -58,6 +58,25 @@ TEST(ResidualDetector, FalsePositiveRateMatchesTheLevelAndShocksAreFound) {
   EXPECT_LT(rate, 0.065);
 }
 
+TEST(ResidualDetector, DiffusePeriodIsNotJudged) {
+  // A random walk with a wild first value: ARIMA(0,1,1) has one diffuse step, whose "residual" is the
+  // value itself (statsmodels' fitted value there is the prior's 0), not a one-step prediction error.
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> e(0.0, 1.0);
+  std::vector<double> y(300);
+  double level = 1000.0;
+  for (auto& v : y) v = (level += e(rng));
+  ResidualOptions o;
+  o.spec.order.d = 1;
+  o.spec.order.q = 1;
+  o.level = 99.0;
+  const auto d = residual_detect(y, o);
+  ASSERT_TRUE(d.has_value()) << d.error().to_string();
+  EXPECT_FALSE(d->points[0].judged);
+  EXPECT_FALSE(d->points[0].anomaly);
+  EXPECT_TRUE(d->points[1].judged);
+}
+
 TEST(ResidualDetector, KOfNNeedsSeveralPointsOutside) {
   std::mt19937_64 rng(4);
   auto y = ar1(rng, 400, 0.3, 0.0);

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <iterator>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 namespace promcast::app {
@@ -341,6 +342,156 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
               "hour at a daylight-saving change is a common cause; use UTC or a plain index column)",
               out.times[r] == out.times[r - 1] ? "equal to" : "before", out.lines[r - 1])));
   return out;
+}
+
+namespace {
+
+constexpr std::size_t kMaxRegularRows = 10'000'000;
+constexpr std::size_t kMaxGrowth = 10;  // rows after filling, per row read
+
+// floor(a / b) for b > 0.
+long floor_div(long a, long b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+
+// Months since 0000-01 when t is 00:00:00 UTC on the first of a month.
+std::optional<long> month_index(double t) {
+  if (!(std::fabs(t) < 1e15) || std::floor(t) != t) return std::nullopt;
+  const auto secs = static_cast<long>(t);
+  if (secs % 86400 != 0) return std::nullopt;
+  long y = 0;
+  unsigned m = 0, d = 0;
+  civil_from_days(secs / 86400, y, m, d);
+  if (d != 1) return std::nullopt;
+  return y * 12 + static_cast<long>(m) - 1;
+}
+
+double month_start(long index) {
+  const long year = floor_div(index, 12);
+  const auto month = static_cast<unsigned>(index - year * 12 + 1);
+  return static_cast<double>(days_from_civil(year, month, 1) * 86400L);
+}
+
+}  // namespace
+
+std::string TimeAxisFill::summary() const {
+  if (inserted == 0) return "";
+  const std::string unit = step_months > 0 ? fmt::format("{} month{}", step_months, step_months == 1 ? "" : "s")
+                                           : fmt::format("{} s", step);
+  return fmt::format("inserted {} row{} of missing values (NaN) for {} gap{} in the time axis (step {})",
+                     inserted, inserted == 1 ? "" : "s", gaps, gaps == 1 ? "" : "s", unit);
+}
+
+std::expected<TimeAxisFill, Error> regularize_times(CsvSeries& series, const std::string& file_name) {
+  const std::string& file = file_name.empty() ? series.file : file_name;
+  TimeAxisFill fill;
+  const std::size_t n = series.rows();
+  if (series.time_kind == TimeKind::kIndex || n < 2) return fill;
+  auto line_of = [&](std::size_t row) { return row < series.lines.size() ? series.lines[row] : 0; };
+
+  // Positions on the axis: seconds, or calendar months when every time starts a month.
+  std::vector<long> months;
+  months.reserve(n);
+  for (double t : series.times) {
+    const auto m = month_index(t);
+    if (!m) break;
+    months.push_back(*m);
+  }
+  const bool calendar = months.size() == n;
+  std::vector<double> diffs(n - 1);
+  for (std::size_t i = 1; i < n; ++i) {
+    diffs[i - 1] = calendar ? static_cast<double>(months[i] - months[i - 1]) : series.times[i] - series.times[i - 1];
+    if (!(diffs[i - 1] > 0))
+      return std::unexpected(Error{fmt::format("time {} is not after the previous row's (line {})",
+                                               series.format_time(series.times[i]), line_of(i - 1)),
+                                   file, line_of(i), 1});
+  }
+  // Exact for calendar months; jitter of float timestamps otherwise.
+  auto tolerance = [&](double step) { return calendar ? 0.0 : std::max(1e-6 * step, 1e-3); };
+
+  // The step: the most common difference, near-equal ones (jitter) counted together.
+  std::vector<double> sorted = diffs;
+  std::sort(sorted.begin(), sorted.end());
+  std::size_t best_begin = 0, best_end = 0;
+  for (std::size_t i = 0; i < sorted.size();) {
+    std::size_t j = i;
+    while (j < sorted.size() && sorted[j] - sorted[i] <= tolerance(sorted[i])) ++j;
+    if (j - i > best_end - best_begin) {  // strict: ties keep the smaller difference
+      best_begin = i;
+      best_end = j;
+    }
+    i = j;
+  }
+  const double step0 = sorted[(best_begin + best_end) / 2];
+  const double tol = tolerance(step0);
+  const std::string unit = calendar ? " months" : " s";
+
+  // Steps between each pair of rows.
+  std::vector<std::size_t> steps(n - 1);
+  std::size_t total_steps = 0, widest = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    const double d = diffs[i - 1];
+    const double q = d / step0;
+    const double k = std::round(q);
+    if (k < 1 || std::fabs(d - k * step0) > k * tol)
+      return std::unexpected(
+          Error{fmt::format("time {} is {}{} after the previous row (line {}), not a multiple of the {}{} step "
+                            "(the most common spacing); missing rows are filled in only when whole steps are "
+                            "missing",
+                            series.format_time(series.times[i]), d, unit, line_of(i - 1), step0, unit),
+                file, line_of(i), 1});
+    if (k > static_cast<double>(kMaxRegularRows)) {
+      widest = i;
+      total_steps = kMaxRegularRows;
+      break;
+    }
+    steps[i - 1] = static_cast<std::size_t>(k);
+    total_steps += steps[i - 1];
+    if (widest == 0 || steps[i - 1] > steps[widest - 1]) widest = i;
+  }
+  const std::size_t rows_after = total_steps + 1;
+  if (rows_after > kMaxGrowth * n || rows_after > kMaxRegularRows) {
+    const std::size_t i = widest;
+    return std::unexpected(Error{
+        fmt::format("time {} is {}{} after the previous row (line {}): filling the gaps at a {}{} step (the "
+                    "most common spacing) would make {}{} rows from the {} read (at most {}x, and {}); is the "
+                    "series regular?",
+                    series.format_time(series.times[i]), diffs[i - 1], unit, line_of(i - 1), step0, unit,
+                    rows_after >= kMaxRegularRows ? "at least " : "", rows_after, n, kMaxGrowth, kMaxRegularRows),
+        file, line_of(i), 1});
+  }
+  // The step between inserted times, from the whole span so that jitter does not accumulate.
+  const double step = calendar ? step0 : (series.times.back() - series.times.front()) / static_cast<double>(total_steps);
+  fill.step = calendar ? 0.0 : step;
+  fill.step_months = calendar ? static_cast<int>(step0) : 0;
+  if (rows_after == n) return fill;
+
+  std::vector<double> times;
+  std::vector<int> lines;
+  std::vector<std::vector<double>> columns(series.columns.size());
+  times.reserve(rows_after);
+  lines.reserve(rows_after);
+  for (auto& c : columns) c.reserve(rows_after);
+  auto copy_row = [&](std::size_t r) {
+    times.push_back(series.times[r]);
+    lines.push_back(line_of(r));
+    for (std::size_t c = 0; c < columns.size(); ++c) columns[c].push_back(series.columns[c][r]);
+  };
+  copy_row(0);
+  for (std::size_t i = 1; i < n; ++i) {
+    const std::size_t k = steps[i - 1];
+    if (k > 1) ++fill.gaps;
+    for (std::size_t j = 1; j < k; ++j) {
+      times.push_back(calendar ? month_start(months[i - 1] + static_cast<long>(j) * static_cast<long>(step0))
+                               : series.times[i - 1] + static_cast<double>(j) * step);
+      lines.push_back(0);
+      for (auto& c : columns) c.push_back(kNaN);
+      ++fill.inserted;
+    }
+    copy_row(i);
+  }
+  series.times = std::move(times);
+  series.lines = std::move(lines);
+  series.columns = std::move(columns);
+  return fill;
 }
 
 std::expected<CsvSeries, Error> read_csv_series(const std::string& path) {

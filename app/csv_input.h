@@ -26,7 +26,7 @@ struct CsvSeries {
   std::vector<double> times;             ///< index value or Unix seconds, one per row
   std::vector<std::string> names;        ///< the other columns' headers
   std::vector<std::vector<double>> columns;  ///< [column][row], NaN for empty cells
-  std::vector<int> lines;                ///< 1-based source line of each row
+  std::vector<int> lines;                ///< 1-based source line of each row; 0 = inserted by regularize_times
 
   [[nodiscard]] std::size_t rows() const { return times.size(); }
   /// Column by header name; nullptr when absent.
@@ -45,6 +45,40 @@ std::expected<CsvSeries, Error> parse_csv_series(std::string_view text, std::str
 
 /// Reads and parses a file ("-" = standard input).
 std::expected<CsvSeries, Error> read_csv_series(const std::string& path);
+
+/// What regularize_times did to a series.
+struct TimeAxisFill {
+  std::size_t inserted = 0;  ///< rows added, NaN in every column
+  std::size_t gaps = 0;      ///< runs of consecutive missing steps that were filled
+  double step = 0;           ///< seconds between rows; 0 for an index axis or calendar months
+  int step_months = 0;       ///< months between rows for calendar-month data (first of the month, 00:00Z)
+  /// One line for stderr, e.g. "inserted 20 rows of missing values (NaN) in 1 gap (step 3600 s)";
+  /// empty when nothing was inserted.
+  [[nodiscard]] std::string summary() const;
+};
+
+/// Makes a timestamped series evenly spaced by inserting the rows that are missing, so that a
+/// model's lags, seasonal phase and Fourier terms follow time rather than row count (Prometheus
+/// exports have scrape gaps). Inserted rows hold NaN in every column (missing values, which the
+/// Kalman filter and the detectors skip: nothing is interpolated) and line 0 in `lines`, the
+/// marker of a row with no source line. Real rows keep their values, exogenous columns included,
+/// so future rows (empty `value`, known regressors) after the last observation stay as read.
+///
+/// - A plain index axis (TimeKind::kIndex) and series of fewer than 3 rows are left alone.
+/// - The step is the most common positive difference between consecutive times (ties: the
+///   smaller). Differences within max(1e-6 * step, 1 ms) of each other count as the same, so
+///   float timestamps with scrape jitter still have a mode; the step used for inserted times is
+///   then refined to (last - first) / (number of steps), so jitter does not accumulate.
+/// - Every difference must be a whole multiple k >= 1 of the step within k * max(1e-6 * step,
+///   1 ms) (integer timestamps are exact; the allowance is for float ones); otherwise the error names the row (file:line) and both times, e.g. "time 2026-11-23T00:07:30Z
+///   is 450 s after the previous row (line 4), not a multiple of the 300 s step".
+/// - Calendar data: when every time is 00:00:00 UTC on the first of a month (monthly, quarterly,
+///   yearly data), steps are counted in calendar months, so 28- to 31-day months are one step.
+/// - More than 9 inserted rows per real row (the result over 10x the input) or a result over
+///   10,000,000 rows is an error naming the largest gap: such a file is more likely the wrong
+///   step or concatenated series than a few scrape gaps.
+/// file_name is used in error messages only (series.file when empty).
+std::expected<TimeAxisFill, Error> regularize_times(CsvSeries& series, const std::string& file_name = "");
 
 /// Parses an RFC 3339 timestamp ("2026-11-23T12:00:00Z", "+02:00" offsets, fractions, ' ' for 'T')
 /// into Unix seconds.

@@ -289,6 +289,13 @@ int run_forecast(int argc, char** argv) {
     model.emplace(std::move(*fitted));
   }
   const auto& fit = model->result();
+  // A stalled optimizer may leave a much worse optimum: say so where a person reads, not only in JSON.
+  if (!fit.converged)
+    std::fputs(fmt::format("promcast forecast: warning: the estimation of {} did not converge after {} "
+                           "iterations; the estimates and forecasts may be far from the maximum likelihood\n",
+                           fit.spec.describe(), fit.iterations)
+                   .c_str(),
+               stderr);
   auto fc = model->forecast(opt.horizon, future_exog, opt.levels);
   if (!fc) return fail(fc.error().to_string());
 

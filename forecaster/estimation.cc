@@ -2,7 +2,9 @@
 
 #include <LBFGS.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 #include <exception>
 #include <limits>
 #include <stdexcept>
@@ -126,6 +128,82 @@ Eigen::MatrixXd numerical_hessian(const Objective& f, const Eigen::VectorXd& x) 
     }
   }
   return H;
+}
+
+MinimizeResult nelder_mead(const Objective& f, const Eigen::VectorXd& x0, const MinimizeOptions& options,
+                           int max_evaluations) {
+  const Eigen::Index k = x0.size();
+  MinimizeResult result;
+  result.x = x0;
+  result.value = safe(f(x0));
+  result.evaluations = 1;
+  if (k == 0) {
+    result.converged = true;
+    return result;
+  }
+  std::vector<Eigen::VectorXd> pts(static_cast<std::size_t>(k + 1), x0);
+  std::vector<double> val(static_cast<std::size_t>(k + 1), result.value);
+  for (Eigen::Index i = 0; i < k; ++i) {
+    auto& p = pts[static_cast<std::size_t>(i + 1)];
+    p[i] += 0.05 * std::max(1.0, std::abs(x0[i]));
+    val[static_cast<std::size_t>(i + 1)] = safe(f(p));
+    ++result.evaluations;
+  }
+  std::vector<std::size_t> order(pts.size());
+  while (result.evaluations < max_evaluations) {
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return val[a] < val[b]; });
+    const std::size_t best = order.front(), worst = order.back(), second = order[order.size() - 2];
+    if (std::abs(val[worst] - val[best]) <= options.tolerance * std::max(1.0, std::abs(val[best]))) {
+      result.converged = true;
+      break;
+    }
+    Eigen::VectorXd centroid = Eigen::VectorXd::Zero(k);
+    for (std::size_t i = 0; i < pts.size(); ++i)
+      if (i != worst) centroid += pts[i];
+    centroid /= static_cast<double>(k);
+    auto eval = [&](const Eigen::VectorXd& x) {
+      ++result.evaluations;
+      return safe(f(x));
+    };
+    const Eigen::VectorXd reflected = centroid + (centroid - pts[worst]);
+    const double fr = eval(reflected);
+    if (fr < val[best]) {
+      const Eigen::VectorXd expanded = centroid + 2.0 * (centroid - pts[worst]);
+      const double fe = eval(expanded);
+      if (fe < fr) {
+        pts[worst] = expanded;
+        val[worst] = fe;
+      } else {
+        pts[worst] = reflected;
+        val[worst] = fr;
+      }
+    } else if (fr < val[second]) {
+      pts[worst] = reflected;
+      val[worst] = fr;
+    } else {
+      const bool outside = fr < val[worst];
+      const Eigen::VectorXd contracted =
+          outside ? Eigen::VectorXd(centroid + 0.5 * (reflected - centroid))
+                  : Eigen::VectorXd(centroid + 0.5 * (pts[worst] - centroid));
+      const double fc = eval(contracted);
+      if (fc < std::min(fr, val[worst])) {
+        pts[worst] = contracted;
+        val[worst] = fc;
+      } else {
+        for (std::size_t i = 0; i < pts.size(); ++i) {
+          if (i == best) continue;
+          pts[i] = pts[best] + 0.5 * (pts[i] - pts[best]);
+          val[i] = eval(pts[i]);
+        }
+      }
+    }
+  }
+  const auto it = std::min_element(val.begin(), val.end());
+  result.value = *it;
+  result.x = pts[static_cast<std::size_t>(it - val.begin())];
+  if (!result.converged) result.message = "evaluation limit reached";
+  return result;
 }
 
 MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0, const MinimizeOptions& options) {

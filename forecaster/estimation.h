@@ -30,6 +30,12 @@ struct MinimizeResult {
 /// Minimizes f from x0. Never throws: line-search failures end the run at the best point seen.
 MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0, const MinimizeOptions& options);
 
+/// Derivative-free Nelder-Mead simplex from x0 (initial simplex steps scaled to |x_i|). Slow but
+/// indifferent to inaccurate gradients, so it gets along narrow ridges where L-BFGS with
+/// finite-difference gradients stalls; converged when the simplex's values agree to tolerance.
+MinimizeResult nelder_mead(const Objective& f, const Eigen::VectorXd& x0, const MinimizeOptions& options,
+                           int max_evaluations);
+
 /// Central-difference gradient with steps scaled to |x_i|.
 Eigen::VectorXd numerical_gradient(const Objective& f, const Eigen::VectorXd& x);
 

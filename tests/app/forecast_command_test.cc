@@ -1,4 +1,5 @@
 // The CLI end to end, in process: arguments -> JSON on stdout, checked by parsing it.
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -18,13 +19,19 @@ std::string write_temp(const std::string& name, const std::string& text) {
   return path;
 }
 
-int run(std::vector<std::string> args, std::string& out) {
+int run(std::vector<std::string> args, std::string& out, std::string* err = nullptr) {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   ::testing::internal::CaptureStdout();
+  if (err != nullptr) ::testing::internal::CaptureStderr();
   const int rc = run_forecast(static_cast<int>(argv.size()), argv.data());
   out = ::testing::internal::GetCapturedStdout();
+  if (err != nullptr) *err = ::testing::internal::GetCapturedStderr();
   return rc;
+}
+
+std::string fixture_path(const std::string& rel) {
+  return std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures/" + rel;
 }
 
 std::string series_csv(bool with_future) {
@@ -79,6 +86,26 @@ TEST(ForecastCommand, CsvFormatAndErrors) {
   EXPECT_EQ(run({"--input", path, "--order", "1,0", "--horizon", "3"}, out), 2);        // bad order
   EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--exog", "promo", "--horizon", "3"}, out), 1);  // no future rows
   EXPECT_EQ(run({"--input", "/nonexistent.csv", "--order", "1,0,0", "--horizon", "3"}, out), 1);
+}
+
+// A drift without intercept on LakeHuron: L-BFGS alone stalled at loglik -136.94 (statsmodels
+// -115.254) and the CLI said nothing on stderr.
+TEST(ForecastCommand, TrendTReachesStatsmodelsOptimumOrWarns) {
+  simdjson::dom::parser ref_parser;
+  const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/ar2_trend_t_lakehuron.json"));
+  const double ref_loglik = ref["loglik"].get_double();
+  std::string out, err;
+  ASSERT_EQ(run({"--input", fixture_path("series/LakeHuron.csv"), "--order", "2,0,0", "--trend", "t",
+                 "--horizon", "2"},
+                out, &err),
+            0);
+  simdjson::dom::parser parser;
+  const simdjson::dom::element doc = parser.parse(out);
+  EXPECT_GE(doc["loglik"].get_double().value(), ref_loglik - 1e-6 * std::abs(ref_loglik));
+  const bool converged = doc["converged"].get_bool();
+  EXPECT_TRUE(converged);
+  // The warning line appears exactly when the fit did not converge.
+  EXPECT_EQ(err.find("did not converge") != std::string::npos, !converged) << err;
 }
 
 }  // namespace

@@ -370,12 +370,16 @@ double month_start(long index) {
   return static_cast<double>(days_from_civil(year, month, 1) * 86400L);
 }
 
+// A spacing for messages: microseconds at most, so float timestamps do not print 15.005000114440918.
+std::string spacing(double d) { return fmt::format("{}", std::round(d * 1e6) / 1e6); }
+
 }  // namespace
 
 std::string TimeAxisFill::summary() const {
   if (inserted == 0) return "";
-  const std::string unit = step_months > 0 ? fmt::format("{} month{}", step_months, step_months == 1 ? "" : "s")
-                                           : fmt::format("{} s", step);
+  const std::string unit = step_months > 0
+                               ? fmt::format("{} month{}", step_months, step_months == 1 ? "" : "s")
+                               : fmt::format("{} s", spacing(step));
   return fmt::format("inserted {} row{} of missing values (NaN) for {} gap{} in the time axis (step {})",
                      inserted, inserted == 1 ? "" : "s", gaps, gaps == 1 ? "" : "s", unit);
 }
@@ -398,7 +402,8 @@ std::expected<TimeAxisFill, Error> regularize_times(CsvSeries& series, const std
   const bool calendar = months.size() == n;
   std::vector<double> diffs(n - 1);
   for (std::size_t i = 1; i < n; ++i) {
-    diffs[i - 1] = calendar ? static_cast<double>(months[i] - months[i - 1]) : series.times[i] - series.times[i - 1];
+    diffs[i - 1] =
+        calendar ? static_cast<double>(months[i] - months[i - 1]) : series.times[i] - series.times[i - 1];
     if (!(diffs[i - 1] > 0))
       return std::unexpected(Error{fmt::format("time {} is not after the previous row's (line {})",
                                                series.format_time(series.times[i]), line_of(i - 1)),
@@ -432,12 +437,13 @@ std::expected<TimeAxisFill, Error> regularize_times(CsvSeries& series, const std
     const double q = d / step0;
     const double k = std::round(q);
     if (k < 1 || std::fabs(d - k * step0) > k * tol)
-      return std::unexpected(
-          Error{fmt::format("time {} is {}{} after the previous row (line {}), not a multiple of the {}{} step "
-                            "(the most common spacing); missing rows are filled in only when whole steps are "
-                            "missing",
-                            series.format_time(series.times[i]), d, unit, line_of(i - 1), step0, unit),
-                file, line_of(i), 1});
+      return std::unexpected(Error{
+          fmt::format("time {} is {}{} after the previous row (line {}), not a multiple of the {}{} step "
+                      "(the most common spacing); missing rows are filled in only when whole steps are "
+                      "missing",
+                      series.format_time(series.times[i]), spacing(d), unit, line_of(i - 1), spacing(step0),
+                      unit),
+          file, line_of(i), 1});
     if (k > static_cast<double>(kMaxRegularRows)) {
       widest = i;
       total_steps = kMaxRegularRows;
@@ -450,16 +456,19 @@ std::expected<TimeAxisFill, Error> regularize_times(CsvSeries& series, const std
   const std::size_t rows_after = total_steps + 1;
   if (rows_after > kMaxGrowth * n || rows_after > kMaxRegularRows) {
     const std::size_t i = widest;
-    return std::unexpected(Error{
-        fmt::format("time {} is {}{} after the previous row (line {}): filling the gaps at a {}{} step (the "
-                    "most common spacing) would make {}{} rows from the {} read (at most {}x, and {}); is the "
-                    "series regular?",
-                    series.format_time(series.times[i]), diffs[i - 1], unit, line_of(i - 1), step0, unit,
-                    rows_after >= kMaxRegularRows ? "at least " : "", rows_after, n, kMaxGrowth, kMaxRegularRows),
-        file, line_of(i), 1});
+    return std::unexpected(
+        Error{fmt::format(
+                  "time {} is {}{} after the previous row (line {}): filling the gaps at a {}{} step (the "
+                  "most common spacing) would make {}{} rows from the {} read (at most {}x, and {}); is the "
+                  "series regular?",
+                  series.format_time(series.times[i]), spacing(diffs[i - 1]), unit, line_of(i - 1),
+                  spacing(step0), unit, rows_after >= kMaxRegularRows ? "at least " : "", rows_after, n,
+                  kMaxGrowth, kMaxRegularRows),
+              file, line_of(i), 1});
   }
   // The step between inserted times, from the whole span so that jitter does not accumulate.
-  const double step = calendar ? step0 : (series.times.back() - series.times.front()) / static_cast<double>(total_steps);
+  const double step =
+      calendar ? step0 : (series.times.back() - series.times.front()) / static_cast<double>(total_steps);
   fill.step = calendar ? 0.0 : step;
   fill.step_months = calendar ? static_cast<int>(step0) : 0;
   if (rows_after == n) return fill;

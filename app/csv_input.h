@@ -21,12 +21,12 @@ enum class TimeKind { kIndex, kUnixSeconds, kRfc3339 };
 
 struct CsvSeries {
   std::string file;
-  std::string time_column;               ///< header of the first column
+  std::string time_column;  ///< header of the first column
   TimeKind time_kind = TimeKind::kIndex;
-  std::vector<double> times;             ///< index value or Unix seconds, one per row
-  std::vector<std::string> names;        ///< the other columns' headers
+  std::vector<double> times;                 ///< index value or Unix seconds, one per row
+  std::vector<std::string> names;            ///< the other columns' headers
   std::vector<std::vector<double>> columns;  ///< [column][row], NaN for empty cells
-  std::vector<int> lines;                ///< 1-based source line of each row; 0 = inserted by regularize_times
+  std::vector<int> lines;  ///< 1-based source line of each row; 0 = inserted by regularize_times
 
   [[nodiscard]] std::size_t rows() const { return times.size(); }
   /// Column by header name; nullptr when absent.
@@ -70,8 +70,9 @@ struct TimeAxisFill {
 ///   float timestamps with scrape jitter still have a mode; the step used for inserted times is
 ///   then refined to (last - first) / (number of steps), so jitter does not accumulate.
 /// - Every difference must be a whole multiple k >= 1 of the step within k * max(1e-6 * step,
-///   1 ms) (integer timestamps are exact; the allowance is for float ones); otherwise the error names the row (file:line) and both times, e.g. "time 2026-11-23T00:07:30Z
-///   is 450 s after the previous row (line 4), not a multiple of the 300 s step".
+///   1 ms) (integer timestamps are exact; the allowance is for float ones); otherwise the error names the row
+///   (file:line) and both times, e.g. "time 2026-11-23T00:07:30Z is 450 s after the previous row (line 4),
+///   not a multiple of the 300 s step".
 /// - Calendar data: when every time is 00:00:00 UTC on the first of a month (monthly, quarterly,
 ///   yearly data), steps are counted in calendar months, so 28- to 31-day months are one step.
 /// - More than 9 inserted rows per real row (the result over 10x the input) or a result over

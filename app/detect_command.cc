@@ -1,6 +1,8 @@
 // `promcast detect`: runs one anomaly detector over a CSV series and prints the anomalies (JSON or CSV),
 // every point's score (--scores), or, with --online, every point judged only on the points before it as
 // CSV `timestamp,value,anomaly_score,raw_score` (anomaly_score = raw / (1 + raw), 0.5 on the boundary).
+// Timestamped input is made regular first (csv_input.h regularize_times): rows missing from the time axis
+// are inserted as NaN, which no detector judges, so indices and online rows count time steps, not lines.
 // An infinite number (a score against a zero scale, a one-sided bound) prints as +/-1.7976931348623157e+308,
 // the largest finite double, in JSON and CSV alike, so that every reader gets a number; NaN (nothing to
 // say) prints as null in JSON and as an empty cell in CSV.
@@ -48,6 +50,11 @@ constexpr std::string_view kUsage =
   --refit-every N          online, not zscore: refit the model every N points (default 1)
   --history N              online, not zscore: points each fit uses (default per method)
 Flags that do not apply to the method or mode are errors. Infinite numbers print as +/-1.7976931348623157e+308.
+Input: a header row; the first column a timestamp (RFC 3339, Unix seconds) or a plain index, which is
+  taken as is. Timestamped rows are put on a regular axis at the most common spacing: a missing row is
+  inserted as a missing value (never judged; indices and --online rows count it; stderr says how many),
+  and a spacing that is not a whole number of steps is an error naming the line. Empty, NA or NaN cells
+  are missing values too. Monthly data (the first of each month, 00:00 UTC) steps in calendar months.
   --recent-max-window N    online: divide each score by max(1, the largest of the previous N scores)
   --likelihood             online: score = Numenta's anomaly likelihood of the scores (1.0 at tail p = 1e-5)
   --likelihood-learning N  online: scores skipped before fitting the likelihood (300)
@@ -60,6 +67,7 @@ Flags that do not apply to the method or mode are errors. Infinite numbers print
 struct Series {
   std::vector<std::string> timestamps;
   std::vector<double> values;
+  std::string fill_summary;  ///< rows inserted for missing times (empty: none)
 };
 
 // The series to judge, read with the shared CSV reader (app/csv_input.h) so that detect and forecast
@@ -68,6 +76,9 @@ std::expected<Series, Error> read_series(const std::string& path, const std::str
                                          const std::string& ts_column) {
   auto csv = read_csv_series(path);
   if (!csv) return std::unexpected(csv.error());
+  // Missing timestamped rows become NaN rows (never judged), so a period counts time, not rows.
+  auto fill = regularize_times(*csv, csv->file);
+  if (!fill) return std::unexpected(fill.error());
   if (!ts_column.empty() && ts_column != csv->time_column)
     return std::unexpected(
         Error{fmt::format("no time column named '{}' (the time axis is '{}')", ts_column, csv->time_column),
@@ -84,6 +95,7 @@ std::expected<Series, Error> read_series(const std::string& path, const std::str
   }
   if (values->empty()) return std::unexpected(Error{"no data rows", path, 0, 0});
   Series s;
+  s.fill_summary = fill->summary();
   s.values = *values;
   s.timestamps.reserve(csv->rows());
   for (double t : csv->times) s.timestamps.push_back(csv->format_time(t));
@@ -577,6 +589,9 @@ int run_detect(int argc, char** argv) {
     std::fprintf(stderr, "promcast detect: %s\n", series.error().to_string().c_str());
     return 1;
   }
+  if (!series->fill_summary.empty())
+    std::fprintf(stderr, "promcast detect: %s: %s\n", args->input == "-" ? "<stdin>" : args->input.c_str(),
+                 series->fill_summary.c_str());
   auto d = args->online ? fc::detect_online(args->config, series->values, args->online_options)
                         : fc::detect(args->config, series->values);
   if (!d) {

@@ -381,5 +381,92 @@ TEST(DetectCommand, InfiniteScoreIsTheLargestFiniteDouble) {
   EXPECT_EQ(row[2], "1");
 }
 
+// --- rows missing from the time axis (csv_input.h regularize_times) -------------------------------------
+
+// An hourly 24-periodic wave over 10 days with hours 60..69 removed, and at hour 200 a value that is normal
+// for the series but wrong for its hour (the level of hour 212, half a period away): only a detector that
+// keeps the seasonal phase across the gap sees it. `index_axis` writes row numbers instead of timestamps.
+std::string wave_with_gap_csv(bool index_axis) {
+  auto wave = [](int t) { return 50 + 10 * std::sin(2 * M_PI * (t + 3) / 24.0) + ((t * 7919) % 13) / 26.0; };
+  std::string csv = index_axis ? "index,value\n" : "timestamp,value\n";
+  int row = 0;
+  for (int t = 0; t < 240; ++t) {
+    if (t >= 60 && t < 70) continue;
+    const double v = t == 200 ? wave(212) : wave(t);
+    csv += index_axis ? fmt::format("{},{}\n", row, v)
+                      : fmt::format("2014-02-{:02d}T{:02d}:00:00Z,{}\n", 1 + t / 24, t % 24, v);
+    ++row;
+  }
+  return csv;
+}
+
+TEST(DetectCommand, MissingRowsKeepTheSeasonalPhase) {
+  const std::vector<std::string> flags = {"--method", "shesd",       "--period", "24",      "--direction",
+                                          "both",     "--max-anoms", "0.05",     "--scores"};
+  std::string out, err;
+  std::vector<std::string> args = {"--input", write_temp("detect_gap.csv", wave_with_gap_csv(false))};
+  args.insert(args.end(), flags.begin(), flags.end());
+  ASSERT_EQ(run(args, out, err), 0) << err;
+  EXPECT_NE(err.find("inserted 10 rows of missing values (NaN) for 1 gap in the time axis (step 3600 s)"),
+            std::string::npos)
+      << err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc = parser.parse(out);
+  simdjson::dom::array anomalies = doc["anomalies"];
+  ASSERT_EQ(anomalies.size(), 1u) << out;
+  EXPECT_EQ(int64_t(anomalies.at(0)["index"]), 200);  // indices count hours, inserted ones included
+  EXPECT_EQ(std::string_view(anomalies.at(0)["timestamp"]), "2014-02-09T08:00:00Z");
+  simdjson::dom::array points = doc["points"];
+  ASSERT_EQ(points.size(), 240u);
+  for (std::size_t i = 60; i < 70; ++i) {
+    EXPECT_TRUE(points.at(i)["value"].is_null()) << i;
+    EXPECT_TRUE(points.at(i)["score"].is_null()) << i;  // inserted: never judged
+    EXPECT_FALSE(bool(points.at(i)["anomaly"])) << i;
+    EXPECT_EQ(std::string_view(points.at(i)["timestamp"]), fmt::format("2014-02-03T{:02d}:00:00Z", i - 48));
+  }
+  EXPECT_FALSE(points.at(70)["score"].is_null());
+
+  // The same rows on a plain index axis: taken as is (no rows inserted), so the phase shifts by 10 hours
+  // after the gap and the check above would fail. This is what regularization prevents.
+  args = {"--input", write_temp("detect_gap_index.csv", wave_with_gap_csv(true))};
+  args.insert(args.end(), flags.begin(), flags.end());
+  ASSERT_EQ(run(args, out, err), 0) << err;
+  EXPECT_EQ(err.find("inserted"), std::string::npos) << err;
+  simdjson::dom::element shifted = parser.parse(out);
+  EXPECT_EQ(simdjson::dom::array(shifted["points"]).size(), 230u);
+  simdjson::dom::array shifted_anomalies = shifted["anomalies"];
+  EXPECT_FALSE(shifted_anomalies.size() == 1 && int64_t(shifted_anomalies.at(0)["index"]) == 190) << out;
+}
+
+TEST(DetectCommand, OnlinePrintsInsertedRowsUnjudged) {
+  const std::string path = write_temp("detect_gap_online.csv", wave_with_gap_csv(false));
+  std::string out, err;
+  ASSERT_EQ(run({"--input", path, "--method", "zscore", "--window", "24", "--online"}, out, err), 0) << err;
+  const auto lines = lines_of(out);
+  ASSERT_EQ(lines.size(), 241u);  // header + 240 hours
+  for (std::size_t i = 60; i < 70; ++i) {
+    const auto cells = cells_of(lines[i + 1]);
+    ASSERT_EQ(cells.size(), 4u) << lines[i + 1];
+    EXPECT_EQ(cells[0], fmt::format("2014-02-03T{:02d}:00:00Z", i - 48));
+    EXPECT_EQ(cells[1], "");
+    EXPECT_EQ(cells[2], "0");
+    EXPECT_EQ(cells[3], "");
+  }
+  EXPECT_NE(cells_of(lines[71])[1], "");
+}
+
+TEST(DetectCommand, SpacingThatIsNotAWholeStepIsAnError) {
+  std::string csv = nab_like_csv(-1);
+  csv += "2014-02-10 23:30:00,1\n";  // half an hour after the last hourly row
+  const std::string path = write_temp("detect_offgrid.csv", csv);
+  std::string out, err;
+  EXPECT_EQ(run({"--input", path, "--method", "zscore"}, out, err), 1);
+  EXPECT_NE(err.find("detect_offgrid.csv:242:1: time 2014-02-10T23:30:00Z is 1800 s after the previous row "
+                     "(line 241), not a multiple of the 3600 s step"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(out, "");
+}
+
 }  // namespace
 }  // namespace promcast::app

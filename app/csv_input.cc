@@ -207,6 +207,13 @@ double CsvSeries::time_after_last(std::size_t steps) const {
   return times.back() + step() * static_cast<double>(steps);
 }
 
+std::string CsvSeries::row_location(std::size_t row) const {
+  if (row < lines.size() && lines[row] > 0) return fmt::format("{}:{}", file, lines[row]);
+  if (row < times.size())
+    return fmt::format("{}, time {} (a row inserted for a missing time)", file, format_time(times[row]));
+  return fmt::format("{}, row {}", file, row);
+}
+
 std::string CsvSeries::format_time(double t) const {
   if (time_kind != TimeKind::kRfc3339) return fmt::format("{}", t);
   const double whole = std::floor(t);

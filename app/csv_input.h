@@ -36,6 +36,9 @@ struct CsvSeries {
   /// The time `steps` rows after the last one: calendar months when every RFC 3339 time is
   /// midnight UTC on the first of consecutive months (monthly data), else the median spacing.
   [[nodiscard]] double time_after_last(std::size_t steps) const;
+  /// Where a row came from, for messages: "file:line", or for a row regularize_times inserted
+  /// (line 0) "file, time 2026-11-23T02:00:00Z (a row inserted for a missing time)".
+  [[nodiscard]] std::string row_location(std::size_t row) const;
   /// Renders a time value like the input did (RFC 3339 in UTC with 'Z', or a plain number).
   [[nodiscard]] std::string format_time(double t) const;
 };

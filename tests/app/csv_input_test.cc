@@ -295,6 +295,8 @@ TEST(RegularizeTimes, FutureExogRowsKeepTheirValues) {
   }
   EXPECT_EQ(value[5], 15.0);
   EXPECT_EQ(s->lines[8], 9);
+  EXPECT_EQ(s->row_location(8), "x.csv:9");
+  EXPECT_EQ(s->row_location(2), "x.csv, time 2026-11-23T02:00:00Z (a row inserted for a missing time)");
 }
 
 TEST(RegularizeTimes, CalendarMonthsCountAsOneStep) {

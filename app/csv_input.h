@@ -66,6 +66,10 @@ struct TimeAxisFill {
 /// Kalman filter and the detectors skip: nothing is interpolated) and line 0 in `lines`, the
 /// marker of a row with no source line. Real rows keep their values, exogenous columns included,
 /// so future rows (empty `value`, known regressors) after the last observation stay as read.
+/// Regressors are NaN in inserted in-sample rows too: with SARIMAX's regression in the observation
+/// equation a row whose value is missing contributes nothing, so a caller may fill them with any
+/// finite number; an inserted row among the future rows is a genuinely unknown regressor (name it
+/// with row_location(), which reports the inserted row's time rather than "file:0").
 ///
 /// - A plain index axis (TimeKind::kIndex) and series of fewer than 3 rows are left alone.
 /// - The step is the most common positive difference between consecutive times (ties: the

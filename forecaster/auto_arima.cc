@@ -359,6 +359,13 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
   while (last > first && !std::isfinite(y[last])) --last;
   int series_length = 0;
   for (int t = first; t <= last; ++t) series_length += std::isfinite(y[t]) ? 1 : 0;
+  // R's auto.arima switches to AIC for <= 3 points: AICc's n - k - 1 is <= 0 for the model with a
+  // mean (k = 2), so its AICc is +inf and the zero-mean model would win and forecast 0.
+  if (series_length <= 3 && options.ic == InformationCriterion::kAicc) {
+    AutoArimaOptions aic = options;
+    aic.ic = InformationCriterion::kAic;
+    return auto_arima(y, exog, exog_names, aic);
+  }
   if (is_constant(y)) return fail("auto_arima: the series is constant; there is nothing random to model");
 
   // Seasonal period: short ones by seasonal ARIMA, long ones (and the extra periods) by Fourier terms.

@@ -247,5 +247,19 @@ TEST(AutoArima, MinRootModulusOfKnownPolynomial) {
   EXPECT_TRUE(std::isinf(min_root_modulus(fit)));
 }
 
+// R: auto.arima(c(10, 12, 11)) is ARIMA(0,0,0) with non-zero mean (mean 11): with <= 3 points it
+// ranks by AIC, since the mean model's AICc is +inf (n - k - 1 = 0) and the zero-mean one forecasts 0.
+TEST(AutoArima, ThreePointsUseAicAndKeepTheMean) {
+  const std::vector<double> y = {10, 12, 11};
+  auto r = auto_arima(y, Eigen::MatrixXd(3, 0), {}, AutoArimaOptions{});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->spec.order.p + r->spec.order.q + r->spec.order.d, 0);
+  EXPECT_EQ(r->spec.trend, Trend::kConstant);
+  auto f = r->model.forecast(2, Eigen::MatrixXd(2, 0), std::vector<double>{95});
+  ASSERT_TRUE(f);
+  EXPECT_NEAR(f->mean[0], 11.0, 1e-3);
+  EXPECT_NEAR(f->mean[1], 11.0, 1e-3);
+}
+
 }  // namespace
 }  // namespace promcast::forecaster

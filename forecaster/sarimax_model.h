@@ -80,6 +80,11 @@ class SarimaxModel {
   /// and at most max(32, m) (beyond that the O(m^2) full filter is cheaper).
   [[nodiscard]] bool can_profile() const { return profile_data_.size() > 0; }
   static constexpr int kMaxProfiledGaps = 400;
+  /// True when the likelihood needs the full O(m^2)-per-step diffuse filter: gaps in the diffuse
+  /// period, or more gaps than the dummies handle cheaply.
+  [[nodiscard]] bool needs_full_filter() const { return has_missing_ && gaps_.empty(); }
+  /// Dimension m of the full state: d + D s differencing states plus the ARMA block.
+  [[nodiscard]] int state_dim() const { return k_diffuse_ + r_; }
   /// Missing time points handled as dummies by profile_loglik.
   [[nodiscard]] int profiled_gaps() const { return static_cast<int>(gaps_.size()); }
 

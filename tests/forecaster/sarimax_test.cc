@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "forecaster/sarimax.h"
 
 namespace promcast::forecaster {
@@ -144,6 +146,25 @@ TEST(Sarimax, ForecastNeedsFutureExog) {
   EXPECT_FALSE(r->forecast(4, Eigen::MatrixXd(), levels).has_value());
   EXPECT_TRUE(r->forecast(4, Eigen::MatrixXd::Ones(4, 1), levels).has_value());
   EXPECT_FALSE(r->forecast(4, Eigen::MatrixXd::Ones(4, 1), std::vector<double>{100.0}).has_value());
+}
+
+// s = 288 with 450 gaps on 4,032 points ran for ~20 minutes in the full filter. A smaller case of
+// the same kind (m = 578, > 400 gaps) must fail at once with a message that says what to do.
+TEST(Sarimax, ManyGapsWithLongSeasonIsAnImmediateError) {
+  std::vector<double> y(1152);
+  for (std::size_t t = 0; t < y.size(); ++t)
+    y[t] = 10.0 + std::sin(2.0 * 3.14159265358979 * static_cast<double>(t) / 288.0) + 0.01 * static_cast<double>(t % 7);
+  for (std::size_t t = 300; t < 300 + 2 * 420; t += 2) y[t] = std::numeric_limits<double>::quiet_NaN();
+  SarimaxSpec spec;
+  spec.order = {1, 0, 1, 0, 1, 1, 288};
+  auto fit = Sarimax::fit(spec, y, Eigen::MatrixXd(0, 0));
+  ASSERT_FALSE(fit);
+  EXPECT_NE(fit.error().message.find("420 missing values"), std::string::npos) << fit.error().message;
+  EXPECT_NE(fit.error().message.find("--fourier 288:K"), std::string::npos) << fit.error().message;
+  // The same gaps with a short season stay an exact fit.
+  spec.order = {1, 0, 1, 0, 1, 1, 12};
+  auto small = Sarimax::fit(spec, y, Eigen::MatrixXd(0, 0));
+  EXPECT_TRUE(small) << small.error().message;
 }
 
 }  // namespace

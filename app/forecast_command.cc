@@ -28,7 +28,10 @@ using forecaster::FourierTerm;
 constexpr std::string_view kUsage =
     "usage: promcast forecast --input FILE.csv [--order p,d,q | --auto] [--seasonal-order P,D,Q,s]\n"
     "                         [--trend n|c|t|ct] [--exog COL,...] [--fourier PERIOD:K,...] --horizon H\n"
-    "                         [--levels 80,95] [--format json|csv] [--value-column value]\n";
+    "                         [--levels 80,95] [--format json|csv] [--value-column value]\n"
+    "With --auto the search chooses the orders, the trend and the number of Fourier harmonics:\n"
+    "  --seasonal-order 0,0,0,s gives it the seasonal period s (P, D, Q must be 0), --fourier takes\n"
+    "  bare periods (e.g. --fourier 2016) always modelled by Fourier terms, and --trend is an error.\n";
 
 struct Options {
   std::string input;
@@ -38,6 +41,7 @@ struct Options {
   bool trend_given = false;
   std::vector<std::string> exog;
   std::vector<FourierTerm> fourier;
+  std::string fourier_text;
   int horizon = 0;
   std::vector<double> levels = {80, 95};
   std::string format = "json";
@@ -107,9 +111,7 @@ std::expected<Options, std::string> parse_args(int argc, char** argv) {
     } else if (arg == "--exog") {
       o.exog = split(*v, ',');
     } else if (arg == "--fourier") {
-      auto terms = forecaster::parse_fourier_terms(*v);
-      if (!terms) return std::unexpected(fmt::format("--fourier: {}", terms.error().message));
-      o.fourier = *terms;
+      o.fourier_text = *v;  // parsed below: PERIOD:K, or bare periods with --auto
     } else if (arg == "--horizon") {
       auto h = parse_ints(*v, 1);
       if (!h || (*h)[0] < 1)
@@ -138,6 +140,34 @@ std::expected<Options, std::string> parse_args(int argc, char** argv) {
   if (o.horizon < 1) return std::unexpected(std::string("--horizon is required"));
   if (o.automatic && o.order) return std::unexpected(std::string("--order and --auto exclude each other"));
   if (!o.automatic && !o.order) return std::unexpected(std::string("give --order p,d,q or --auto"));
+  // With --auto the search chooses the trend, P, D, Q and the harmonics: flags that would set them
+  // are errors rather than silently ignored.
+  if (o.automatic && o.trend_given)
+    return std::unexpected(std::string("--trend does not apply with --auto: the search chooses it"));
+  if (o.automatic && o.seasonal && ((*o.seasonal)[0] != 0 || (*o.seasonal)[1] != 0 || (*o.seasonal)[2] != 0))
+    return std::unexpected(
+        std::string("--seasonal-order with --auto gives only the period: use 0,0,0,s (the search chooses P, D, "
+                    "Q)"));
+  if (o.automatic && o.seasonal && (*o.seasonal)[3] < 1)
+    return std::unexpected(std::string("--seasonal-order 0,0,0,s with --auto needs a period s >= 1"));
+  if (!o.fourier_text.empty()) {
+    if (o.automatic) {
+      for (const auto& part : split(o.fourier_text, ',')) {
+        if (part.find(':') != std::string::npos)
+          return std::unexpected(fmt::format(
+              "--fourier '{}': with --auto give periods only (e.g. --fourier 2016): the search chooses K", part));
+        char* end = nullptr;
+        const double period = std::strtod(part.c_str(), &end);
+        if (part.empty() || *end != '\0' || !(period > 2.0))
+          return std::unexpected(fmt::format("--fourier '{}' is not a period > 2", part));
+        o.fourier.push_back(FourierTerm{period, 1});
+      }
+    } else {
+      auto terms = forecaster::parse_fourier_terms(o.fourier_text);
+      if (!terms) return std::unexpected(fmt::format("--fourier: {}", terms.error().message));
+      o.fourier = *terms;
+    }
+  }
   return o;
 }
 

@@ -108,5 +108,27 @@ TEST(ForecastCommand, TrendTReachesStatsmodelsOptimumOrWarns) {
   EXPECT_EQ(err.find("did not converge") != std::string::npos, !converged) << err;
 }
 
+// --auto chooses the trend, P, D, Q and K itself: flags that would set them were silently ignored.
+TEST(ForecastCommand, AutoRejectsFlagsItWouldIgnore) {
+  const std::string path = write_temp("fc_auto_flags.csv", series_csv(false));
+  std::string out, err;
+  EXPECT_EQ(run({"--input", path, "--auto", "--trend", "c", "--horizon", "3"}, out, &err), 2);
+  EXPECT_NE(err.find("--trend does not apply with --auto"), std::string::npos) << err;
+  EXPECT_EQ(run({"--input", path, "--auto", "--seasonal-order", "0,1,1,24", "--horizon", "3"}, out, &err), 2);
+  EXPECT_NE(err.find("use 0,0,0,s"), std::string::npos) << err;
+  EXPECT_EQ(run({"--input", path, "--auto", "--fourier", "24:2", "--horizon", "3"}, out, &err), 2);
+  EXPECT_NE(err.find("the search chooses K"), std::string::npos) << err;
+  // What does apply: the period from --seasonal-order 0,0,0,s and bare Fourier periods.
+  ASSERT_EQ(run({"--input", path, "--auto", "--seasonal-order", "0,0,0,24", "--horizon", "3"}, out, &err), 0)
+      << err;
+  ASSERT_EQ(run({"--input", path, "--auto", "--fourier", "24", "--horizon", "3"}, out, &err), 0) << err;
+  simdjson::dom::parser parser;
+  const simdjson::dom::element doc = parser.parse(out);
+  EXPECT_EQ(doc["forecast"].get_array().size(), 3u);
+  // --help documents the period for --auto.
+  EXPECT_EQ(run({"--help"}, out, &err), 2);
+  EXPECT_NE(err.find("--seasonal-order 0,0,0,s gives it the seasonal period"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace promcast::app

@@ -168,6 +168,13 @@ std::expected<Options, std::string> parse_args(int argc, char** argv) {
       o.fourier = *terms;
     }
   }
+  for (std::size_t i = 0; i < o.exog.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (o.exog[i] == o.exog[j]) return std::unexpected(fmt::format("--exog names '{}' twice", o.exog[i]));
+  for (std::size_t i = 0; i < o.fourier.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (o.fourier[i].period == o.fourier[j].period)
+        return std::unexpected(fmt::format("--fourier gives period {} twice", o.fourier[i].period));
   return o;
 }
 
@@ -278,7 +285,7 @@ int run_forecast(int argc, char** argv) {
       spec.order.P = spec.order.D = spec.order.Q = spec.order.s = 0;
     } else if (!opt.automatic && s[3] >= 2 && (s[0] + s[1] + s[2]) > 0 &&
                forecaster::prefer_fourier(s[3], static_cast<Eigen::Index>(n))) {
-      const int k = std::min(5, s[3] / 2);
+      const int k = std::max(1, std::min(5, (s[3] - 1) / 2));  // K = s/2 has an all-zero sine
       std::fputs(fmt::format("promcast forecast: season {} is too long for seasonal ARIMA on {} points; "
                              "using {} Fourier pairs\n",
                              s[3], n, k)

@@ -380,7 +380,7 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
   std::vector<int> max_k;
   for (int period : fourier_periods) {
     if (period < 3) return fail(fmt::format("auto_arima: Fourier period {} must be >= 3", period));
-    max_k.push_back(std::max(1, std::min(options.max_harmonics, period / 2)));
+    max_k.push_back(std::max(1, std::min(options.max_harmonics, (period - 1) / 2)));
   }
   auto design = [&](const std::vector<int>& ks, std::vector<FourierTerm>* terms,
                     std::vector<std::string>* names) {

@@ -50,7 +50,7 @@ struct AutoArimaOptions {
   int max_seasonal_arima_period = 48;
   /// Extra seasonal periods always modelled by Fourier terms (e.g. 2016 next to a daily 288).
   std::vector<int> fourier_periods;
-  int max_harmonics = 5;   ///< upper bound on K per Fourier period (also K <= period / 2)
+  int max_harmonics = 5;   ///< upper bound on K per Fourier period (also K < period / 2: sin(pi t) = 0)
   FitOptions fit_options;  ///< for every candidate fit (standard errors only on the final refit)
 };
 

@@ -5,6 +5,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/LU>
 #include <Eigen/QR>
+#include <Eigen/SVD>
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
@@ -74,6 +75,11 @@ std::expected<void, Error> SarimaxSpec::validate() const {
     return std::unexpected(fail("a seasonal order needs a seasonal period s >= 2"));
   if (o.d > 3 || o.D > 2)
     return std::unexpected(fail("differencing orders above d=3, D=2 are not supported"));
+  for (std::size_t i = 0; i < exog_names.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (exog_names[i] == exog_names[j])
+        return std::unexpected(fail(fmt::format(
+            "regressor '{}' is given twice (exogenous and Fourier names must be distinct)", exog_names[i])));
   const long states =
       static_cast<long>(o.d) + static_cast<long>(o.D) * o.s +
       std::max<long>(o.p + static_cast<long>(o.P) * o.s, o.q + static_cast<long>(o.Q) * o.s + 1);
@@ -114,6 +120,63 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+Eigen::VectorXd to_eigen(std::span<const double> y);
+
+// The regression is identified through the differenced equation: trend columns (1, t) next to the
+// differenced exogenous columns, on the rows where the differenced series is observed. Duplicate or
+// collinear columns there (law and a copy of it, a constant column next to an intercept, a trend
+// column that differencing turned constant) have no unique estimate; name them instead of letting
+// the optimizer wander along the flat direction.
+std::expected<void, Error> check_regressor_rank(const SarimaxSpec& spec, std::span<const double> y,
+                                                const Eigen::MatrixXd& exog) {
+  const bool has_c = spec.trend == Trend::kConstant || spec.trend == Trend::kConstantLinear;
+  const bool has_t = spec.trend == Trend::kLinear || spec.trend == Trend::kConstantLinear;
+  const int k_trend = (has_c ? 1 : 0) + (has_t ? 1 : 0);
+  const auto k = static_cast<Eigen::Index>(k_trend + exog.cols());
+  if (k < 2 && exog.cols() == 0) return {};
+  std::vector<std::string> names;
+  if (has_c) names.emplace_back("intercept");
+  if (has_t) names.emplace_back("drift");
+  for (const auto& nm : spec.exog_names) names.push_back(nm);
+  const Eigen::VectorXd poly = differencing_polynomial(spec.order.d, spec.order.D, spec.order.s);
+  const auto n = static_cast<Eigen::Index>(y.size());
+  const Eigen::Index lag = poly.size() - 1;
+  if (n - lag <= k) return {};  // too short: the length check reports it
+  const Eigen::VectorXd wy = apply_lag_polynomial(poly, to_eigen(y));
+  Eigen::MatrixXd X(wy.size(), k);
+  for (Eigen::Index t = 0; t < wy.size(); ++t) {
+    int c = 0;
+    if (has_c) X(t, c++) = 1.0;
+    if (has_t) X(t, c++) = static_cast<double>(t + lag + 1);
+  }
+  for (Eigen::Index j = 0; j < exog.cols(); ++j) X.col(k_trend + j) = apply_lag_polynomial(poly, exog.col(j));
+  Eigen::Index rows = 0;
+  for (Eigen::Index t = 0; t < wy.size(); ++t)
+    if (std::isfinite(wy[t])) X.row(rows++) = X.row(t);
+  if (rows <= k) return {};
+  Eigen::MatrixXd A = X.topRows(rows);
+  for (Eigen::Index j = 0; j < k; ++j) {
+    const double norm = A.col(j).norm();
+    if (!(norm > 0.0))
+      return std::unexpected(fail(fmt::format(
+          "regressor '{}' is zero after differencing (d={}, D={}): it cannot be estimated; drop it",
+          names[static_cast<std::size_t>(j)], spec.order.d, spec.order.D)));
+    A.col(j) /= norm;
+  }
+  const Eigen::JacobiSVD<Eigen::MatrixXd> svd(A, Eigen::ComputeThinV);
+  const Eigen::VectorXd sv = svd.singularValues();
+  if (sv[k - 1] > 1e-7 * sv[0]) return {};
+  // The right singular vector of the smallest singular value names the columns in the dependency.
+  const Eigen::VectorXd v = svd.matrixV().col(k - 1);
+  std::vector<std::string> involved;
+  for (Eigen::Index j = 0; j < k; ++j)
+    if (std::abs(v[j]) > 1e-3) involved.push_back(fmt::format("'{}'", names[static_cast<std::size_t>(j)]));
+  return std::unexpected(fail(fmt::format(
+      "regressors {} are collinear (duplicate or linearly dependent{}): their coefficients cannot be "
+      "estimated; drop one",
+      fmt::join(involved, ", "), spec.order.d + spec.order.D > 0 ? " after differencing" : "")));
+}
+
 std::expected<void, Error> check_inputs(const SarimaxSpec& spec, std::span<const double> y,
                                         const Eigen::MatrixXd& exog) {
   if (auto ok = spec.validate(); !ok) return ok;
@@ -126,7 +189,7 @@ std::expected<void, Error> check_inputs(const SarimaxSpec& spec, std::span<const
     return std::unexpected(fail("exogenous regressors must be finite where the series is observed"));
   for (double v : y)
     if (std::isinf(v)) return std::unexpected(fail("the series contains an infinite value"));
-  return {};
+  return check_regressor_rank(spec, y, exog);
 }
 
 void set_criteria(SarimaxFit& fit, const FilterOutput& sums) {

@@ -130,5 +130,30 @@ TEST(ForecastCommand, AutoRejectsFlagsItWouldIgnore) {
   EXPECT_NE(err.find("--seasonal-order 0,0,0,s gives it the seasonal period"), std::string::npos) << err;
 }
 
+// --fourier 12:2,12:2 printed duplicate JSON keys; identical --exog columns were accepted.
+TEST(ForecastCommand, DuplicateRegressorsAreErrors) {
+  std::string csv = "t,value,promo,promo2\n";
+  for (int t = 0; t < 60; ++t) {
+    const int promo = t % 7 == 0;
+    csv += std::to_string(t) + "," + std::to_string(50 + 4 * promo + (t * 37 % 11) * 0.3) + "," +
+           std::to_string(promo) + "," + std::to_string(promo) + "\n";
+  }
+  for (int t = 60; t < 63; ++t) csv += std::to_string(t) + ",,0,0\n";
+  const std::string path = write_temp("fc_dup.csv", csv);
+  std::string out, err;
+  EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--trend", "c", "--fourier", "12:2,12:2", "--horizon", "3"},
+                out, &err),
+            2);
+  EXPECT_NE(err.find("period 12 twice"), std::string::npos) << err;
+  EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--exog", "promo,promo", "--horizon", "3"}, out, &err), 2);
+  EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--trend", "c", "--exog", "promo,promo2", "--horizon", "3"},
+                out, &err),
+            1);
+  EXPECT_NE(err.find("'promo', 'promo2' are collinear"), std::string::npos) << err;
+  ASSERT_EQ(run({"--input", path, "--order", "1,0,0", "--trend", "c", "--exog", "promo", "--horizon", "3"}, out, &err),
+            0)
+      << err;
+}
+
 }  // namespace
 }  // namespace promcast::app

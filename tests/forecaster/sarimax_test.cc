@@ -167,5 +167,48 @@ TEST(Sarimax, ManyGapsWithLongSeasonIsAnImmediateError) {
   EXPECT_TRUE(small) << small.error().message;
 }
 
+// Duplicate or collinear regressors have no unique estimate: an error naming them, before fitting.
+TEST(Sarimax, DuplicateAndCollinearRegressorsAreNamedErrors) {
+  std::mt19937 rng(7);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  const int n = 120;
+  std::vector<double> y(n);
+  Eigen::MatrixXd law(n, 1), two(n, 2), three(n, 3);
+  for (int t = 0; t < n; ++t) {
+    const double x = t >= 60 ? 1.0 : 0.0;
+    y[static_cast<std::size_t>(t)] = 10.0 + 3.0 * x + noise(rng);
+    law(t, 0) = x;
+    two(t, 0) = x;
+    two(t, 1) = x;  // an identical copy
+    three(t, 0) = x;
+    three(t, 1) = std::sin(0.3 * t);
+    three(t, 2) = 2.0 * x - 0.5 * std::sin(0.3 * t);  // a combination of the other two
+  }
+  SarimaxSpec spec;
+  spec.order = {1, 0, 0, 0, 0, 0, 0};
+  spec.trend = Trend::kConstant;
+  spec.exog_names = {"law", "law"};
+  auto dup = Sarimax::fit(spec, y, two);
+  ASSERT_FALSE(dup);
+  EXPECT_NE(dup.error().message.find("'law' is given twice"), std::string::npos) << dup.error().message;
+  spec.exog_names = {"law", "law2"};
+  auto copy = Sarimax::fit(spec, y, two);
+  ASSERT_FALSE(copy);
+  EXPECT_NE(copy.error().message.find("'law', 'law2' are collinear"), std::string::npos) << copy.error().message;
+  spec.exog_names = {"a", "b", "c"};
+  auto combo = Sarimax::fit(spec, y, three);
+  ASSERT_FALSE(combo);
+  EXPECT_NE(combo.error().message.find("'a', 'b', 'c' are collinear"), std::string::npos) << combo.error().message;
+  // A constant column next to the intercept.
+  Eigen::MatrixXd ones = Eigen::MatrixXd::Ones(n, 1);
+  spec.exog_names = {"one"};
+  auto with_c = Sarimax::fit(spec, y, ones);
+  ASSERT_FALSE(with_c);
+  EXPECT_NE(with_c.error().message.find("'intercept', 'one'"), std::string::npos) << with_c.error().message;
+  // A step dummy alone is fine.
+  spec.exog_names = {"law"};
+  EXPECT_TRUE(Sarimax::fit(spec, y, law));
+}
+
 }  // namespace
 }  // namespace promcast::forecaster

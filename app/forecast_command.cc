@@ -223,6 +223,12 @@ int run_forecast(int argc, char** argv) {
   Options opt = std::move(*parsed);
   auto csv = read_csv_series(opt.input);
   if (!csv) return fail(csv.error().to_string());
+  // Missing timestamped rows become NaN rows, which the filter skips: seasonal lags and Fourier
+  // terms then follow time, not row count (Prometheus exports have scrape gaps).
+  auto fill = regularize_times(*csv, opt.input);
+  if (!fill) return fail(fill.error().to_string());
+  if (const std::string note = fill->summary(); !note.empty())
+    std::fputs(fmt::format("promcast forecast: {}\n", note).c_str(), stderr);
   const std::vector<double>* value = csv->column(opt.value_column);
   if (value == nullptr) return fail(fmt::format("{}: no column named '{}'", opt.input, opt.value_column));
 
@@ -242,10 +248,13 @@ int run_forecast(int argc, char** argv) {
     if (col == nullptr)
       return fail(fmt::format("{}: no exogenous column named '{}'", opt.input, opt.exog[j]));
     for (std::size_t t = 0; t < n; ++t) {
-      if (std::isnan((*col)[t]))
-        return fail(
-            fmt::format("{}:{}: exogenous column '{}' is empty", opt.input, csv->lines[t], opt.exog[j]));
-      exog(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j)) = (*col)[t];
+      double x = (*col)[t];
+      // A row inserted for a missing time has no value either, so its regressor contributes
+      // nothing to the likelihood: any finite number will do.
+      if (std::isnan(x) && csv->lines[t] == 0 && std::isnan(y[t])) x = 0.0;
+      if (std::isnan(x))
+        return fail(fmt::format("{}: exogenous column '{}' is empty", csv->row_location(t), opt.exog[j]));
+      exog(static_cast<Eigen::Index>(t), static_cast<Eigen::Index>(j)) = x;
     }
     if (future_rows < h)
       return fail(fmt::format(
@@ -254,8 +263,8 @@ int run_forecast(int argc, char** argv) {
     for (std::size_t k = 0; k < h; ++k) {
       const double v = (*col)[n + k];
       if (std::isnan(v))
-        return fail(fmt::format("{}:{}: future value of exogenous column '{}' is empty", opt.input,
-                                csv->lines[n + k], opt.exog[j]));
+        return fail(fmt::format("{}: future value of exogenous column '{}' is empty",
+                                csv->row_location(n + k), opt.exog[j]));
       future(static_cast<Eigen::Index>(k), static_cast<Eigen::Index>(j)) = v;
     }
   }

@@ -1,4 +1,5 @@
 // The CLI end to end, in process: arguments -> JSON on stdout, checked by parsing it.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -153,6 +154,42 @@ TEST(ForecastCommand, DuplicateRegressorsAreErrors) {
   ASSERT_EQ(run({"--input", path, "--order", "1,0,0", "--trend", "c", "--exog", "promo", "--horizon", "3"}, out, &err),
             0)
       << err;
+}
+
+// Hourly rows with 20 timestamps missing: the missing hours become NaN rows (regularize_times), so
+// the fit equals the one on the same file with those 20 values given as empty cells.
+TEST(ForecastCommand, MissingTimestampsBecomeMissingValues) {
+  std::string removed = "timestamp,value\n", empty = removed;
+  unsigned state = 99;
+  for (int t = 0; t < 240; ++t) {
+    state = state * 1103515245u + 12345u;
+    const double v = 20 + 5 * std::sin(2 * 3.141592653589793 * t / 24.0) + ((state >> 16) % 1000) / 500.0;
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "2026-02-%02dT%02d:00:00Z", 1 + t / 24, t % 24);
+    const bool gone = (t >= 100 && t < 115) || (t % 17 == 5 && t > 150);  // 15 + 5 hours
+    if (gone) {
+      empty += std::string(stamp) + ",\n";
+    } else {
+      removed += std::string(stamp) + "," + std::to_string(v) + "\n";
+      empty += std::string(stamp) + "," + std::to_string(v) + "\n";
+    }
+  }
+  ASSERT_EQ(std::count(empty.begin(), empty.end(), '\n') - std::count(removed.begin(), removed.end(), '\n'), 20);
+  const std::string a = write_temp("fc_removed.csv", removed), b = write_temp("fc_empty.csv", empty);
+  const std::vector<std::string> model = {"--order", "1,0,0", "--trend", "c", "--fourier", "24:2", "--horizon", "2"};
+  std::vector<std::string> args_a = {"--input", a}, args_b = {"--input", b};
+  args_a.insert(args_a.end(), model.begin(), model.end());
+  args_b.insert(args_b.end(), model.begin(), model.end());
+  std::string out_a, out_b, err;
+  ASSERT_EQ(run(args_a, out_a, &err), 0) << err;
+  EXPECT_NE(err.find("inserted 20 rows"), std::string::npos) << err;
+  ASSERT_EQ(run(args_b, out_b, &err), 0) << err;
+  simdjson::dom::parser pa, pb;
+  const simdjson::dom::element da = pa.parse(out_a), db = pb.parse(out_b);
+  EXPECT_EQ(int64_t(da["nobs"]), 220);  // observed points
+  EXPECT_EQ(int64_t(db["nobs"]), 220);
+  EXPECT_NEAR(double(da["loglik"]), double(db["loglik"]), 1e-9 * std::abs(double(db["loglik"])));
+  EXPECT_EQ(std::string_view(da["forecast"].at(0)["timestamp"]), "2026-02-11T00:00:00Z");
 }
 
 }  // namespace

@@ -31,6 +31,12 @@ int run(std::vector<std::string> args, std::string& out, std::string* err = null
   return rc;
 }
 
+std::string fmt_row(const std::string& time, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, ",%.17g\n", v);
+  return time + buf;
+}
+
 std::string fixture_path(const std::string& rel) {
   return std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures/" + rel;
 }
@@ -190,6 +196,178 @@ TEST(ForecastCommand, MissingTimestampsBecomeMissingValues) {
   EXPECT_EQ(int64_t(db["nobs"]), 220);
   EXPECT_NEAR(double(da["loglik"]), double(db["loglik"]), 1e-9 * std::abs(double(db["loglik"])));
   EXPECT_EQ(std::string_view(da["forecast"].at(0)["timestamp"]), "2026-02-11T00:00:00Z");
+}
+
+// --- against the references: statsmodels fixtures (scripts/fixtures/make_sarimax_fixtures.py) and R's
+// auto.arima (scripts/fixtures/make_r_fixtures.R), through the whole CLI.
+
+std::vector<double> doubles_of(simdjson::dom::element e) {
+  std::vector<double> out;
+  for (auto v : e.get_array()) out.push_back(v.is_null() ? NAN : double(v.get_double()));
+  return out;
+}
+
+// CSV with a plain index time column.
+std::string index_csv(const std::vector<double>& y) {
+  std::string csv = "t,value\n";
+  for (std::size_t t = 0; t < y.size(); ++t) csv += fmt_row(std::to_string(t), y[t]);
+  return csv;
+}
+
+double rel_diff(double a, double b) { return std::abs(a - b) / std::max(1.0, std::abs(b)); }
+
+// Normal quantiles for the central 50, 80, 95, 99 % intervals (independent of the code under test).
+constexpr double kZ50 = 0.6744897501960817, kZ80 = 1.2815515655446004, kZ99 = 2.5758293035489004;
+
+TEST(ForecastCommand, SeasonalOrderAndLevelsMatchStatsmodels) {
+  simdjson::dom::parser ref_parser;
+  const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/airline_log_airpassengers.json"));
+  const std::string path = write_temp("fc_air.csv", index_csv(doubles_of(ref["y"])));
+  std::string out, err;
+  ASSERT_EQ(run({"--input", path, "--order", "0,1,1", "--seasonal-order", "0,1,1,12", "--horizon", "24",
+                 "--levels", "50,80,99"},
+                out, &err),
+            0)
+      << err;
+  simdjson::dom::parser parser;
+  const simdjson::dom::element doc = parser.parse(out);
+  const double ref_ll = ref["loglik"].get_double();
+  EXPECT_GE(double(doc["loglik"]), ref_ll - 1e-6 * std::abs(ref_ll));
+  const auto mean = doubles_of(ref["forecast"]["mean"]);
+  const auto lo80 = doubles_of(ref["forecast"]["lower_80"]);
+  const auto hi80 = doubles_of(ref["forecast"]["upper_80"]);
+  std::size_t step = 0;
+  for (auto row : doc["forecast"].get_array()) {
+    const double m = row["mean"];
+    EXPECT_LT(rel_diff(m, mean[step]), 1e-3) << step;
+    EXPECT_LT(rel_diff(double(row["lower_80"]), lo80[step]), 1e-3) << step;
+    EXPECT_LT(rel_diff(double(row["upper_80"]), hi80[step]), 1e-3) << step;
+    // The other levels: the same standard error times their own normal quantile.
+    const double se = (double(row["upper_80"]) - m) / kZ80;
+    EXPECT_NEAR(double(row["upper_50"]) - m, kZ50 * se, 1e-9 * std::max(1.0, std::abs(m)));
+    EXPECT_NEAR(m - double(row["lower_99"]), kZ99 * se, 1e-9 * std::max(1.0, std::abs(m)));
+    ++step;
+  }
+  EXPECT_EQ(step, 24u);
+}
+
+TEST(ForecastCommand, FourierMatchesStatsmodels) {
+  simdjson::dom::parser ref_parser;
+  const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/fourier_k2_nottem.json"));
+  const std::string path = write_temp("fc_nottem.csv", index_csv(doubles_of(ref["y"])));
+  std::string out, err;
+  ASSERT_EQ(run({"--input", path, "--order", "1,0,1", "--trend", "c", "--fourier", "12:2", "--horizon", "24",
+                 "--levels", "95"},
+                out, &err),
+            0)
+      << err;
+  simdjson::dom::parser parser;
+  const simdjson::dom::element doc = parser.parse(out);
+  const double ref_ll = ref["loglik"].get_double();
+  EXPECT_GE(double(doc["loglik"]), ref_ll - 1e-6 * std::abs(ref_ll));
+  const auto names = ref["param_names"].get_array();
+  const auto values = doubles_of(ref["params"]);
+  std::size_t k = 0;
+  for (auto name : names) {
+    const std::string_view nm = name.get_string();
+    double ours = 0;
+    ASSERT_EQ(doc["params"][nm].get(ours), simdjson::SUCCESS) << nm;
+    if (nm != "sigma2") {
+      EXPECT_NEAR(ours, values[k], 1e-3 * std::max(1.0, std::abs(values[k]))) << nm;
+    }
+    ++k;
+  }
+  const auto mean = doubles_of(ref["forecast"]["mean"]);
+  const auto lo95 = doubles_of(ref["forecast"]["lower_95"]);
+  std::size_t step = 0;
+  for (auto row : doc["forecast"].get_array()) {
+    EXPECT_LT(rel_diff(double(row["mean"]), mean[step]), 1e-3) << step;
+    EXPECT_LT(rel_diff(double(row["lower_95"]), lo95[step]), 1e-3) << step;
+    ++step;
+  }
+}
+
+TEST(ForecastCommand, AutoNoWorseThanRsAutoArima) {
+  simdjson::dom::parser ref_parser;
+  const simdjson::dom::element ref = ref_parser.load(fixture_path("r/air_log.json"));
+  const std::string path = write_temp("fc_auto_air.csv", index_csv(doubles_of(ref["y"])));
+  std::string out, err;
+  ASSERT_EQ(run({"--input", path, "--auto", "--seasonal-order", "0,0,0,12", "--horizon", "12"}, out, &err), 0)
+      << err;
+  simdjson::dom::parser parser;
+  const simdjson::dom::element doc = parser.parse(out);
+  // Both on R's likelihood scale (docs/forecasting.md).
+  EXPECT_LE(double(doc["aicc"]), double(ref["auto"]["aicc"]) + 0.5);
+  EXPECT_EQ(int64_t(doc["model"]["seasonal_order"].at(3)), 12);
+  EXPECT_EQ(doc["forecast"].get_array().size(), 12u);
+}
+
+// RFC 3339 and Unix seconds are the same axis: same fit, forecast times one step after the last.
+TEST(ForecastCommand, Rfc3339AndUnixSecondsGiveTheSameFit) {
+  simdjson::dom::parser ref_parser;
+  const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/arima111_wwwusage.json"));
+  const auto y = doubles_of(ref["y"]);
+  const long start = 1767225600;  // 2026-01-01T00:00:00Z
+  std::string rfc = "time,value\n", unix = rfc;
+  for (std::size_t t = 0; t < y.size(); ++t) {
+    const long secs = start + 3600 * static_cast<long>(t);
+    char stamp[64];
+    std::snprintf(stamp, sizeof stamp, "2026-01-%02dT%02d:00:00Z", static_cast<int>(1 + (secs - start) / 86400),
+                  static_cast<int>(((secs - start) / 3600) % 24));
+    rfc += fmt_row(stamp, y[t]);
+    unix += fmt_row(std::to_string(secs), y[t]);
+  }
+  std::string out_r, out_u, err;
+  const std::vector<std::string> model = {"--order", "1,1,1", "--horizon", "2"};
+  std::vector<std::string> a = {"--input", write_temp("fc_rfc.csv", rfc)}, b = {"--input", write_temp("fc_unix.csv", unix)};
+  a.insert(a.end(), model.begin(), model.end());
+  b.insert(b.end(), model.begin(), model.end());
+  ASSERT_EQ(run(a, out_r, &err), 0) << err;
+  ASSERT_EQ(run(b, out_u, &err), 0) << err;
+  simdjson::dom::parser pr, pu;
+  const simdjson::dom::element dr = pr.parse(out_r), du = pu.parse(out_u);
+  const double ref_ll = ref["loglik"].get_double();
+  EXPECT_GE(double(dr["loglik"]), ref_ll - 1e-6 * std::abs(ref_ll));
+  EXPECT_EQ(double(dr["loglik"]), double(du["loglik"]));
+  EXPECT_EQ(double(dr["forecast"].at(1)["mean"]), double(du["forecast"].at(1)["mean"]));
+  // 100 hourly points from 2026-01-01T00:00Z: the last is 2026-01-05T03:00Z.
+  EXPECT_EQ(std::string_view(dr["forecast"].at(0)["timestamp"]), "2026-01-05T04:00:00Z");
+  EXPECT_EQ(std::string_view(du["forecast"].at(0)["timestamp"]), std::to_string(start + 3600 * 100));
+  ASSERT_EQ(y.size(), 100u);
+}
+
+// --format csv carries the same numbers as the JSON, one column pair per level in the given order.
+TEST(ForecastCommand, CsvFormatEqualsJson) {
+  simdjson::dom::parser ref_parser;
+  const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/arima011_nile.json"));
+  const std::string path = write_temp("fc_nile.csv", index_csv(doubles_of(ref["y"])));
+  std::string json, csv, err;
+  const std::vector<std::string> base = {"--input", path, "--order", "0,1,1", "--horizon", "3", "--levels", "50,80,99"};
+  ASSERT_EQ(run(base, json, &err), 0) << err;
+  std::vector<std::string> with_csv = base;
+  with_csv.insert(with_csv.end(), {"--format", "csv"});
+  ASSERT_EQ(run(with_csv, csv, &err), 0) << err;
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "step,timestamp,mean,lower_50,upper_50,lower_80,upper_80,lower_99,upper_99");
+  simdjson::dom::parser parser;
+  const simdjson::dom::element doc = parser.parse(json);
+  std::size_t pos = csv.find('\n') + 1, step = 0;
+  const char* keys[] = {"mean", "lower_50", "upper_50", "lower_80", "upper_80", "lower_99", "upper_99"};
+  for (auto row : doc["forecast"].get_array()) {
+    const std::string line = csv.substr(pos, csv.find('\n', pos) - pos);
+    pos = csv.find('\n', pos) + 1;
+    std::vector<std::string> cells;
+    for (std::size_t a = 0, b; a <= line.size(); a = b + 1) {
+      b = line.find(',', a);
+      if (b == std::string::npos) b = line.size();
+      cells.push_back(line.substr(a, b - a));
+    }
+    ASSERT_EQ(cells.size(), 9u) << line;
+    EXPECT_EQ(cells[0], std::to_string(step + 1));
+    EXPECT_EQ(cells[1], std::string(std::string_view(row["timestamp"])));
+    for (int k = 0; k < 7; ++k) EXPECT_NEAR(std::stod(cells[2 + k]), double(row[keys[k]]), 1e-9 * 1200) << keys[k];
+    ++step;
+  }
+  EXPECT_EQ(step, 3u);
 }
 
 }  // namespace

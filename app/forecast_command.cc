@@ -145,9 +145,9 @@ std::expected<Options, std::string> parse_args(int argc, char** argv) {
   if (o.automatic && o.trend_given)
     return std::unexpected(std::string("--trend does not apply with --auto: the search chooses it"));
   if (o.automatic && o.seasonal && ((*o.seasonal)[0] != 0 || (*o.seasonal)[1] != 0 || (*o.seasonal)[2] != 0))
-    return std::unexpected(
-        std::string("--seasonal-order with --auto gives only the period: use 0,0,0,s (the search chooses P, D, "
-                    "Q)"));
+    return std::unexpected(std::string(
+        "--seasonal-order with --auto gives only the period: use 0,0,0,s (the search chooses P, D, "
+        "Q)"));
   if (o.automatic && o.seasonal && (*o.seasonal)[3] < 1)
     return std::unexpected(std::string("--seasonal-order 0,0,0,s with --auto needs a period s >= 1"));
   if (!o.fourier_text.empty()) {
@@ -155,7 +155,8 @@ std::expected<Options, std::string> parse_args(int argc, char** argv) {
       for (const auto& part : split(o.fourier_text, ',')) {
         if (part.find(':') != std::string::npos)
           return std::unexpected(fmt::format(
-              "--fourier '{}': with --auto give periods only (e.g. --fourier 2016): the search chooses K", part));
+              "--fourier '{}': with --auto give periods only (e.g. --fourier 2016): the search chooses K",
+              part));
         char* end = nullptr;
         const double period = std::strtod(part.c_str(), &end);
         if (part.empty() || *end != '\0' || !(period > 2.0))

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 #include <exception>
 #include <limits>
 #include <stdexcept>
+#include <vector>
 
 namespace promcast::forecaster {
 namespace {
@@ -183,9 +183,8 @@ MinimizeResult nelder_mead(const Objective& f, const Eigen::VectorXd& x0, const 
       val[worst] = fr;
     } else {
       const bool outside = fr < val[worst];
-      const Eigen::VectorXd contracted =
-          outside ? Eigen::VectorXd(centroid + 0.5 * (reflected - centroid))
-                  : Eigen::VectorXd(centroid + 0.5 * (pts[worst] - centroid));
+      const Eigen::VectorXd contracted = outside ? Eigen::VectorXd(centroid + 0.5 * (reflected - centroid))
+                                                 : Eigen::VectorXd(centroid + 0.5 * (pts[worst] - centroid));
       const double fc = eval(contracted);
       if (fc < std::min(fr, val[worst])) {
         pts[worst] = contracted;

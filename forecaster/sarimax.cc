@@ -423,8 +423,7 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   auto minimize_robustly = [&](const Objective& f, const Eigen::VectorXd& x) {
     MinimizeResult r = minimize(f, x, mopt);
     if (r.converged || r.x.size() == 0) return r;
-    const MinimizeResult simplex =
-        nelder_mead(f, r.x, mopt, 400 * static_cast<int>(r.x.size() + 1));
+    const MinimizeResult simplex = nelder_mead(f, r.x, mopt, 400 * static_cast<int>(r.x.size() + 1));
     if (!(simplex.value < r.value) && !simplex.converged) return r;
     MinimizeResult polished = minimize(f, simplex.x, mopt);
     polished.iterations += r.iterations;

@@ -1,13 +1,13 @@
 // The CLI end to end, in process: arguments -> JSON on stdout, checked by parsing it.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include "app/commands.h"
 
@@ -65,7 +65,10 @@ std::string series_csv(bool with_future) {
 TEST(ForecastCommand, JsonWithExogAndFutureRows) {
   const std::string path = write_temp("fc_exog.csv", series_csv(true));
   std::string out;
-  ASSERT_EQ(run({"--input", path, "--order", "1,1,0", "--exog", "promo", "--horizon", "6", "--levels", "80,95"}, out), 0);
+  ASSERT_EQ(
+      run({"--input", path, "--order", "1,1,0", "--exog", "promo", "--horizon", "6", "--levels", "80,95"},
+          out),
+      0);
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.parse(out);
   EXPECT_EQ(int64_t(doc["nobs"]), 119);
@@ -86,12 +89,15 @@ TEST(ForecastCommand, JsonWithExogAndFutureRows) {
 TEST(ForecastCommand, CsvFormatAndErrors) {
   const std::string path = write_temp("fc_plain.csv", series_csv(false));
   std::string out;
-  ASSERT_EQ(run({"--input", path, "--order", "0,1,1", "--trend", "c", "--horizon", "3", "--format", "csv"}, out), 0);
+  ASSERT_EQ(
+      run({"--input", path, "--order", "0,1,1", "--trend", "c", "--horizon", "3", "--format", "csv"}, out),
+      0);
   EXPECT_EQ(out.substr(0, out.find('\n')), "step,timestamp,mean,lower_80,upper_80,lower_95,upper_95");
   EXPECT_NE(out.find("\n3,2026-01-06T02:00:00Z,"), std::string::npos);
-  EXPECT_EQ(run({"--input", path, "--horizon", "3"}, out), 2);                          // no order
-  EXPECT_EQ(run({"--input", path, "--order", "1,0", "--horizon", "3"}, out), 2);        // bad order
-  EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--exog", "promo", "--horizon", "3"}, out), 1);  // no future rows
+  EXPECT_EQ(run({"--input", path, "--horizon", "3"}, out), 2);                    // no order
+  EXPECT_EQ(run({"--input", path, "--order", "1,0", "--horizon", "3"}, out), 2);  // bad order
+  EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--exog", "promo", "--horizon", "3"}, out),
+            1);  // no future rows
   EXPECT_EQ(run({"--input", "/nonexistent.csv", "--order", "1,0,0", "--horizon", "3"}, out), 1);
 }
 
@@ -148,16 +154,20 @@ TEST(ForecastCommand, DuplicateRegressorsAreErrors) {
   for (int t = 60; t < 63; ++t) csv += std::to_string(t) + ",,0,0\n";
   const std::string path = write_temp("fc_dup.csv", csv);
   std::string out, err;
-  EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--trend", "c", "--fourier", "12:2,12:2", "--horizon", "3"},
-                out, &err),
-            2);
+  EXPECT_EQ(
+      run({"--input", path, "--order", "1,0,0", "--trend", "c", "--fourier", "12:2,12:2", "--horizon", "3"},
+          out, &err),
+      2);
   EXPECT_NE(err.find("period 12 twice"), std::string::npos) << err;
-  EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--exog", "promo,promo", "--horizon", "3"}, out, &err), 2);
-  EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--trend", "c", "--exog", "promo,promo2", "--horizon", "3"},
-                out, &err),
-            1);
+  EXPECT_EQ(run({"--input", path, "--order", "1,0,0", "--exog", "promo,promo", "--horizon", "3"}, out, &err),
+            2);
+  EXPECT_EQ(
+      run({"--input", path, "--order", "1,0,0", "--trend", "c", "--exog", "promo,promo2", "--horizon", "3"},
+          out, &err),
+      1);
   EXPECT_NE(err.find("'promo', 'promo2' are collinear"), std::string::npos) << err;
-  ASSERT_EQ(run({"--input", path, "--order", "1,0,0", "--trend", "c", "--exog", "promo", "--horizon", "3"}, out, &err),
+  ASSERT_EQ(run({"--input", path, "--order", "1,0,0", "--trend", "c", "--exog", "promo", "--horizon", "3"},
+                out, &err),
             0)
       << err;
 }
@@ -180,9 +190,11 @@ TEST(ForecastCommand, MissingTimestampsBecomeMissingValues) {
       empty += std::string(stamp) + "," + std::to_string(v) + "\n";
     }
   }
-  ASSERT_EQ(std::count(empty.begin(), empty.end(), '\n') - std::count(removed.begin(), removed.end(), '\n'), 20);
+  ASSERT_EQ(std::count(empty.begin(), empty.end(), '\n') - std::count(removed.begin(), removed.end(), '\n'),
+            20);
   const std::string a = write_temp("fc_removed.csv", removed), b = write_temp("fc_empty.csv", empty);
-  const std::vector<std::string> model = {"--order", "1,0,0", "--trend", "c", "--fourier", "24:2", "--horizon", "2"};
+  const std::vector<std::string> model = {"--order",   "1,0,0", "--trend",   "c",
+                                          "--fourier", "24:2",  "--horizon", "2"};
   std::vector<std::string> args_a = {"--input", a}, args_b = {"--input", b};
   args_a.insert(args_a.end(), model.begin(), model.end());
   args_b.insert(args_b.end(), model.begin(), model.end());
@@ -312,14 +324,16 @@ TEST(ForecastCommand, Rfc3339AndUnixSecondsGiveTheSameFit) {
   for (std::size_t t = 0; t < y.size(); ++t) {
     const long secs = start + 3600 * static_cast<long>(t);
     char stamp[64];
-    std::snprintf(stamp, sizeof stamp, "2026-01-%02dT%02d:00:00Z", static_cast<int>(1 + (secs - start) / 86400),
+    std::snprintf(stamp, sizeof stamp, "2026-01-%02dT%02d:00:00Z",
+                  static_cast<int>(1 + (secs - start) / 86400),
                   static_cast<int>(((secs - start) / 3600) % 24));
     rfc += fmt_row(stamp, y[t]);
     unix += fmt_row(std::to_string(secs), y[t]);
   }
   std::string out_r, out_u, err;
   const std::vector<std::string> model = {"--order", "1,1,1", "--horizon", "2"};
-  std::vector<std::string> a = {"--input", write_temp("fc_rfc.csv", rfc)}, b = {"--input", write_temp("fc_unix.csv", unix)};
+  std::vector<std::string> a = {"--input", write_temp("fc_rfc.csv", rfc)},
+                           b = {"--input", write_temp("fc_unix.csv", unix)};
   a.insert(a.end(), model.begin(), model.end());
   b.insert(b.end(), model.begin(), model.end());
   ASSERT_EQ(run(a, out_r, &err), 0) << err;
@@ -342,12 +356,14 @@ TEST(ForecastCommand, CsvFormatEqualsJson) {
   const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/arima011_nile.json"));
   const std::string path = write_temp("fc_nile.csv", index_csv(doubles_of(ref["y"])));
   std::string json, csv, err;
-  const std::vector<std::string> base = {"--input", path, "--order", "0,1,1", "--horizon", "3", "--levels", "50,80,99"};
+  const std::vector<std::string> base = {"--input",   path, "--order",  "0,1,1",
+                                         "--horizon", "3",  "--levels", "50,80,99"};
   ASSERT_EQ(run(base, json, &err), 0) << err;
   std::vector<std::string> with_csv = base;
   with_csv.insert(with_csv.end(), {"--format", "csv"});
   ASSERT_EQ(run(with_csv, csv, &err), 0) << err;
-  EXPECT_EQ(csv.substr(0, csv.find('\n')), "step,timestamp,mean,lower_50,upper_50,lower_80,upper_80,lower_99,upper_99");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')),
+            "step,timestamp,mean,lower_50,upper_50,lower_80,upper_80,lower_99,upper_99");
   simdjson::dom::parser parser;
   const simdjson::dom::element doc = parser.parse(json);
   std::size_t pos = csv.find('\n') + 1, step = 0;
@@ -364,7 +380,8 @@ TEST(ForecastCommand, CsvFormatEqualsJson) {
     ASSERT_EQ(cells.size(), 9u) << line;
     EXPECT_EQ(cells[0], std::to_string(step + 1));
     EXPECT_EQ(cells[1], std::string(std::string_view(row["timestamp"])));
-    for (int k = 0; k < 7; ++k) EXPECT_NEAR(std::stod(cells[2 + k]), double(row[keys[k]]), 1e-9 * 1200) << keys[k];
+    for (int k = 0; k < 7; ++k)
+      EXPECT_NEAR(std::stod(cells[2 + k]), double(row[keys[k]]), 1e-9 * 1200) << keys[k];
     ++step;
   }
   EXPECT_EQ(step, 3u);

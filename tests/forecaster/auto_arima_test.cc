@@ -1,7 +1,6 @@
 // auto_arima against R's forecast::auto.arima (fixtures/r/*.json, scripts/fixtures/make_r_fixtures.R):
 // on every series our chosen model's AICc, on R's likelihood scale, is at most R's choice's AICc + 0.5.
 // Plus behaviour checks: Fourier terms for long periods, errors on degenerate input, the search trace.
-#include "tests/forecaster/fixture_names.h"
 #include "forecaster/auto_arima.h"
 
 #include <gtest/gtest.h>
@@ -14,6 +13,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include "tests/forecaster/fixture_names.h"
 
 namespace promcast::forecaster {
 namespace {

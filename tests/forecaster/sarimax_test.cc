@@ -1,13 +1,12 @@
 // SARIMAX behaviour beyond the reference fixtures: update() equals refiltering, robustness cases
 // (constant, short, gappy, huge and tiny series) end in a clear error or finite forecasts.
-#include <cmath>
-#include <random>
+#include "forecaster/sarimax.h"
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
-
-#include "forecaster/sarimax.h"
+#include <random>
 
 namespace promcast::forecaster {
 namespace {
@@ -19,7 +18,8 @@ std::vector<double> random_walk_seasonal(int n, std::uint64_t seed, double scale
   double level = 0.0;
   for (int t = 0; t < n; ++t) {
     level += 0.2 * normal(rng);
-    y[static_cast<std::size_t>(t)] = offset + scale * (level + std::sin(2 * M_PI * t / 12.0) + 0.5 * normal(rng));
+    y[static_cast<std::size_t>(t)] =
+        offset + scale * (level + std::sin(2 * M_PI * t / 12.0) + 0.5 * normal(rng));
   }
   return y;
 }
@@ -57,8 +57,8 @@ TEST(Sarimax, ParamNamesFollowStatsmodels) {
   spec.order = {2, 1, 1, 1, 0, 2, 12};
   spec.trend = Trend::kConstantLinear;
   spec.exog_names = {"law"};
-  const std::vector<std::string> expected = {"intercept", "drift", "law", "ar.L1", "ar.L2", "ma.L1",
-                                             "ar.S.L12", "ma.S.L12", "ma.S.L24", "sigma2"};
+  const std::vector<std::string> expected = {"intercept", "drift",    "law",      "ar.L1",    "ar.L2",
+                                             "ma.L1",     "ar.S.L12", "ma.S.L12", "ma.S.L24", "sigma2"};
   EXPECT_EQ(spec.param_names(), expected);
 }
 
@@ -124,8 +124,11 @@ TEST(Sarimax, MagnitudeDoesNotChangeTheModel) {
     ASSERT_TRUE(r.has_value()) << r.error().message;
     EXPECT_NEAR(r->result().params[1], ref->result().params[1], 1e-4) << c;
     EXPECT_NEAR(r->result().params[2], ref->result().params[2], 1e-4) << c;
-    EXPECT_NEAR(r->result().params[0] / c, ref->result().params[0], 1e-4 * std::abs(ref->result().params[0]) + 1e-6) << c;
-    EXPECT_NEAR(r->result().loglik + r->result().nobs_effective * std::log(c), ref->result().loglik, 1e-5) << c;
+    EXPECT_NEAR(r->result().params[0] / c, ref->result().params[0],
+                1e-4 * std::abs(ref->result().params[0]) + 1e-6)
+        << c;
+    EXPECT_NEAR(r->result().loglik + r->result().nobs_effective * std::log(c), ref->result().loglik, 1e-5)
+        << c;
     const std::vector<double> levels = {95};
     const auto f = r->forecast(5, Eigen::MatrixXd(), levels);
     ASSERT_TRUE(f.has_value());
@@ -153,7 +156,8 @@ TEST(Sarimax, ForecastNeedsFutureExog) {
 TEST(Sarimax, ManyGapsWithLongSeasonIsAnImmediateError) {
   std::vector<double> y(1152);
   for (std::size_t t = 0; t < y.size(); ++t)
-    y[t] = 10.0 + std::sin(2.0 * 3.14159265358979 * static_cast<double>(t) / 288.0) + 0.01 * static_cast<double>(t % 7);
+    y[t] = 10.0 + std::sin(2.0 * 3.14159265358979 * static_cast<double>(t) / 288.0) +
+           0.01 * static_cast<double>(t % 7);
   for (std::size_t t = 300; t < 300 + 2 * 420; t += 2) y[t] = std::numeric_limits<double>::quiet_NaN();
   SarimaxSpec spec;
   spec.order = {1, 0, 1, 0, 1, 1, 288};
@@ -194,11 +198,13 @@ TEST(Sarimax, DuplicateAndCollinearRegressorsAreNamedErrors) {
   spec.exog_names = {"law", "law2"};
   auto copy = Sarimax::fit(spec, y, two);
   ASSERT_FALSE(copy);
-  EXPECT_NE(copy.error().message.find("'law', 'law2' are collinear"), std::string::npos) << copy.error().message;
+  EXPECT_NE(copy.error().message.find("'law', 'law2' are collinear"), std::string::npos)
+      << copy.error().message;
   spec.exog_names = {"a", "b", "c"};
   auto combo = Sarimax::fit(spec, y, three);
   ASSERT_FALSE(combo);
-  EXPECT_NE(combo.error().message.find("'a', 'b', 'c' are collinear"), std::string::npos) << combo.error().message;
+  EXPECT_NE(combo.error().message.find("'a', 'b', 'c' are collinear"), std::string::npos)
+      << combo.error().message;
   // A constant column next to the intercept.
   Eigen::MatrixXd ones = Eigen::MatrixXd::Ones(n, 1);
   spec.exog_names = {"one"};

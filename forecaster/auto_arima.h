@@ -36,9 +36,10 @@ struct AutoArimaOptions {
   int max_order = 5;  ///< p + q + P + Q bound; R applies it only outside the stepwise search, so do we
   int max_d = 2, max_D = 1;
   int start_p = 2, start_q = 2, start_P = 1, start_Q = 1;
-  bool stationary = false;                                ///< d = D = 0
-  bool seasonal = true;                                   ///< false: m = 1
-  InformationCriterion ic = InformationCriterion::kAicc;  ///< AICc becomes AIC for <= 3 points, as in R
+  bool stationary = false;  ///< d = D = 0
+  bool seasonal = true;     ///< false: m = 1
+  /// AICc by default; with <= 3 points AICc is infinite for the mean model, so AIC (as R).
+  InformationCriterion ic = InformationCriterion::kAicc;
   SeasonalTest seasonal_test = SeasonalTest::kStrength;
   double alpha = 0.05;  ///< KPSS level for ndiffs
   bool allow_drift = true;

@@ -1,0 +1,62 @@
+// The generic minimizers against problems with known minima (no model involved).
+#include "forecaster/estimation.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace promcast::forecaster {
+namespace {
+
+// Rosenbrock's banana: minimum 0 at (1, 1) at the end of a narrow curved valley, the kind of ridge
+// where finite-difference L-BFGS can stall and the SARIMAX fit falls back to the simplex.
+double rosenbrock(const Eigen::VectorXd& x) {
+  return 100.0 * std::pow(x[1] - x[0] * x[0], 2) + std::pow(1.0 - x[0], 2);
+}
+
+TEST(NelderMead, FindsRosenbrocksMinimum) {
+  Eigen::VectorXd x0(2);
+  x0 << -1.2, 1.0;
+  MinimizeOptions options;
+  options.tolerance = 1e-14;
+  const MinimizeResult r = nelder_mead(rosenbrock, x0, options, 20000);
+  EXPECT_TRUE(r.converged) << r.message;
+  EXPECT_NEAR(r.x[0], 1.0, 1e-3);
+  EXPECT_NEAR(r.x[1], 1.0, 2e-3);
+  EXPECT_LT(r.value, 1e-6);
+}
+
+TEST(NelderMead, StopsAtTheEvaluationLimitWithTheBestPoint) {
+  Eigen::VectorXd x0(2);
+  x0 << -1.2, 1.0;
+  const MinimizeResult r = nelder_mead(rosenbrock, x0, MinimizeOptions{}, 30);
+  EXPECT_FALSE(r.converged);
+  EXPECT_LE(r.evaluations, 34);  // the last step may evaluate up to k + 2 points
+  EXPECT_LT(r.value, rosenbrock(x0));
+}
+
+TEST(NelderMead, TreatsNonFiniteValuesAsOutsideTheDomain) {
+  // Minimum at 0.5 of (x - 0.5)^2 on x > 0; NaN outside.
+  const Objective f = [](const Eigen::VectorXd& x) {
+    return x[0] > 0.0 ? (x[0] - 0.5) * (x[0] - 0.5) : std::nan("");
+  };
+  Eigen::VectorXd x0(1);
+  x0 << 3.0;
+  MinimizeOptions options;
+  options.tolerance = 1e-14;
+  const MinimizeResult r = nelder_mead(f, x0, options, 2000);
+  EXPECT_NEAR(r.x[0], 0.5, 1e-4);
+}
+
+TEST(Minimize, QuadraticConverges) {
+  const Objective f = [](const Eigen::VectorXd& x) {
+    return (x[0] - 3.0) * (x[0] - 3.0) + 2.0 * x[1] * x[1];
+  };
+  const MinimizeResult r = minimize(f, Eigen::VectorXd::Zero(2), MinimizeOptions{});
+  EXPECT_TRUE(r.converged) << r.message;
+  EXPECT_NEAR(r.x[0], 3.0, 1e-4);
+  EXPECT_NEAR(r.x[1], 0.0, 1e-4);
+}
+
+}  // namespace
+}  // namespace promcast::forecaster

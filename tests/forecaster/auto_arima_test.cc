@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/forecaster/fixture_json.h"
 #include "tests/forecaster/fixture_names.h"
 
 namespace promcast::forecaster {
@@ -22,13 +23,8 @@ namespace {
 const std::string kFixtures = std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures";
 const double kHalfLog2Pi = 0.5 * std::log(2 * std::numbers::pi);
 
-std::vector<double> doubles(simdjson::dom::element e) {
-  std::vector<double> out;
-  for (auto v : e.get_array()) out.push_back(v.is_null() ? NAN : double(v.get_double()));
-  return out;
-}
-
-double num(simdjson::dom::element e) { return e.is_int64() ? double(int64_t(e)) : double(e); }
+using test_support::json_doubles;
+using test_support::json_number;
 
 std::vector<std::string> r_fixture_names();
 
@@ -52,16 +48,16 @@ class RAutoArima : public ::testing::TestWithParam<std::string> {};
 TEST_P(RAutoArima, AiccNoWorseThanRPlusHalf) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.load(kFixtures + "/r/" + GetParam() + ".json");
-  const auto y = doubles(doc["y"]);
+  const auto y = json_doubles(doc["y"]);
   AutoArimaOptions opt;
-  opt.period = int(num(doc["frequency"]));
+  opt.period = int(json_number(doc["frequency"]));
   auto r = auto_arima(y, Eigen::MatrixXd(y.size(), 0), {}, opt);
   ASSERT_TRUE(r.has_value()) << r.error().message;
   auto ra = doc["auto"];
-  const double r_aicc = num(ra["aicc"]);
+  const double r_aicc = json_number(ra["aicc"]);
   const double ours = r->ic;
-  const auto ro = doubles(ra["order"]);
-  const auto rs = doubles(ra["seasonal_order"]);
+  const auto ro = json_doubles(ra["order"]);
+  const auto rs = json_doubles(ra["seasonal_order"]);
   RecordProperty("ours", r->spec.describe());
   EXPECT_LE(ours, r_aicc + 0.5) << GetParam() << ": ours " << r->spec.describe() << " AICc " << ours
                                 << " vs R (" << ro[0] << "," << ro[1] << "," << ro[2] << ")(" << rs[0] << ","
@@ -88,22 +84,22 @@ TEST(AutoArima, WithRegressorsNoWorseThanRPlusHalf) {
     simdjson::dom::element doc = parser.load(kFixtures + "/r/" + name + ".json");
     simdjson::dom::element ra;
     if (doc["auto_xreg"].get(ra) != simdjson::SUCCESS) continue;
-    const auto y = doubles(doc["y"]);
+    const auto y = json_doubles(doc["y"]);
     std::vector<std::string> names;
     for (auto nm : doc["xreg_names"].get_array()) names.emplace_back(std::string_view(nm));
     Eigen::MatrixXd X(y.size(), names.size());
     int j = 0;
     for (auto col : doc["xreg"].get_array()) {
-      const auto v = doubles(col);
+      const auto v = json_doubles(col);
       for (size_t i = 0; i < v.size(); ++i) X(static_cast<Eigen::Index>(i), j) = v[i];
       ++j;
     }
     AutoArimaOptions opt;
-    opt.period = int(num(doc["frequency"]));
+    opt.period = int(json_number(doc["frequency"]));
     auto r = auto_arima(y, X, names, opt);
     ASSERT_TRUE(r.has_value()) << name << ": " << r.error().message;
-    EXPECT_LE(r->ic, num(ra["aicc"]) + 0.5) << name << ": ours " << r->spec.describe();
-    const auto ro = doubles(ra["order"]);
+    EXPECT_LE(r->ic, json_number(ra["aicc"]) + 0.5) << name << ": ours " << r->spec.describe();
+    const auto ro = json_doubles(ra["order"]);
     EXPECT_EQ(r->spec.order.d, int(ro[1])) << name;
     ++checked;
   }
@@ -173,7 +169,7 @@ TEST(AutoArima, LongPeriodUsesFourierTermsAndForecasts) {
 TEST(AutoArima, GapsAndShortSeriesGiveFiniteForecasts) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.load(kFixtures + "/r/Nile.json");
-  auto y = doubles(doc["y"]);
+  auto y = json_doubles(doc["y"]);
   for (int t : {10, 11, 40, 41, 42, 77}) y[t] = NAN;  // gaps are skipped by the filter
   auto r = auto_arima(y, Eigen::MatrixXd(y.size(), 0), {});
   ASSERT_TRUE(r.has_value()) << r.error().message;

@@ -12,6 +12,7 @@
 
 #include "forecaster/sarimax.h"
 #include "forecaster/sarimax_model.h"
+#include "tests/forecaster/fixture_json.h"
 #include "tests/forecaster/fixture_names.h"
 
 namespace promcast::forecaster {
@@ -19,19 +20,11 @@ namespace {
 
 const std::string kDir = std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures/";
 
-std::vector<double> doubles(simdjson::dom::element e) {
-  std::vector<double> out;
-  for (simdjson::dom::element v : e.get_array()) {
-    double d = std::numeric_limits<double>::quiet_NaN();
-    if (!v.is_null() && v.get(d) != simdjson::SUCCESS) d = static_cast<double>(int64_t(v));
-    out.push_back(d);
-  }
-  return out;
-}
+using test_support::json_doubles;
 
 Eigen::MatrixXd columns(simdjson::dom::element e, Eigen::Index rows) {
   std::vector<std::vector<double>> cols;
-  for (simdjson::dom::element c : e.get_array()) cols.push_back(doubles(c));
+  for (simdjson::dom::element c : e.get_array()) cols.push_back(json_doubles(c));
   Eigen::MatrixXd m(rows, static_cast<Eigen::Index>(cols.size()));
   for (std::size_t j = 0; j < cols.size(); ++j)
     for (Eigen::Index i = 0; i < rows; ++i)
@@ -46,16 +39,16 @@ TEST_P(SarimaxFitted, MatchesStatsmodelsAtEveryStep) {
   const simdjson::dom::element ref = parser.load(kDir + "sarimax_fitted/" + GetParam() + ".json");
   const simdjson::dom::element c = parent_parser.load(kDir + std::string(std::string_view(ref["fixture"])));
   SarimaxSpec spec;
-  const auto order = doubles(c["order"]), seasonal = doubles(c["seasonal_order"]);
+  const auto order = json_doubles(c["order"]), seasonal = json_doubles(c["seasonal_order"]);
   spec.order = {static_cast<int>(order[0]),    static_cast<int>(order[1]),    static_cast<int>(order[2]),
                 static_cast<int>(seasonal[0]), static_cast<int>(seasonal[1]), static_cast<int>(seasonal[2]),
                 static_cast<int>(seasonal[3])};
   spec.trend = *parse_trend(std::string_view(c["trend"]));
   for (simdjson::dom::element n : c["exog_names"].get_array())
     spec.exog_names.emplace_back(std::string_view(n));
-  const std::vector<double> y = doubles(c["y"]), params = doubles(c["params"]);
+  const std::vector<double> y = json_doubles(c["y"]), params = json_doubles(c["params"]);
   const Eigen::MatrixXd exog = columns(c["exog"], static_cast<Eigen::Index>(y.size()));
-  const std::vector<double> fitted = doubles(ref["fitted"]), resid = doubles(ref["resid"]);
+  const std::vector<double> fitted = json_doubles(ref["fitted"]), resid = json_doubles(ref["resid"]);
   const auto model = Sarimax::from_params(spec, y, exog, params);
   ASSERT_TRUE(model.has_value()) << model.error().message;
   const SarimaxFit& fit = model->result();

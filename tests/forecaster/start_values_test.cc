@@ -12,26 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "fixture_names.h"
+#include "tests/forecaster/fixture_json.h"
+#include "tests/forecaster/fixture_names.h"
 
 namespace promcast::forecaster {
 namespace {
 
 const std::string kDir = std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures/start_values";
 
-std::vector<double> doubles(simdjson::dom::element e) {
-  std::vector<double> out;
-  for (simdjson::dom::element v : e.get_array()) {
-    if (v.is_null()) {
-      out.push_back(std::numeric_limits<double>::quiet_NaN());
-    } else {
-      double d = 0;
-      if (v.get(d) != simdjson::SUCCESS) d = static_cast<double>(int64_t(v));
-      out.push_back(d);
-    }
-  }
-  return out;
-}
+using test_support::json_doubles;
 
 struct Case {
   SarimaxSpec spec;
@@ -46,8 +35,8 @@ Case load(const std::string& name) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.load(kDir + "/" + name + ".json");
   Case c;
-  c.y = doubles(doc["y"]);
-  const auto o = doubles(doc["order"]), so = doubles(doc["seasonal_order"]);
+  c.y = json_doubles(doc["y"]);
+  const auto o = json_doubles(doc["order"]), so = json_doubles(doc["seasonal_order"]);
   c.spec.order = {static_cast<int>(o[0]),  static_cast<int>(o[1]),  static_cast<int>(o[2]),
                   static_cast<int>(so[0]), static_cast<int>(so[1]), static_cast<int>(so[2]),
                   static_cast<int>(so[3])};
@@ -57,13 +46,13 @@ Case load(const std::string& name) {
   for (simdjson::dom::element n : doc["param_names"].get_array())
     c.param_names.emplace_back(std::string_view(n));
   std::vector<std::vector<double>> cols;
-  for (simdjson::dom::element col : doc["exog"].get_array()) cols.push_back(doubles(col));
+  for (simdjson::dom::element col : doc["exog"].get_array()) cols.push_back(json_doubles(col));
   c.exog.resize(static_cast<Eigen::Index>(cols.empty() ? 0 : c.y.size()),
                 static_cast<Eigen::Index>(cols.size()));
   for (std::size_t j = 0; j < cols.size(); ++j)
     for (std::size_t i = 0; i < cols[j].size(); ++i)
       c.exog(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = cols[j][i];
-  c.expected = doubles(doc["start_params"]);
+  c.expected = json_doubles(doc["start_params"]);
   c.zeroed_ar = bool(doc["zeroed_ar"]);
   c.zeroed_ma = bool(doc["zeroed_ma"]);
   c.zeroed_seasonal_ar = bool(doc["zeroed_seasonal_ar"]);

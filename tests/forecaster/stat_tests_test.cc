@@ -3,7 +3,6 @@
 //   fixtures/r/*.json "unit_roots"        (scripts/fixtures/make_r_fixtures.R, forecast 8.20)
 // Tolerances: statistics 1e-8 relative (same formulas, double rounding only), p-values 1e-8
 // absolute; seasonal strength 1e-6 (our STL reproduces R's stl()); ndiffs/nsdiffs decisions exact.
-#include "tests/forecaster/fixture_names.h"
 #include "forecaster/stat_tests.h"
 
 #include <gtest/gtest.h>
@@ -14,21 +13,16 @@
 #include <string>
 #include <vector>
 
+#include "tests/forecaster/fixture_json.h"
+#include "tests/forecaster/fixture_names.h"
+
 namespace promcast::forecaster {
 namespace {
 
 const std::string kFixtures = std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures";
 
-std::vector<double> doubles(simdjson::dom::element e) {
-  std::vector<double> out;
-  for (auto v : e.get_array()) out.push_back(v.is_null() ? NAN : double(v.get_double()));
-  return out;
-}
-
-double num(simdjson::dom::element e) {
-  if (e.is_int64()) return double(int64_t(e));
-  return double(e);
-}
+using test_support::json_doubles;
+using test_support::json_number;
 
 void expect_rel(double actual, double expected, double rel, const std::string& what) {
   EXPECT_NEAR(actual, expected, rel * std::max(1.0, std::abs(expected))) << what;
@@ -48,17 +42,17 @@ TEST_F(StatsmodelsFixture, LjungBoxMatchesAcorrLjungbox) {
   int checked = 0;
   for (auto c : doc_["cases"].get_array()) {
     const std::string name{std::string_view(c["series"])};
-    const auto y = doubles(c["y"]);
+    const auto y = json_doubles(c["y"]);
     for (auto t : c["ljung_box"].get_array()) {
       const int lags = int(int64_t(t["lags"]));
       const int model_df = int(int64_t(t["model_df"]));
       auto r = ljung_box(y, lags, model_df);
       ASSERT_TRUE(r.has_value()) << name << ": " << r.error().message;
-      expect_rel(r->statistic, num(t["statistic"]), 1e-8, name + " Q");
+      expect_rel(r->statistic, json_number(t["statistic"]), 1e-8, name + " Q");
       if (t["p_value"].is_null()) {
         EXPECT_TRUE(std::isnan(r->p_value)) << name;
       } else {
-        EXPECT_NEAR(r->p_value, num(t["p_value"]), 1e-8) << name << " lags " << lags;
+        EXPECT_NEAR(r->p_value, json_number(t["p_value"]), 1e-8) << name << " lags " << lags;
       }
       ++checked;
     }
@@ -70,7 +64,7 @@ TEST_F(StatsmodelsFixture, KpssMatchesStatsmodels) {
   int checked = 0;
   for (auto c : doc_["cases"].get_array()) {
     const std::string name{std::string_view(c["series"])};
-    const auto y = doubles(c["y"]);
+    const auto y = json_doubles(c["y"]);
     for (auto t : c["kpss"].get_array()) {
       const auto reg =
           std::string_view(t["regression"]) == "ct" ? KpssRegression::kTrend : KpssRegression::kLevel;
@@ -83,8 +77,8 @@ TEST_F(StatsmodelsFixture, KpssMatchesStatsmodels) {
       auto r = kpss(y, reg, lags);
       ASSERT_TRUE(r.has_value()) << name << ": " << r.error().message;
       EXPECT_EQ(r->lags, int(int64_t(t["lags"]))) << name;
-      expect_rel(r->statistic, num(t["statistic"]), 1e-8, name + " KPSS");
-      EXPECT_NEAR(r->p_value, num(t["p_value"]), 1e-8) << name;
+      expect_rel(r->statistic, json_number(t["statistic"]), 1e-8, name + " KPSS");
+      EXPECT_NEAR(r->p_value, json_number(t["p_value"]), 1e-8) << name;
       ++checked;
     }
   }
@@ -95,7 +89,7 @@ TEST_F(StatsmodelsFixture, AdfMatchesAdfuller) {
   int checked = 0;
   for (auto c : doc_["cases"].get_array()) {
     const std::string name{std::string_view(c["series"])};
-    const auto y = doubles(c["y"]);
+    const auto y = json_doubles(c["y"]);
     for (auto t : c["adf"].get_array()) {
       AdfOptions opt;
       const std::string_view reg(t["regression"]);
@@ -112,11 +106,11 @@ TEST_F(StatsmodelsFixture, AdfMatchesAdfuller) {
       ASSERT_TRUE(r.has_value()) << what << ": " << r.error().message;
       EXPECT_EQ(r->used_lag, int(int64_t(t["used_lag"]))) << what;
       EXPECT_EQ(r->nobs, int(int64_t(t["nobs"]))) << what;
-      expect_rel(r->statistic, num(t["statistic"]), 1e-8, what + " stat");
-      EXPECT_NEAR(r->p_value, num(t["p_value"]), 1e-8) << what;
-      const auto crit = doubles(t["critical"]);
+      expect_rel(r->statistic, json_number(t["statistic"]), 1e-8, what + " stat");
+      EXPECT_NEAR(r->p_value, json_number(t["p_value"]), 1e-8) << what;
+      const auto crit = json_doubles(t["critical"]);
       for (int i = 0; i < 3; ++i) expect_rel(r->critical[i], crit[i], 1e-10, what + " crit");
-      if (!t["ic_best"].is_null()) expect_rel(r->ic_best, num(t["ic_best"]), 1e-8, what + " ic");
+      if (!t["ic_best"].is_null()) expect_rel(r->ic_best, json_number(t["ic_best"]), 1e-8, what + " ic");
       ++checked;
     }
   }
@@ -148,20 +142,20 @@ class RUnitRoots : public ::testing::TestWithParam<std::string> {};
 TEST_P(RUnitRoots, MatchForecastPackage) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.load(kFixtures + "/r/" + GetParam() + ".json");
-  const auto y = doubles(doc["y"]);
-  const int freq = int(num(doc["frequency"]));
+  const auto y = json_doubles(doc["y"]);
+  const int freq = int(json_number(doc["frequency"]));
   auto ur = doc["unit_roots"];
-  EXPECT_EQ(ndiffs(y), int(num(ur["ndiffs_kpss"]))) << GetParam();
+  EXPECT_EQ(ndiffs(y), int(json_number(ur["ndiffs_kpss"]))) << GetParam();
   if (freq > 1) {
     auto strength = seasonal_strength(y, freq);
     ASSERT_TRUE(strength.has_value()) << strength.error().message;
-    EXPECT_NEAR(*strength, num(ur["seas_heuristic"]), 1e-6) << GetParam();
-    EXPECT_EQ(nsdiffs(y, freq, SeasonalTest::kStrength), int(num(ur["nsdiffs_seas"]))) << GetParam();
+    EXPECT_NEAR(*strength, json_number(ur["seas_heuristic"]), 1e-6) << GetParam();
+    EXPECT_EQ(nsdiffs(y, freq, SeasonalTest::kStrength), int(json_number(ur["nsdiffs_seas"]))) << GetParam();
     auto oc = ocsb(y, freq, 3);
     ASSERT_TRUE(oc.has_value()) << oc.error().message;
-    expect_rel(oc->statistic, num(ur["ocsb_statistic"]), 1e-8, GetParam() + " OCSB");
-    expect_rel(oc->critical, num(ur["ocsb_critical"]), 1e-6, GetParam() + " OCSB critical");
-    EXPECT_EQ(nsdiffs(y, freq, SeasonalTest::kOcsb), int(num(ur["nsdiffs_ocsb"]))) << GetParam();
+    expect_rel(oc->statistic, json_number(ur["ocsb_statistic"]), 1e-8, GetParam() + " OCSB");
+    expect_rel(oc->critical, json_number(ur["ocsb_critical"]), 1e-6, GetParam() + " OCSB critical");
+    EXPECT_EQ(nsdiffs(y, freq, SeasonalTest::kOcsb), int(json_number(ur["nsdiffs_ocsb"]))) << GetParam();
     // auto.arima chooses d on the seasonally differenced series.
     const int D = nsdiffs(y, freq);
     std::vector<double> dx = y;
@@ -169,7 +163,7 @@ TEST_P(RUnitRoots, MatchForecastPackage) {
       dx.assign(y.size() - freq, 0.0);
       for (size_t i = 0; i < dx.size(); ++i) dx[i] = y[i + freq] - y[i];
     }
-    EXPECT_EQ(ndiffs(dx), int(num(ur["ndiffs_after_seasonal"]))) << GetParam();
+    EXPECT_EQ(ndiffs(dx), int(json_number(ur["ndiffs_after_seasonal"]))) << GetParam();
   }
 }
 

@@ -12,15 +12,12 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "tests/app/temp_file.h"
 
 namespace promcast::app {
 namespace {
 
-std::string write_temp(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + name;
-  std::ofstream(path) << text;
-  return path;
-}
+using test_support::write_temp;
 
 int run(std::vector<std::string> args, std::string& out, std::string& err) {
   std::vector<char*> argv;

@@ -20,3 +20,8 @@ endif()
 if(PROMCAST_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+find_package(OpenSSL REQUIRED)              # TLS for outgoing clients through Beast's ssl_stream
+find_package(Snappy REQUIRED)               # remote write / remote read block compression
+find_package(Protobuf REQUIRED)             # remote write / remote read messages
+find_package(nlohmann_json 3.10 REQUIRED)   # the one JSON writer (commands, Alertmanager, APIs)
+find_package(CLI11 REQUIRED)                # argument parsing of the newer subcommands

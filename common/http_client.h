@@ -1,7 +1,9 @@
 #pragma once
 // A small synchronous HTTP/1.1 client (Boost.Beast) for plain http:// URLs: one request per
 // connection, a deadline covering resolve+connect+write+read, errors as values. Used by tests, the
-// load tool and the rules engine (Prometheus API, Alertmanager, remote write). No TLS, no redirects.
+// load tool and the rules engine (Prometheus API, Alertmanager, remote write). https:// goes through
+// OpenSSL (Boost.Beast's ssl_stream) with the CA, client certificate and server name of TlsOptions.
+// No redirects.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -28,6 +30,16 @@ struct HttpResponse {
   [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const;
 };
 
+/// TLS settings for https:// URLs (Prometheus' tls_config: ca_file, cert_file, key_file, server_name,
+/// insecure_skip_verify). Empty files mean the system's CA store and no client certificate.
+struct TlsOptions {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;  ///< SNI and the name the certificate must carry; default: the URL's host
+  bool insecure_skip_verify = false;
+};
+
 struct HttpOptions {
   /// Deadline for the whole exchange, from name resolution to the last body byte.
   std::chrono::milliseconds timeout{5000};
@@ -35,16 +47,19 @@ struct HttpOptions {
   HttpHeaders headers;
   /// Responses with a larger body fail instead of growing memory without bound.
   std::size_t max_body_bytes = 256u << 20;
+  /// Used only for https:// URLs.
+  TlsOptions tls;
 };
 
-/// The parts of an `http://host[:port][/target]` URL. IPv6 hosts are written `[::1]`.
+/// The parts of an `http[s]://host[:port][/target]` URL. IPv6 hosts are written `[::1]`.
 struct HttpUrl {
+  bool https = false;
   std::string host;  // without brackets
-  std::uint16_t port = 80;
+  std::uint16_t port = 80;  // 443 by default for https
   std::string target = "/";  // path plus query, always starting with '/'
 };
 
-/// Splits an http:// URL; anything else (https, missing host, bad port) is an error.
+/// Splits an http:// or https:// URL; anything else (other schemes, missing host, bad port) is an error.
 std::expected<HttpUrl, Error> parse_http_url(std::string_view url);
 
 /// Percent-encodes `text` for a query component (RFC 3986 unreserved characters kept).

@@ -12,6 +12,11 @@ case "$flavour" in
                                  -DPROMCAST_FUZZ=ON -DPROMCAST_TESTS=OFF -DPROMCAST_BENCH=OFF) ;;
   *) echo "unknown flavour: $flavour" >&2; exit 2 ;;
 esac
+# ccache (when installed) makes rebuilds of unchanged files free, also across work trees under one base dir.
+if command -v ccache >/dev/null; then
+  args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$(cd .. && pwd)}" CCACHE_NOHASHDIR=1
+fi
 cmake -S . -B "$dir" -G Ninja "${args[@]}" "$@"
 if [ "$flavour" = fuzz ]; then
   cmake --build "$dir" -j "$jobs" --target $(cd fuzz && ls *_fuzz.cc | sed 's/\.cc$//')

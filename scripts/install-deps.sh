@@ -13,6 +13,7 @@ PACKAGES=(
   libboost-dev libsimdjson-dev prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libeigen3-dev liblbfgspp-dev libre2-dev zlib1g-dev libsnappy-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcli11-dev nlohmann-json3-dev libssl-dev ccache chromium
   # real servers for integration tests and the demo
   prometheus prometheus-alertmanager victoria-metrics curl
   # reference implementations for fixtures and side-by-side benchmarks

@@ -89,8 +89,11 @@ TEST(SeriesWindows, NewSeriesGetTheirHistoryAtOnceAndVanishedOnesAreDropped) {
   source.died["a"] = 1006 * kStep;
   ASSERT_TRUE(w.refresh(1008 * kStep, base, q));
   EXPECT_EQ(w.windows().size(), 2u);
-  for (auto& [key, win] : w.windows())
-    if (label_value(win.labels, "id") == "a") EXPECT_TRUE(std::isnan(win.values.back()));
+  for (auto& [key, win] : w.windows()) {
+    if (label_value(win.labels, "id") == "a") {
+      EXPECT_TRUE(std::isnan(win.values.back()));
+    }
+  }
   auto later = w.refresh(1012 * kStep, base, q);
   ASSERT_TRUE(later);
   EXPECT_EQ(later->dropped, 1u);

@@ -29,13 +29,13 @@ TEST(Esd, AnomaliesAreExactlyTheReferences) {
     const auto& name = cases.text.at("name")[c];
     const auto series = read_csv(fixture_path("esd_" + name + ".csv"));
     EsdOptions o;
-    o.alpha = cases.numbers.at("alpha")[c];
-    o.max_count = static_cast<std::size_t>(cases.numbers.at("max_count")[c]);
+    o.alpha = cases.column("alpha")[c];
+    o.max_count = static_cast<std::size_t>(cases.column("max_count")[c]);
     o.direction = parse_direction(cases.text.at("direction")[c]);
     std::vector<std::size_t> want;
     std::stringstream ss(cases.text.at("anomalies")[c]);
     for (std::size_t v; ss >> v;) want.push_back(v);
-    auto r = generalized_esd(series.numbers.at("y"), o);
+    auto r = generalized_esd(series.column("y"), o);
     ASSERT_TRUE(r.has_value());
     const std::vector<std::size_t> got(r->removed.begin(), r->removed.begin() + r->num_anomalies);
     EXPECT_EQ(got, want) << name << " alpha=" << o.alpha << " r=" << o.max_count

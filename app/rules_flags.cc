@@ -1,7 +1,8 @@
 #include "app/rules_flags.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "rules/rule_loader.h"
 
@@ -10,19 +11,23 @@ namespace promcast::app {
 namespace {
 
 CLI::App& describe(CLI::App& cli, RulesFlags& f) {
-  cli.add_option("--rules.config", f.rule_files, "Rule file (repeatable, globs accepted); enables the rule engine");
+  cli.add_option("--rules.config", f.rule_files,
+                 "Rule file (repeatable, globs accepted); enables the rule engine");
   cli.add_option("--rules.backends.config", f.backends_file,
                  "YAML file with query sources, remote-write targets, Alertmanagers, external labels");
   cli.add_option("--rules.query.url", f.query_url,
                  "Prometheus-compatible query API base URL (the default source), e.g. http://localhost:9090");
-  cli.add_option("--rules.remote-write.url", f.remote_write_urls, "Remote-write URL for outputs (repeatable)");
+  cli.add_option("--rules.remote-write.url", f.remote_write_urls,
+                 "Remote-write URL for outputs (repeatable)");
   cli.add_option("--rules.remote-write.future-window", f.remote_write_future_window,
                  "Also write the forecast path up to this far ahead (0s = only the evaluation time)");
   cli.add_option("--rules.alertmanager.url", f.alertmanager_urls, "Alertmanager base URL (repeatable)");
-  cli.add_option("--rules.external-label", f.external_labels, "name=value added to alerts and written series (repeatable)");
+  cli.add_option("--rules.external-label", f.external_labels,
+                 "name=value added to alerts and written series (repeatable)");
   cli.add_option("--rules.evaluation-interval", f.evaluation_interval, "Default group interval");
   cli.add_option("--rules.resend-delay", f.resend_delay, "Minimum time before resending a firing alert");
-  cli.add_option("--rules.external-url", f.external_url, "promcast's URL as users reach it (alert generator links)");
+  cli.add_option("--rules.external-url", f.external_url,
+                 "promcast's URL as users reach it (alert generator links)");
   cli.add_option("--rules.workers", f.workers, "Threads fitting series (0 = one per core)");
   return cli;
 }
@@ -68,18 +73,22 @@ std::string rules_usage() {
   return cli.help();
 }
 
-std::expected<rules::EngineOptions, std::vector<Error>> engine_options(const RulesFlags& flags, int web_port) {
+std::expected<rules::EngineOptions, std::vector<Error>> engine_options(const RulesFlags& flags,
+                                                                       int web_port) {
   using rules::parse_duration;
   std::vector<Error> errors;
   rules::EngineOptions o;
   o.rule_files = flags.rule_files;
   o.workers = flags.workers;
-  o.external_url = flags.external_url.empty() ? fmt::format("http://localhost:{}", web_port) : flags.external_url;
+  o.external_url =
+      flags.external_url.empty() ? fmt::format("http://localhost:{}", web_port) : flags.external_url;
   while (o.external_url.ends_with('/')) o.external_url.pop_back();
   auto duration = [&](const std::string& flag, const std::string& text, rules::Duration& out) {
     auto d = parse_duration(text);
-    if (!d) errors.push_back(Error{fmt::format("{}: {}", flag, d.error()), {}, 0, 0});
-    else out = *d;
+    if (!d)
+      errors.push_back(Error{fmt::format("{}: {}", flag, d.error()), {}, 0, 0});
+    else
+      out = *d;
   };
   duration("--rules.evaluation-interval", flags.evaluation_interval, o.default_interval);
   if (!flags.backends_file.empty()) {

@@ -4,19 +4,18 @@
 // per series through the filter), and the resident memory the fitted series added.
 //
 //   rules_eval --prometheus http://127.0.0.1:9090 --end UNIX_SECONDS [--workers 2] [--history 14d]
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <string>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "rules/engine.h"
 
@@ -44,7 +43,8 @@ int main(int argc, char** argv) {
   std::size_t workers = 2;
   CLI::App cli{"Times first and steady-state rule evaluations against a real Prometheus"};
   cli.add_option("--prometheus", prometheus, "query API base URL")->required();
-  cli.add_option("--end", end, "unix seconds of the last backfilled step (the steady evaluation's time)")->required();
+  cli.add_option("--end", end, "unix seconds of the last backfilled step (the steady evaluation's time)")
+      ->required();
   cli.add_option("--workers", workers, "fitting threads");
   cli.add_option("--history", history, "training window");
   cli.add_option("--metric", metric, "series to forecast");
@@ -55,8 +55,10 @@ int main(int argc, char** argv) {
   const std::string rules = dir + "/rules.yml";
   std::ofstream(rules) << fmt::format(
       "groups:\n  - name: bench\n    interval: 5m\n    rules:\n      - forecast: bench_forecast\n"
-      "        expr: {}\n        step: 5m\n        history: {}\n        refit: 1d\n        horizons: [1h, 6h, 1d]\n"
-      "        model: {{order: auto, seasonal: {{period: 1d, order: auto}}}}\n        intervals: [0.8, 0.95]\n",
+      "        expr: {}\n        step: 5m\n        history: {}\n        refit: 1d\n        horizons: [1h, "
+      "6h, 1d]\n"
+      "        model: {{order: auto, seasonal: {{period: 1d, order: auto}}}}\n        intervals: [0.8, "
+      "0.95]\n",
       metric, history);
   promcast::rules::EngineOptions options;
   options.rule_files = {rules};
@@ -76,22 +78,24 @@ int main(int argc, char** argv) {
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = cpu_seconds();
     (*engine)->evaluate_all(at * 1000);
-    return std::pair{std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), cpu_seconds() - c0};
+    return std::pair{std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(),
+                     cpu_seconds() - c0};
   };
   const auto [first_wall, first_cpu] = timed(end - 300);
   const double rss1 = resident_mib();
   const auto [steady_wall, steady_cpu] = timed(end);
   const auto status = (*engine)->status();
   if (status.empty() || !status[0].last_error.empty()) {
-    std::fprintf(stderr, "evaluation failed: %s\n", status.empty() ? "no rule" : status[0].last_error.c_str());
+    std::fprintf(stderr, "evaluation failed: %s\n",
+                 status.empty() ? "no rule" : status[0].last_error.c_str());
     return 1;
   }
   const double series = static_cast<double>(status[0].series);
   double load[3] = {0, 0, 0};
   getloadavg(load, 3);
   std::printf("series: %.0f (insufficient history: %zu)\n", series, status[0].insufficient);
-  std::printf("first evaluation (fit every series): %.2f s wall, %.2f s CPU, %.1f ms CPU per series\n", first_wall,
-              first_cpu, 1000.0 * first_cpu / series);
+  std::printf("first evaluation (fit every series): %.2f s wall, %.2f s CPU, %.1f ms CPU per series\n",
+              first_wall, first_cpu, 1000.0 * first_cpu / series);
   std::printf("steady evaluation (one new point each): %.3f s wall, %.3f s CPU\n", steady_wall, steady_cpu);
   std::printf("resident memory added by the fitted series: %.1f MiB, %.1f KiB per series\n", rss1 - rss0,
               1024.0 * (rss1 - rss0) / series);

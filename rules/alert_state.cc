@@ -80,7 +80,8 @@ std::vector<const ActiveAlert*> AlertTracker::active() const {
   std::vector<const ActiveAlert*> out;
   for (const auto& [key, a] : alerts_)
     if (a.status != AlertStatus::kInactive) out.push_back(&a);
-  std::sort(out.begin(), out.end(), [](const ActiveAlert* x, const ActiveAlert* y) { return x->labels < y->labels; });
+  std::sort(out.begin(), out.end(),
+            [](const ActiveAlert* x, const ActiveAlert* y) { return x->labels < y->labels; });
   return out;
 }
 

@@ -44,7 +44,8 @@ class AlertTracker {
   static constexpr Duration kResolvedRetention{15 * 60 * 1000};
 
   /// Applies one evaluation's anomalous series at time `now`.
-  void update(TimestampMs now, const std::vector<AlertInput>& anomalous, Duration hold, Duration keep_firing_for);
+  void update(TimestampMs now, const std::vector<AlertInput>& anomalous, Duration hold,
+              Duration keep_firing_for);
 
   /// The alerts due to be sent at `now` (firing: first time, or resend_delay since the last send;
   /// resolved: once, then every resend_delay while retained), with startsAt = firing time and endsAt =

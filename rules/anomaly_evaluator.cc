@@ -1,7 +1,5 @@
 #include "rules/anomaly_evaluator.h"
 
-#include "rules/forecast_evaluator.h"
-
 #include <algorithm>
 #include <cmath>
 #include <deque>
@@ -14,6 +12,7 @@
 #include "forecaster/detector_factory.h"
 #include "rules/alert_state.h"
 #include "rules/alert_template.h"
+#include "rules/forecast_evaluator.h"
 
 namespace promcast::rules {
 
@@ -33,7 +32,8 @@ class PostProcessor {
   fc::Judgement next(fc::Judgement j, double value) {
     if (j.judged && !std::isnan(j.score)) {
       if (options_.recent_max_window > 0) {
-        while (!best_.empty() && best_.front().first + options_.recent_max_window < judged_ + 1) best_.pop_front();
+        while (!best_.empty() && best_.front().first + options_.recent_max_window < judged_ + 1)
+          best_.pop_front();
         const double raw = j.score;
         const double ref = best_.empty() ? 1.0 : std::max(1.0, best_.front().second);
         j.score = raw / ref;
@@ -46,7 +46,8 @@ class PostProcessor {
         j.score = fc::likelihood_score(p, options_.likelihood->red);
         j.anomaly = j.score >= 1.0;
       }
-      if (options_.range_tolerance && std::isfinite(value) && seen_ >= options_.range_min_points && max_ > min_) {
+      if (options_.range_tolerance && std::isfinite(value) && seen_ >= options_.range_min_points &&
+          max_ > min_) {
         const double slack = *options_.range_tolerance * (max_ - min_);
         if (value < min_ - slack || value > max_ + slack) {
           j.score = std::max(j.score, fc::kNewRangeScore);
@@ -87,7 +88,8 @@ class AnomalyEvaluator final : public RuleEvaluator {
  public:
   explicit AnomalyEvaluator(const AnomalyRule& rule)
       : rule_(rule),
-        windows_(rule.common.step, rule.common.history, std::max(rule.common.step * 5, Duration{5 * 60 * 1000})) {
+        windows_(rule.common.step, rule.common.history,
+                 std::max(rule.common.step * 5, Duration{5 * 60 * 1000})) {
     for (const auto& [name, text] : rule_.common.labels) {
       auto t = AlertTemplate::compile(text);
       if (t) label_templates_.emplace_back(name, std::move(*t));
@@ -100,7 +102,8 @@ class AnomalyEvaluator final : public RuleEvaluator {
 
   [[nodiscard]] const RuleCommon& common() const override { return rule_.common; }
 
-  std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query, const EvalEnv& env) override {
+  std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
+                                                const EvalEnv& env) override {
     RangeQuery base;
     base.expr = rule_.common.expr;
     base.max_series = rule_.common.max_series;

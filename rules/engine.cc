@@ -1,20 +1,20 @@
 #include "rules/engine.h"
 
+#include <fmt/format.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
-#include <thread>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
-#include <prometheus/text_serializer.h>
-#include <spdlog/spdlog.h>
+#include <thread>
 
 #include "rules/notifier.h"
 #include "rules/query_client.h"
@@ -27,7 +27,8 @@ namespace promcast::rules {
 namespace {
 
 TimestampMs now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -167,11 +168,12 @@ struct RuleEngine::Impl {
       for (const auto& r : g.rules) {
         const RuleCommon& c = common_of(r);
         if (!c.source.empty() && !sources.contains(c.source))
-          errors.push_back(Error{fmt::format("rule {}: unknown source '{}'", c.name, c.source), c.position.file,
-                                 c.position.line, c.position.column});
+          errors.push_back(Error{fmt::format("rule {}: unknown source '{}'", c.name, c.source),
+                                 c.position.file, c.position.line, c.position.column});
       }
     if (sources.empty() && !set.groups.empty())
-      errors.push_back(Error{"rules need a query source: set --rules.query.url or a backends file", {}, 0, 0});
+      errors.push_back(
+          Error{"rules need a query source: set --rules.query.url or a backends file", {}, 0, 0});
     if (!errors.empty()) return std::unexpected(std::move(errors));
     return {};
   }
@@ -314,7 +316,8 @@ struct RuleEngine::Impl {
     }
     rt.status.last_error.clear();
     rule_fits->Add(labels).Increment(static_cast<double>(result->fits));
-    if (result->fit_failures > 0) rule_fit_failures->Add(labels).Increment(static_cast<double>(result->fit_failures));
+    if (result->fit_failures > 0)
+      rule_fit_failures->Add(labels).Increment(static_cast<double>(result->fit_failures));
     rule_series->Add(labels).Set(static_cast<double>(result->series.size()));
     rule_insufficient->Add(labels).Set(static_cast<double>(result->insufficient));
     rt.status.series = result->series.size();
@@ -353,9 +356,11 @@ std::expected<std::unique_ptr<RuleEngine>, std::vector<Error>> RuleEngine::start
   auto set = load_rule_files(impl->options.rule_files, load);
   if (!set) return std::unexpected(set.error());
   if (auto ok = impl->check_sources(*set); !ok) return std::unexpected(ok.error());
-  for (const auto& w : b.remote_write) impl->writers.push_back(std::make_unique<RemoteWriter>(w, &impl->registry));
+  for (const auto& w : b.remote_write)
+    impl->writers.push_back(std::make_unique<RemoteWriter>(w, &impl->registry));
   if (!b.alertmanagers.empty())
-    impl->notifier = std::make_unique<Notifier>(b.alertmanagers, b.notification_queue_capacity, &impl->registry);
+    impl->notifier =
+        std::make_unique<Notifier>(b.alertmanagers, b.notification_queue_capacity, &impl->registry);
   const std::size_t workers =
       impl->options.workers > 0 ? impl->options.workers : std::max(1u, std::thread::hardware_concurrency());
   impl->pool = std::make_unique<WorkerPool>(workers);
@@ -431,19 +436,34 @@ std::string RuleEngine::status_json() const {
         nlohmann::json labels = nlohmann::json::object();
         for (const auto& [k, v] : st.labels) labels[k] = v;
         auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
-        series.push_back({{"labels", labels}, {"model", st.model}, {"aicc", num(st.aicc)},
-                          {"lastFit", st.last_fit / 1000.0}, {"value", num(st.value)},
-                          {"expected", num(st.expected)}, {"lower", num(st.lower)}, {"upper", num(st.upper)},
-                          {"score", num(st.score)}, {"state", st.state}});
+        series.push_back({{"labels", labels},
+                          {"model", st.model},
+                          {"aicc", num(st.aicc)},
+                          {"lastFit", st.last_fit / 1000.0},
+                          {"value", num(st.value)},
+                          {"expected", num(st.expected)},
+                          {"lower", num(st.lower)},
+                          {"upper", num(st.upper)},
+                          {"score", num(st.score)},
+                          {"state", st.state}});
       }
-      rules.push_back({{"name", s.name}, {"type", s.kind}, {"query", s.expr}, {"file", s.file},
-                       {"lastError", s.last_error}, {"lastEvaluation", s.last_evaluation_ms / 1000.0},
-                       {"evaluationTime", s.last_duration_seconds}, {"series", s.series},
-                       {"insufficientHistory", s.insufficient}, {"pending", s.pending}, {"firing", s.firing},
+      rules.push_back({{"name", s.name},
+                       {"type", s.kind},
+                       {"query", s.expr},
+                       {"file", s.file},
+                       {"lastError", s.last_error},
+                       {"lastEvaluation", s.last_evaluation_ms / 1000.0},
+                       {"evaluationTime", s.last_duration_seconds},
+                       {"series", s.series},
+                       {"insufficientHistory", s.insufficient},
+                       {"pending", s.pending},
+                       {"firing", s.firing},
                        {"seriesStatus", series}});
     }
-    groups.push_back({{"name", g->config.name}, {"file", g->config.position.file},
-                      {"interval", g->config.interval.count() / 1000.0}, {"rules", rules}});
+    groups.push_back({{"name", g->config.name},
+                      {"file", g->config.position.file},
+                      {"interval", g->config.interval.count() / 1000.0},
+                      {"rules", rules}});
   }
   nlohmann::json out = {{"status", "success"}, {"data", {{"groups", groups}}}};
   return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -1,12 +1,12 @@
 #include "rules/forecast_evaluator.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "forecaster/auto_arima.h"
 #include "forecaster/fourier.h"
@@ -52,7 +52,8 @@ class ForecastEvaluator final : public RuleEvaluator {
  public:
   explicit ForecastEvaluator(const ForecastRule& rule)
       : rule_(rule),
-        windows_(rule.common.step, rule.common.history, std::max(rule.common.step * 5, Duration{5 * 60 * 1000})) {
+        windows_(rule.common.step, rule.common.history,
+                 std::max(rule.common.step * 5, Duration{5 * 60 * 1000})) {
     const Duration step = rule_.common.step;
     season_ = rule_.model.seasonal_period ? to_steps(*rule_.model.seasonal_period, step) : 0;
     for (const auto& f : rule_.model.fourier) {
@@ -67,7 +68,8 @@ class ForecastEvaluator final : public RuleEvaluator {
 
   [[nodiscard]] const RuleCommon& common() const override { return rule_.common; }
 
-  std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query, const EvalEnv& env) override {
+  std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
+                                                const EvalEnv& env) override {
     RangeQuery base;
     base.expr = rule_.common.expr;
     base.max_series = rule_.common.max_series;
@@ -155,8 +157,10 @@ class ForecastEvaluator final : public RuleEvaluator {
         for (std::size_t j = 0; j < levels_.size(); ++j) {
           Labels ll = labels;
           set_label(ll, "level", format_sample_value(rule_.intervals[j]));
-          out.remote.push_back({with_name(ll, name + ":yhat_path_lower", env), t, m->forecast->lower[j][idx]});
-          out.remote.push_back({with_name(ll, name + ":yhat_path_upper", env), t, m->forecast->upper[j][idx]});
+          out.remote.push_back(
+              {with_name(ll, name + ":yhat_path_lower", env), t, m->forecast->lower[j][idx]});
+          out.remote.push_back(
+              {with_name(ll, name + ":yhat_path_upper", env), t, m->forecast->upper[j][idx]});
         }
       }
     }
@@ -204,7 +208,12 @@ class ForecastEvaluator final : public RuleEvaluator {
       next.model.emplace(std::move(r->model));
     } else {
       fc::SarimaxSpec spec;
-      spec.order = {rule_.model.p, rule_.model.d, rule_.model.q, rule_.model.P, rule_.model.D, rule_.model.Q,
+      spec.order = {rule_.model.p,
+                    rule_.model.d,
+                    rule_.model.q,
+                    rule_.model.P,
+                    rule_.model.D,
+                    rule_.model.Q,
                     season_ >= 2 ? season_ : 0};
       spec.trend = rule_.model.trend.value_or(fc::Trend::kNone);
       spec.exog_names = fc::fourier_names(next.user_terms);
@@ -241,7 +250,7 @@ class ForecastEvaluator final : public RuleEvaluator {
 
   // One-step expectation for `last` (horizon 0s), then absorbs it and forecasts max_h steps.
   static std::expected<void, Error> absorb(SeriesModel& m, std::span<const double> last, int max_h,
-                                          const std::vector<double>& levels) {
+                                           const std::vector<double>& levels) {
     auto one = m.model->forecast(1, exog_rows(m, m.n, 1), levels);
     if (!one) return std::unexpected(one.error());
     m.h0_mean = one->mean[0];

@@ -21,13 +21,13 @@ namespace promcast::rules {
 /// Per-series state for the status pages and the API.
 struct SeriesStatus {
   Labels labels;
-  std::string model;          ///< e.g. "SARIMAX(1,0,1)(0,1,1,24)" or the detector
-  double aicc = 0;            ///< NaN when not applicable
+  std::string model;  ///< e.g. "SARIMAX(1,0,1)(0,1,1,24)" or the detector
+  double aicc = 0;    ///< NaN when not applicable
   TimestampMs last_fit = 0;
-  double value = 0;           ///< last observed value (NaN when none)
+  double value = 0;                           ///< last observed value (NaN when none)
   double expected = 0, lower = 0, upper = 0;  ///< one-step expectation and its widest band
-  double score = 0;           ///< anomaly rules
-  std::string state;          ///< "ok", "insufficient history", "fit failed: ...", "pending", "firing"
+  double score = 0;                           ///< anomaly rules
+  std::string state;  ///< "ok", "insufficient history", "fit failed: ...", "pending", "firing"
 };
 
 struct RuleEvaluation {
@@ -47,8 +47,8 @@ struct EvalEnv {
   Labels external_labels;
   Duration interval{60 * 1000};
   Duration resend_delay{60 * 1000};
-  Duration future_window{0};   ///< forecast path written ahead of now (0 = none)
-  std::string generator_url;   ///< link to the rule's page
+  Duration future_window{0};  ///< forecast path written ahead of now (0 = none)
+  std::string generator_url;  ///< link to the rule's page
   WorkerPool* pool = nullptr;
 };
 
@@ -56,7 +56,8 @@ class RuleEvaluator {
  public:
   virtual ~RuleEvaluator() = default;
   /// One evaluation at `now`. An error (query failed, limits exceeded) leaves the state as it was.
-  virtual std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query, const EvalEnv& env) = 0;
+  virtual std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
+                                                        const EvalEnv& env) = 0;
   [[nodiscard]] virtual const RuleCommon& common() const = 0;
 };
 

@@ -11,12 +11,16 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 }
 
 std::size_t SeriesWindow::finite_count() const {
-  return static_cast<std::size_t>(std::count_if(values.begin(), values.end(), [](double v) { return std::isfinite(v); }));
+  return static_cast<std::size_t>(
+      std::count_if(values.begin(), values.end(), [](double v) { return std::isfinite(v); }));
 }
 
 SeriesWindows::SeriesWindows(Duration step, Duration history, Duration staleness)
-    : step_(step), history_(history), staleness_(staleness),
-      capacity_(static_cast<std::size_t>(std::max<std::int64_t>(1, history.count() / std::max<std::int64_t>(1, step.count())))) {}
+    : step_(step),
+      history_(history),
+      staleness_(staleness),
+      capacity_(static_cast<std::size_t>(
+          std::max<std::int64_t>(1, history.count() / std::max<std::int64_t>(1, step.count())))) {}
 
 // Writes the samples of `s` at grid times from .. from + (count-1)*step into the last `count` slots of w.
 void SeriesWindows::place(SeriesWindow& w, const Series& s, TimestampMs from, std::size_t count) const {
@@ -29,18 +33,23 @@ void SeriesWindows::place(SeriesWindow& w, const Series& s, TimestampMs from, st
     const auto k = static_cast<std::size_t>((t - from + step / 2) / step);
     if (k >= count) continue;
     w.values[base + k] = s.values[i];
-    if (std::isfinite(s.values[i])) w.last_sample = std::max(w.last_sample, from + static_cast<TimestampMs>(k) * step);
+    if (std::isfinite(s.values[i]))
+      w.last_sample = std::max(w.last_sample, from + static_cast<TimestampMs>(k) * step);
   }
 }
 
-std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const RangeQuery& base, const QueryFn& query) {
+std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const RangeQuery& base,
+                                                          const QueryFn& query) {
   const TimestampMs step = step_.count();
   end = end - ((end % step) + step) % step;
   RefreshStats stats;
   const TimestampMs full_start = end - static_cast<TimestampMs>(capacity_ - 1) * step;
   const bool full = end_ == 0 || end - end_ >= static_cast<TimestampMs>(capacity_) * step;
   if (end <= end_ && !full) {  // nothing new on the grid: keep windows, report no new points
-    for (auto& [key, w] : windows_) { w.new_points = 0; w.is_new = false; }
+    for (auto& [key, w] : windows_) {
+      w.new_points = 0;
+      w.is_new = false;
+    }
     return stats;
   }
   RangeQuery q = base;
@@ -83,7 +92,8 @@ std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const
     if (auto it = incoming.find(key); it != incoming.end()) place(w, *it->second, end_ + step, appended);
     w.new_points = appended;
     if (w.values.size() > capacity_)
-      w.values.erase(w.values.begin(), w.values.begin() + static_cast<std::ptrdiff_t>(w.values.size() - capacity_));
+      w.values.erase(w.values.begin(),
+                     w.values.begin() + static_cast<std::ptrdiff_t>(w.values.size() - capacity_));
   }
   for (const auto& [key, s] : incoming) {  // new series: their whole history
     if (windows_.contains(key)) continue;

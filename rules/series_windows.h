@@ -24,10 +24,10 @@ using QueryFn = std::function<std::expected<std::vector<Series>, Error>(const Ra
 
 struct SeriesWindow {
   Labels labels;
-  std::vector<double> values;    ///< oldest first; the last value is at the rule's grid end
-  std::size_t new_points = 0;    ///< values appended by the last refresh (all of them when is_new)
-  bool is_new = true;            ///< first refresh that saw this series
-  TimestampMs last_sample = 0;   ///< grid time of the last finite value
+  std::vector<double> values;   ///< oldest first; the last value is at the rule's grid end
+  std::size_t new_points = 0;   ///< values appended by the last refresh (all of them when is_new)
+  bool is_new = true;           ///< first refresh that saw this series
+  TimestampMs last_sample = 0;  ///< grid time of the last finite value
   [[nodiscard]] std::size_t finite_count() const;
 };
 

@@ -6,7 +6,8 @@
 namespace promcast::rules {
 
 WorkerPool::WorkerPool(std::size_t threads) {
-  for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i) threads_.emplace_back([this] { work(); });
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, threads); ++i)
+    threads_.emplace_back([this] { work(); });
 }
 
 WorkerPool::~WorkerPool() {

@@ -126,14 +126,15 @@ TEST(RulesEndToEnd, ForecastsAlertsOutagesAndReloadWithPrometheusAndAlertmanager
   ASSERT_TRUE(alertmanager.wait_ready()) << alertmanager.process().logs();
   const std::string prometheus_url = "http://127.0.0.1:" + std::to_string(prometheus_port);
 
-  PromcastExporter promcast(kDriftMapping,
-                            {"--rules.config=" + dir.file("rules.yml"), "--rules.query.url=" + prometheus_url,
-                             "--rules.alertmanager.url=" + alertmanager.url(),
-                             "--rules.remote-write.url=" + prometheus_url + "/api/v1/write",
-                             "--rules.external-label=replica=e2e", "--rules.resend-delay=2s",
-                             "--web.enable-lifecycle"});
+  PromcastExporter promcast(
+      kDriftMapping,
+      {"--rules.config=" + dir.file("rules.yml"), "--rules.query.url=" + prometheus_url,
+       "--rules.alertmanager.url=" + alertmanager.url(),
+       "--rules.remote-write.url=" + prometheus_url + "/api/v1/write", "--rules.external-label=replica=e2e",
+       "--rules.resend-delay=2s", "--web.enable-lifecycle"});
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
-  PrometheusServer prometheus(bin.prometheus, prometheus_port, promcast.web_port(), ingest_openmetrics(now, 7));
+  PrometheusServer prometheus(bin.prometheus, prometheus_port, promcast.web_port(),
+                              ingest_openmetrics(now, 7));
   ASSERT_EQ(prometheus.backfill().exit_code, 0) << prometheus.backfill().out << prometheus.backfill().err;
   ASSERT_TRUE(prometheus.wait_ready()) << prometheus.process().logs();
   DriftPipeline pipeline(promcast.statsd_port());
@@ -155,23 +156,29 @@ TEST(RulesEndToEnd, ForecastsAlertsOutagesAndReloadWithPrometheusAndAlertmanager
     EXPECT_EQ(r.labels.at("team"), "data-platform");
     // the last grid point is within a step of `now` when the first evaluation ran
     EXPECT_NEAR(r.value, ingest_truth(last_step + ahead), 90.0) << "horizon " << horizon;
-    const auto lower = instant_query(prometheus.url(), "kafka_ingest_rate:yhat_lower{job=\"promcast\",level=\"0.95\",horizon=\"" + horizon + "\"}");
-    const auto upper = instant_query(prometheus.url(), "kafka_ingest_rate:yhat_upper{job=\"promcast\",level=\"0.95\",horizon=\"" + horizon + "\"}");
+    const auto lower = instant_query(
+        prometheus.url(),
+        "kafka_ingest_rate:yhat_lower{job=\"promcast\",level=\"0.95\",horizon=\"" + horizon + "\"}");
+    const auto upper = instant_query(
+        prometheus.url(),
+        "kafka_ingest_rate:yhat_upper{job=\"promcast\",level=\"0.95\",horizon=\"" + horizon + "\"}");
     ASSERT_EQ(lower.size(), 1u);
     ASSERT_EQ(upper.size(), 1u);
     EXPECT_LT(lower[0].value, r.value);
     EXPECT_GT(upper[0].value, r.value);
   }
   // ... and remote-written (the written copy carries the external label, the scraped one does not)
-  ASSERT_TRUE(wait_until([&] { return !instant_query(prometheus.url(), "kafka_ingest_rate:yhat{replica=\"e2e\"}").empty(); },
-                         30000ms, 500ms))
+  ASSERT_TRUE(wait_until(
+      [&] { return !instant_query(prometheus.url(), "kafka_ingest_rate:yhat{replica=\"e2e\"}").empty(); },
+      30000ms, 500ms))
       << promcast.process().logs();
 
   // 2. a drift spike through statsd: pending, firing, at Alertmanager and its webhook, then resolved
   ASSERT_TRUE(wait_until(
       [&] {
-        return !std::isnan(metric(promcast.metrics(),
-                                  R"(DriftAnomaly:anomaly_score{column_name="cap-diameter",dataset_name="mushroom",dataset_version="v1",metric_name="wasserstein",severity="warning"})"));
+        return !std::isnan(metric(
+            promcast.metrics(),
+            R"(DriftAnomaly:anomaly_score{column_name="cap-diameter",dataset_name="mushroom",dataset_version="v1",metric_name="wasserstein",severity="warning"})"));
       },
       90000ms, 500ms))
       << promcast.process().logs();
@@ -180,34 +187,47 @@ TEST(RulesEndToEnd, ForecastsAlertsOutagesAndReloadWithPrometheusAndAlertmanager
   ASSERT_TRUE(wait_until(
       [&] {
         const std::string m = promcast.metrics();
-        saw_pending = saw_pending || m.find("promcast_alerts{alertname=\"DriftAnomaly\",alertstate=\"pending\"") != std::string::npos;
-        return m.find("promcast_alerts{alertname=\"DriftAnomaly\",alertstate=\"firing\"") != std::string::npos;
+        saw_pending =
+            saw_pending ||
+            m.find("promcast_alerts{alertname=\"DriftAnomaly\",alertstate=\"pending\"") != std::string::npos;
+        return m.find("promcast_alerts{alertname=\"DriftAnomaly\",alertstate=\"firing\"") !=
+               std::string::npos;
       },
       60000ms, 200ms))
       << promcast.process().logs();
   EXPECT_TRUE(saw_pending) << "pending for 3s before firing";
-  ASSERT_TRUE(wait_until([&] { return alertmanager.alerts().find("DriftAnomaly") != std::string::npos; }, 30000ms, 500ms))
+  ASSERT_TRUE(wait_until([&] { return alertmanager.alerts().find("DriftAnomaly") != std::string::npos; },
+                         30000ms, 500ms))
       << promcast.process().logs() << alertmanager.process().logs();
   const std::string am = alertmanager.alerts();
   EXPECT_NE(am.find("\"severity\":\"warning\""), std::string::npos) << am;
   EXPECT_NE(am.find("\"replica\":\"e2e\""), std::string::npos) << am;
   EXPECT_NE(am.find("Drift on mushroom/cap-diameter is 5"), std::string::npos) << am;
-  ASSERT_TRUE(wait_until([&] { return webhook.received({"\"status\":\"firing\"", "DriftAnomaly", "cap-diameter"}); }, 30000ms,
-                         500ms))
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return webhook.received({"\"status\":\"firing\"", "DriftAnomaly", "cap-diameter"});
+      },
+      30000ms, 500ms))
       << alertmanager.process().logs();
   pipeline.set(0.1);
-  ASSERT_TRUE(wait_until([&] { return webhook.received({"\"status\":\"resolved\"", "DriftAnomaly"}); }, 60000ms, 500ms))
+  ASSERT_TRUE(wait_until(
+      [&] {
+        return webhook.received({"\"status\":\"resolved\"", "DriftAnomaly"});
+      },
+      60000ms, 500ms))
       << promcast.process().logs() << alertmanager.process().logs();
 
   // 4a. Alertmanager down while an alert fires: it arrives once Alertmanager is back
   alertmanager.stop();
   pipeline.set(7.0);
-  ASSERT_TRUE(wait_until([&] { return promcast.metrics().find("alertstate=\"firing\"") != std::string::npos; }, 60000ms, 200ms))
+  ASSERT_TRUE(wait_until(
+      [&] { return promcast.metrics().find("alertstate=\"firing\"") != std::string::npos; }, 60000ms, 200ms))
       << promcast.process().logs();
   std::this_thread::sleep_for(3s);  // sends fail and are retried meanwhile
   alertmanager.start();
   ASSERT_TRUE(alertmanager.wait_ready()) << alertmanager.process().logs();
-  EXPECT_TRUE(wait_until([&] { return alertmanager.alerts().find("is 7") != std::string::npos; }, 30000ms, 500ms))
+  EXPECT_TRUE(
+      wait_until([&] { return alertmanager.alerts().find("is 7") != std::string::npos; }, 30000ms, 500ms))
       << promcast.process().logs() << alertmanager.process().logs();
   pipeline.set(0.1);
 
@@ -215,29 +235,36 @@ TEST(RulesEndToEnd, ForecastsAlertsOutagesAndReloadWithPrometheusAndAlertmanager
   const double failures_before = metric_sum(promcast.metrics(), "promcast_rule_evaluation_failures_total");
   prometheus.stop();
   ASSERT_TRUE(wait_until(
-      [&] { return metric_sum(promcast.metrics(), "promcast_rule_evaluation_failures_total") > failures_before; }, 30000ms,
-      500ms))
+      [&] {
+        return metric_sum(promcast.metrics(), "promcast_rule_evaluation_failures_total") > failures_before;
+      },
+      30000ms, 500ms))
       << promcast.process().logs();
   EXPECT_NE(promcast.metrics().find("kafka_ingest_rate:yhat{"), std::string::npos) << "last outputs kept";
   prometheus.start();
   ASSERT_TRUE(prometheus.wait_ready()) << prometheus.process().logs();
   std::this_thread::sleep_for(7s);  // one forecast interval (5s) plus slack
-  const double failures_after_restart = metric_sum(promcast.metrics(), "promcast_rule_evaluation_failures_total");
+  const double failures_after_restart =
+      metric_sum(promcast.metrics(), "promcast_rule_evaluation_failures_total");
   std::this_thread::sleep_for(6s);
   EXPECT_EQ(metric_sum(promcast.metrics(), "promcast_rule_evaluation_failures_total"), failures_after_restart)
-      << "evaluations succeed again\n" << promcast.process().logs();
+      << "evaluations succeed again\n"
+      << promcast.process().logs();
 
   // 5. a bad rules file on reload: the old rules keep running, the error is logged and reported
-  write_file(dir.file("rules.yml"), "groups:\n  - name: broken\n    rules:\n      - forecast: x\n        exprr: up\n");
+  write_file(dir.file("rules.yml"),
+             "groups:\n  - name: broken\n    rules:\n      - forecast: x\n        exprr: up\n");
   const auto reload = http_post(promcast.web_url("/-/reload"), "");
   ASSERT_TRUE(reload);
   EXPECT_EQ(reload->status, 500);
   const std::string after = promcast.metrics();
   EXPECT_EQ(metric(after, "promcast_rules_config_last_reload_successful"), 0.0);
   const double evaluations = metric_sum(after, "promcast_rule_evaluations_total");
-  EXPECT_TRUE(wait_until([&] { return metric_sum(promcast.metrics(), "promcast_rule_evaluations_total") > evaluations + 2; },
-                         20000ms, 500ms));
-  EXPECT_NE(promcast.process().stderr_text().find("exprr"), std::string::npos) << "the error names the bad key";
+  EXPECT_TRUE(wait_until(
+      [&] { return metric_sum(promcast.metrics(), "promcast_rule_evaluations_total") > evaluations + 2; },
+      20000ms, 500ms));
+  EXPECT_NE(promcast.process().stderr_text().find("exprr"), std::string::npos)
+      << "the error names the bad key";
 }
 
 TEST(RulesEndToEnd, VictoriaMetricsAsQuerySourceAndRemoteWriteTarget) {
@@ -246,19 +273,22 @@ TEST(RulesEndToEnd, VictoriaMetricsAsQuerySourceAndRemoteWriteTarget) {
   const std::int64_t now = std::time(nullptr);
   TempDir dir;
   const std::uint16_t vm_port = free_port();
-  Process vm({bin.victoria, "-storageDataPath=" + dir.file("vm"), "-httpListenAddr=127.0.0.1:" + std::to_string(vm_port),
-              "-search.latencyOffset=1s", "-loggerLevel=WARN"},
+  Process vm({bin.victoria, "-storageDataPath=" + dir.file("vm"),
+              "-httpListenAddr=127.0.0.1:" + std::to_string(vm_port), "-search.latencyOffset=1s",
+              "-loggerLevel=WARN"},
              dir.path().string(), "victoria-metrics");
   const std::string vm_url = "http://127.0.0.1:" + std::to_string(vm_port);
   ASSERT_TRUE(wait_for_http_ok(vm_url + "/health", 30000ms)) << vm.logs();
   const auto imported = http_post(vm_url + "/api/v1/import/prometheus", ingest_text_ms(now, 7));
-  ASSERT_TRUE(imported && imported->status / 100 == 2) << (imported ? imported->body : imported.error().message);
-  ASSERT_TRUE(wait_until([&] { return !instant_query(vm_url, "kafka_ingest").empty(); }, 30000ms, 500ms)) << vm.logs();
+  ASSERT_TRUE(imported && imported->status / 100 == 2)
+      << (imported ? imported->body : imported.error().message);
+  ASSERT_TRUE(wait_until([&] { return !instant_query(vm_url, "kafka_ingest").empty(); }, 30000ms, 500ms))
+      << vm.logs();
 
   write_file(dir.file("rules.yml"), rules_file(true, false));
-  PromcastExporter promcast("", {"--rules.config=" + dir.file("rules.yml"), "--rules.query.url=" + vm_url,
-                                 "--rules.remote-write.url=" + vm_url + "/api/v1/write",
-                                 "--rules.external-label=replica=vm"});
+  PromcastExporter promcast(
+      "", {"--rules.config=" + dir.file("rules.yml"), "--rules.query.url=" + vm_url,
+           "--rules.remote-write.url=" + vm_url + "/api/v1/write", "--rules.external-label=replica=vm"});
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
   std::vector<QueryResult> found;
   ASSERT_TRUE(wait_until(

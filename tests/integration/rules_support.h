@@ -21,7 +21,8 @@ constexpr std::int64_t kDaySeconds = 86400;
 
 /// The synthetic ingestion rate the forecast tests backfill: a daily cycle plus seeded noise (sd 20).
 inline double ingest_truth(std::int64_t unix_seconds) {
-  return 1000.0 + 300.0 * std::sin(2 * std::numbers::pi * static_cast<double>(unix_seconds % kDaySeconds) / kDaySeconds);
+  return 1000.0 + 300.0 * std::sin(2 * std::numbers::pi * static_cast<double>(unix_seconds % kDaySeconds) /
+                                   kDaySeconds);
 }
 inline double ingest_noise(std::int64_t unix_seconds) {
   std::mt19937_64 rng(static_cast<std::uint64_t>(unix_seconds));
@@ -94,9 +95,9 @@ class PrometheusServer {
     if (!openmetrics.empty()) {
       write_file(dir_.file("history.om"), openmetrics);
       const std::string promtool = find_executable("promtool");
-      backfill_ = run_command({promtool, "tsdb", "create-blocks-from", "openmetrics", dir_.file("history.om"),
-                               dir_.file("data")},
-                              120000ms);
+      backfill_ = run_command(
+          {promtool, "tsdb", "create-blocks-from", "openmetrics", dir_.file("history.om"), dir_.file("data")},
+          120000ms);
     }
     start();
   }
@@ -135,7 +136,9 @@ class WebhookReceiver {
     if (!server) throw std::runtime_error("webhook receiver: " + server.error().message);
     server_ = std::move(*server);
   }
-  [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/hook"; }
+  [[nodiscard]] std::string url() const {
+    return "http://127.0.0.1:" + std::to_string(server_->port()) + "/hook";
+  }
   std::vector<std::string> bodies() {
     std::lock_guard lock(mutex_);
     return bodies_;

@@ -49,7 +49,8 @@ TEST(AlertTracker, PendingThenFiringAfterHoldThenResolved) {
   auto resolved = t.due(7 * kMinute, Duration{kMinute}, Duration{kMinute}, "u");
   ASSERT_EQ(resolved.size(), 1u);
   EXPECT_EQ(resolved[0].ends_at, 7 * kMinute);
-  EXPECT_EQ(t.due(9 * kMinute, Duration{kMinute}, Duration{kMinute}, "u").size(), 1u) << "re-sent while retained";
+  EXPECT_EQ(t.due(9 * kMinute, Duration{kMinute}, Duration{kMinute}, "u").size(), 1u)
+      << "re-sent while retained";
   t.update(7 * kMinute + AlertTracker::kResolvedRetention.count() + 1, {}, hold, Duration{0});
   EXPECT_EQ(t.size(), 0u);
 }

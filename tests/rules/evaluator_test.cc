@@ -1,12 +1,12 @@
 // The two evaluators end to end on a fake query source: a forecast rule on a seasonal series (outputs,
 // accuracy against the known truth, refit cadence, incremental updates, too little history), and an
 // anomaly rule that goes pending, firing and resolved around an injected spike.
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <map>
 #include <numbers>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "rules/anomaly_evaluator.h"
 #include "rules/forecast_evaluator.h"
@@ -46,7 +46,9 @@ struct Fake {
   }
 };
 
-double daily(TimestampMs t) { return 1000.0 + 200.0 * std::sin(2 * std::numbers::pi * static_cast<double>(t) / (24.0 * kHour)); }
+double daily(TimestampMs t) {
+  return 1000.0 + 200.0 * std::sin(2 * std::numbers::pi * static_cast<double>(t) / (24.0 * kHour));
+}
 
 const OutputSample* find(const std::vector<OutputSample>& samples, const std::string& name,
                          const std::vector<std::pair<std::string, std::string>>& want) {
@@ -90,18 +92,24 @@ TEST(ForecastEvaluator, ForecastsTheSeasonalTruthWithBandsAndRefitsOnCadence) {
   EXPECT_EQ(r->fit_failures, 0u);
   EXPECT_EQ(r->insufficient, 1u);
   EXPECT_EQ(r->series.size(), 3u);
-  EXPECT_EQ(find(r->samples, "kafka_ingest_rate:yhat", {{"topic", "young"}}), nullptr) << "no outputs without a model";
+  EXPECT_EQ(find(r->samples, "kafka_ingest_rate:yhat", {{"topic", "young"}}), nullptr)
+      << "no outputs without a model";
 
-  for (const auto& [horizon, steps] : std::vector<std::pair<std::string, int>>{{"0s", 0}, {"1h", 1}, {"6h", 6}, {"1d", 24}}) {
-    const OutputSample* mean = find(r->samples, "kafka_ingest_rate:yhat", {{"topic", "a"}, {"horizon", horizon}});
+  for (const auto& [horizon, steps] :
+       std::vector<std::pair<std::string, int>>{{"0s", 0}, {"1h", 1}, {"6h", 6}, {"1d", 24}}) {
+    const OutputSample* mean =
+        find(r->samples, "kafka_ingest_rate:yhat", {{"topic", "a"}, {"horizon", horizon}});
     ASSERT_NE(mean, nullptr) << horizon;
     EXPECT_EQ(label_value(mean->labels, "team"), "data-platform");
     EXPECT_EQ(label_value(mean->labels, "__name__"), "");
     const double truth = daily(now + steps * kHour);
     EXPECT_NEAR(mean->value, truth, 40.0) << horizon << ": within 4 noise sd of the seasonal truth";
-    const OutputSample* lo80 = find(r->samples, "kafka_ingest_rate:yhat_lower", {{"topic", "a"}, {"horizon", horizon}, {"level", "0.8"}});
-    const OutputSample* lo95 = find(r->samples, "kafka_ingest_rate:yhat_lower", {{"topic", "a"}, {"horizon", horizon}, {"level", "0.95"}});
-    const OutputSample* hi95 = find(r->samples, "kafka_ingest_rate:yhat_upper", {{"topic", "a"}, {"horizon", horizon}, {"level", "0.95"}});
+    const OutputSample* lo80 = find(r->samples, "kafka_ingest_rate:yhat_lower",
+                                    {{"topic", "a"}, {"horizon", horizon}, {"level", "0.8"}});
+    const OutputSample* lo95 = find(r->samples, "kafka_ingest_rate:yhat_lower",
+                                    {{"topic", "a"}, {"horizon", horizon}, {"level", "0.95"}});
+    const OutputSample* hi95 = find(r->samples, "kafka_ingest_rate:yhat_upper",
+                                    {{"topic", "a"}, {"horizon", horizon}, {"level", "0.95"}});
     ASSERT_TRUE(lo80 && lo95 && hi95) << horizon;
     EXPECT_LT(lo95->value, lo80->value);
     EXPECT_LT(lo80->value, mean->value);
@@ -181,14 +189,17 @@ AnomalyRule drift_rule() {
   r.detector.shesd.max_anoms = 0.02;
   r.detector.shesd.direction = forecaster::Direction::kBoth;
   r.for_ = Duration{2 * kMinute};
-  r.annotations = {{"summary", "Drift on {{ $labels.topic }} is {{ $value }} (expected {{ printf \"%.0f\" $expected }})"}};
+  r.annotations = {
+      {"summary", "Drift on {{ $labels.topic }} is {{ $value }} (expected {{ printf \"%.0f\" $expected }})"}};
   return r;
 }
 
 TEST(AnomalyEvaluator, SpikeGoesPendingFiringThenResolves) {
   Fake fake;
   const TimestampMs start = 30000 * kMinute;
-  auto hourly = [](TimestampMs t) { return 10.0 + 3.0 * std::sin(2 * std::numbers::pi * static_cast<double>(t) / kHour); };
+  auto hourly = [](TimestampMs t) {
+    return 10.0 + 3.0 * std::sin(2 * std::numbers::pi * static_cast<double>(t) / kHour);
+  };
   fake.series["a"] = [&](TimestampMs t) {
     const bool spike = t > start && t <= start + 5 * kMinute;
     return hourly(t) + noise(3, t, 0.1) + (spike ? 40.0 : 0.0);
@@ -211,14 +222,16 @@ TEST(AnomalyEvaluator, SpikeGoesPendingFiringThenResolves) {
     return *r;
   };
   auto p = at(1);
-  const OutputSample* pending = find(p.samples, "promcast_alerts", {{"alertstate", "pending"}, {"alertname", "DriftAnomaly"}});
+  const OutputSample* pending =
+      find(p.samples, "promcast_alerts", {{"alertstate", "pending"}, {"alertname", "DriftAnomaly"}});
   ASSERT_NE(pending, nullptr) << "the spike makes the series pending";
   EXPECT_EQ(label_value(pending->labels, "severity"), "warning");
   EXPECT_TRUE(p.alerts.empty());
   EXPECT_GT(find(p.samples, "DriftAnomaly:anomaly_score", {{"topic", "a"}})->value, 1.0);
   at(2);
   auto f = at(3);
-  ASSERT_NE(find(f.samples, "promcast_alerts", {{"alertstate", "firing"}}), nullptr) << "firing after for: 2m";
+  ASSERT_NE(find(f.samples, "promcast_alerts", {{"alertstate", "firing"}}), nullptr)
+      << "firing after for: 2m";
   ASSERT_EQ(f.alerts.size(), 1u);
   EXPECT_EQ(label_value(f.alerts[0].labels, "alertname"), "DriftAnomaly");
   EXPECT_EQ(label_value(f.alerts[0].labels, "topic"), "a");

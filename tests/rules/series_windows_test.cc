@@ -2,10 +2,10 @@
 // gaps as NaN on the grid, vanished series dropped after the staleness period.
 #include "rules/series_windows.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <map>
-
-#include <gtest/gtest.h>
 
 namespace promcast::rules {
 namespace {
@@ -108,9 +108,10 @@ TEST(SeriesWindows, GapsBecomeNaNAndErrorsChangeNothing) {
   ASSERT_TRUE(w.refresh(700 * kStep, base, [&](const RangeQuery& r) { return source(r); }));
   const auto before = w.windows().begin()->second.values;
   EXPECT_EQ(w.windows().begin()->second.finite_count(), 17u);
-  auto failed = w.refresh(702 * kStep, base, [](const RangeQuery&) -> std::expected<std::vector<Series>, Error> {
-    return std::unexpected(Error{"connection refused", {}, 0, 0});
-  });
+  auto failed =
+      w.refresh(702 * kStep, base, [](const RangeQuery&) -> std::expected<std::vector<Series>, Error> {
+        return std::unexpected(Error{"connection refused", {}, 0, 0});
+      });
   ASSERT_FALSE(failed);
   EXPECT_EQ(w.end(), 700 * kStep);
   EXPECT_EQ(w.windows().begin()->second.values.size(), before.size());

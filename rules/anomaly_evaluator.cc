@@ -102,6 +102,31 @@ class AnomalyEvaluator final : public RuleEvaluator {
 
   [[nodiscard]] const RuleCommon& common() const override { return rule_.common; }
 
+  [[nodiscard]] std::optional<SeriesChart> chart(std::uint64_t series_hash) const override {
+    auto w = windows_.windows().find(series_hash);
+    if (w == windows_.windows().end()) return std::nullopt;
+    SeriesChart c;
+    c.labels = w->second.labels;
+    c.step = rule_.common.step;
+    c.values = w->second.values;
+    c.start = windows_.end() - static_cast<TimestampMs>(c.values.size() - 1) * c.step.count();
+    c.model = std::string(fc::to_string(rule_.detector.method));
+    const std::size_t n = c.values.size();
+    c.expected.assign(n, kNaN);
+    c.lower.assign(n, kNaN);
+    c.upper.assign(n, kNaN);
+    auto detection = fc::detect(rule_.detector, c.values);  // the same judgement, every point at once
+    if (!detection) return c;
+    for (std::size_t i = 0; i < n && i < detection->points.size(); ++i) {
+      const auto& j = detection->points[i];
+      c.expected[i] = j.expected;
+      c.lower[i] = j.lower;
+      c.upper[i] = j.upper;
+      if (j.anomaly) c.anomalies.push_back(i);
+    }
+    return c;
+  }
+
   std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
                                                 const EvalEnv& env) override {
     RangeQuery base;

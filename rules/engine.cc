@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -419,6 +420,67 @@ std::vector<RuleStatus> RuleEngine::status() const {
     for (const auto& r : g->rules) {
       std::lock_guard l(r->status_mutex);
       out.push_back(r->status);
+    }
+  return out;
+}
+
+std::vector<SeriesStatus> RuleEngine::series_status(const std::string& rule) const {
+  std::lock_guard lock(impl_->groups_mutex);
+  for (const auto& g : impl_->groups)
+    for (const auto& r : g->rules) {
+      std::lock_guard l(r->status_mutex);
+      if (r->status.name == rule) return r->series;
+    }
+  return {};
+}
+
+std::optional<SeriesChart> RuleEngine::chart(const std::string& rule, std::uint64_t series_hash) const {
+  std::shared_ptr<RuleRuntime> found;
+  {
+    std::lock_guard lock(impl_->groups_mutex);
+    for (const auto& g : impl_->groups)
+      for (const auto& r : g->rules)
+        if (r->evaluator->common().name == rule) found = r;
+  }
+  if (!found) return std::nullopt;
+  std::lock_guard evaluation(found->evaluation_mutex);
+  return found->evaluator->chart(series_hash);
+}
+
+std::vector<Series> RuleEngine::forecast_paths() const {
+  std::vector<std::shared_ptr<RuleRuntime>> rules;
+  {
+    std::lock_guard lock(impl_->groups_mutex);
+    for (const auto& g : impl_->groups) rules.insert(rules.end(), g->rules.begin(), g->rules.end());
+  }
+  std::vector<Series> out;
+  for (const auto& r : rules) {
+    if (r->kind != "forecast") continue;
+    std::lock_guard evaluation(r->evaluation_mutex);
+    auto paths = r->evaluator->forecast_paths();
+    std::move(paths.begin(), paths.end(), std::back_inserter(out));
+  }
+  return out;
+}
+
+std::vector<Series> RuleEngine::current_outputs() const {
+  std::vector<Series> out;
+  std::lock_guard lock(impl_->groups_mutex);
+  for (const auto& g : impl_->groups)
+    for (const auto& r : g->rules) {
+      TimestampMs at = 0;
+      {
+        std::lock_guard l(r->status_mutex);
+        at = r->status.last_evaluation_ms;
+      }
+      for (const auto& s : impl_->outputs.samples(r->key)) {
+        Series series;
+        series.labels = s.labels;
+        set_label(series.labels, "__name__", s.name);
+        series.timestamps.push_back(at);
+        series.values.push_back(s.value);
+        out.push_back(std::move(series));
+      }
     }
   return out;
 }

@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "rules/rule_config.h"
+#include "rules/rule_evaluator.h"
 #include "rules/rule_loader.h"
 #include "rules/series_windows.h"
 
@@ -67,6 +68,16 @@ class RuleEngine {
   void set_query_override(QueryFn query);
 
   [[nodiscard]] std::vector<RuleStatus> status() const;
+  /// Per-series state of one rule (model, expectation, state) from its last evaluation.
+  [[nodiscard]] std::vector<SeriesStatus> series_status(const std::string& rule) const;
+  /// The chart of one series (labels_hash of its source labels) of the named rule; waits for a
+  /// running evaluation of that rule to finish.
+  [[nodiscard]] std::optional<SeriesChart> chart(const std::string& rule, std::uint64_t series_hash) const;
+  /// Every forecast rule's paths at future timestamps (R:yhat_path, _lower, _upper), for remote read
+  /// and the query API.
+  [[nodiscard]] std::vector<Series> forecast_paths() const;
+  /// The samples currently exported on /metrics by the rules (name as __name__), for the query API.
+  [[nodiscard]] std::vector<Series> current_outputs() const;
   /// `/api/v1/rules`-style JSON of status().
   [[nodiscard]] std::string status_json() const;
 

@@ -68,6 +68,78 @@ class ForecastEvaluator final : public RuleEvaluator {
 
   [[nodiscard]] const RuleCommon& common() const override { return rule_.common; }
 
+  [[nodiscard]] std::optional<SeriesChart> chart(std::uint64_t series_hash) const override {
+    auto w = windows_.windows().find(series_hash);
+    if (w == windows_.windows().end()) return std::nullopt;
+    SeriesChart c;
+    c.labels = w->second.labels;
+    c.step = rule_.common.step;
+    c.values = w->second.values;
+    c.start = windows_.end() - static_cast<TimestampMs>(c.values.size() - 1) * c.step.count();
+    const std::size_t n = c.values.size();
+    c.expected.assign(n, kNaN);
+    c.lower.assign(n, kNaN);
+    c.upper.assign(n, kNaN);
+    auto m = models_.find(series_hash);
+    if (m == models_.end() || !m->second.forecast) return c;
+    const SeriesModel& sm = m->second;
+    c.model = sm.description;
+    const fc::Forecast& f = *sm.forecast;
+    const std::size_t widest = static_cast<std::size_t>(
+        std::max_element(rule_.intervals.begin(), rule_.intervals.end()) - rule_.intervals.begin());
+    c.level = rule_.intervals[widest];
+    c.forecast_mean = f.mean;
+    c.forecast_lower = f.lower[widest];
+    c.forecast_upper = f.upper[widest];
+    // in-sample: the model's one-step expectations with the band's width for that level
+    const double z = (f.upper[widest][0] - f.mean[0]) / f.std_err[0];
+    if (sm.model) {
+      const auto& r = sm.model->result();
+      const std::size_t have = std::min(n, r.fitted.size());
+      for (std::size_t i = 0; i < have; ++i) {
+        const std::size_t src = r.fitted.size() - have + i, dst = n - have + i;
+        c.expected[dst] = r.fitted[src];
+        double sd = std::sqrt(r.sigma2);
+        if (src < r.standardized_residuals.size() && std::isfinite(r.standardized_residuals[src]) &&
+            r.standardized_residuals[src] != 0.0)
+          sd = std::abs(r.residuals[src] / r.standardized_residuals[src]);
+        if (static_cast<int>(src) < r.diffuse_steps) continue;  // no prediction variance there
+        c.lower[dst] = r.fitted[src] - z * sd;
+        c.upper[dst] = r.fitted[src] + z * sd;
+      }
+    }
+    return c;
+  }
+
+  [[nodiscard]] std::vector<Series> forecast_paths() const override {
+    std::vector<Series> out;
+    const TimestampMs step = rule_.common.step.count();
+    for (const auto& [key, m] : models_) {
+      if (!m.forecast) continue;
+      auto w = windows_.windows().find(key);
+      if (w == windows_.windows().end()) continue;
+      const Labels base = output_labels(w->second.labels, rule_.common.labels);
+      auto path = [&](const std::string& name, const Labels& labels, const std::vector<double>& values) {
+        Series s;
+        s.labels = labels;
+        set_label(s.labels, "__name__", name);
+        for (std::size_t k = 0; k < values.size(); ++k) {
+          s.timestamps.push_back(windows_.end() + static_cast<TimestampMs>(k + 1) * step);
+          s.values.push_back(values[k]);
+        }
+        out.push_back(std::move(s));
+      };
+      path(rule_.common.name + ":yhat_path", base, m.forecast->mean);
+      for (std::size_t j = 0; j < rule_.intervals.size(); ++j) {
+        Labels l = base;
+        set_label(l, "level", format_sample_value(rule_.intervals[j]));
+        path(rule_.common.name + ":yhat_path_lower", l, m.forecast->lower[j]);
+        path(rule_.common.name + ":yhat_path_upper", l, m.forecast->upper[j]);
+      }
+    }
+    return out;
+  }
+
   std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
                                                 const EvalEnv& env) override {
     RangeQuery base;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <expected>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -52,9 +53,29 @@ struct EvalEnv {
   WorkerPool* pool = nullptr;
 };
 
+/// What a chart of one series shows (status pages, backtest reports): the history on the rule's grid,
+/// the model's expectation for each point with its band, the forecast after the last point, anomalies.
+struct SeriesChart {
+  Labels labels;          ///< the source series' labels
+  TimestampMs start = 0;  ///< grid time of values[0]
+  Duration step{};
+  std::vector<double> values;
+  std::vector<double> expected, lower, upper;  ///< aligned with values; NaN where there is none
+  std::vector<double> forecast_mean, forecast_lower, forecast_upper;  ///< from start + values.size() * step
+  double level = 0;                    ///< the band's level (the widest interval), e.g. 0.95
+  std::vector<std::size_t> anomalies;  ///< indices into values
+  std::string model;
+};
+
 class RuleEvaluator {
  public:
   virtual ~RuleEvaluator() = default;
+  /// The chart of the series with this labels_hash, if the rule has it. Call between evaluations (the
+  /// engine holds the rule's evaluation lock).
+  [[nodiscard]] virtual std::optional<SeriesChart> chart(std::uint64_t series_hash) const = 0;
+  /// Forecast rules: every series' forecast path at its future timestamps, as R:yhat_path{L} and
+  /// R:yhat_path_lower/_upper{L,level} (labels include __name__). Empty for anomaly rules.
+  [[nodiscard]] virtual std::vector<Series> forecast_paths() const { return {}; }
   /// One evaluation at `now`. An error (query failed, limits exceeded) leaves the state as it was.
   virtual std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
                                                         const EvalEnv& env) = 0;

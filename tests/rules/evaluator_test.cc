@@ -175,6 +175,32 @@ TEST(ForecastEvaluator, FutureWindowWritesThePathAhead) {
       EXPECT_EQ(label_value(s.labels, "replica"), "r1");
     }
   EXPECT_EQ(path, (std::vector<TimestampMs>{now + kHour, now + 2 * kHour, now + 3 * kHour}));
+
+  // the chart of the series: history on the grid, in-sample expectations with bands, the forecast after
+  const Labels source = {{"__name__", "kafka_rate"}, {"topic", "a"}};
+  auto chart = ev->chart(labels_hash(source));
+  ASSERT_TRUE(chart);
+  ASSERT_EQ(chart->values.size(), 14u * 24u);
+  EXPECT_EQ(chart->start + static_cast<TimestampMs>(chart->values.size() - 1) * kHour, now);
+  EXPECT_DOUBLE_EQ(chart->level, 0.95);
+  std::size_t inside = 0, judged = 0;
+  for (std::size_t i = 48; i < chart->values.size(); ++i) {
+    ASSERT_TRUE(std::isfinite(chart->expected[i])) << i;
+    ++judged;
+    if (chart->values[i] >= chart->lower[i] && chart->values[i] <= chart->upper[i]) ++inside;
+  }
+  EXPECT_GT(static_cast<double>(inside) / static_cast<double>(judged), 0.9) << "about 95% inside the 95% band";
+  ASSERT_GE(chart->forecast_mean.size(), 3u);
+  EXPECT_NEAR(chart->forecast_mean[0], daily(now + kHour), 40.0);
+  EXPECT_FALSE(ev->chart(12345).has_value());
+
+  // the paths for remote read: mean and both bounds of each level, at future timestamps
+  const auto paths = ev->forecast_paths();
+  ASSERT_EQ(paths.size(), 5u);  // mean + (lower, upper) x 2 levels
+  for (const auto& p : paths) {
+    EXPECT_EQ(p.timestamps.front(), now + kHour);
+    EXPECT_EQ(label_value(p.labels, "topic"), "a");
+  }
 }
 
 AnomalyRule drift_rule() {
@@ -244,6 +270,12 @@ TEST(AnomalyEvaluator, SpikeGoesPendingFiringThenResolves) {
   EXPECT_EQ(find(resolved.samples, "promcast_alerts", {}), nullptr);
   ASSERT_EQ(resolved.alerts.size(), 1u) << "the resolution is sent";
   EXPECT_EQ(resolved.alerts[0].ends_at, start + 6 * kMinute);
+
+  auto chart = ev->chart(labels_hash(Labels{{"__name__", "kafka_rate"}, {"topic", "a"}}));
+  ASSERT_TRUE(chart);
+  EXPECT_EQ(chart->values.size(), 360u);
+  EXPECT_FALSE(chart->anomalies.empty()) << "the spike is marked";
+  EXPECT_TRUE(ev->forecast_paths().empty());
 }
 
 }  // namespace

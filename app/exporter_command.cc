@@ -44,6 +44,7 @@ int run_exporter(int argc, char** argv) {
         for (const auto& e : loaded.error()) spdlog::error("error loading config: {}", e.to_string());
         return 1;
       }
+      log_mapping_warnings(**loaded);
     }
     spdlog::info("Configuration check successful, exiting");
     return 0;

@@ -26,7 +26,7 @@ int run_exporter(int argc, char** argv) {
     return 1;
   }
   if (parsed->action == FlagsAction::Help) {
-    std::fputs(exporter_usage("promcast").c_str(), stderr);  // kingpin writes usage to stderr
+    std::fputs(usage().c_str(), stderr);  // the subcommands, then the flags; kingpin writes usage to stderr
     return 0;
   }
   if (parsed->action == FlagsAction::Version) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "app/commands.h"
+#include "app/rules_flags.h"
 #include "exporter/flags.h"
 
 namespace promcast::app {
@@ -40,6 +41,8 @@ std::string usage() {
       "exporter and takes statsd_exporter's flags:\n"
       "\n";
   out += exporter::exporter_usage("promcast");
+  out += '\n';
+  out += rules_usage();
   return out;
 }
 

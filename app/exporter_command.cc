@@ -97,10 +97,10 @@ int run_exporter(int argc, char** argv) {
       sections.push_back(std::move(outputs));
     };
     extension.reload = [e] { return e->reload(); };
-    extension.handle = [e](const HttpRequest& request) -> std::optional<HttpResponse> {
+    extension.handle = [e](const HttpRequest& request) -> std::optional<exporter::HttpResponse> {
       if (request.path != "/api/v1/rules" && request.path != "/rules" && !request.path.starts_with("/rules/"))
         return std::nullopt;
-      HttpResponse r;
+      exporter::HttpResponse r;  // not promcast::HttpResponse (common/http_client.h)
       r.content_type = "application/json";
       r.body = e->status_json();
       return r;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "rules/rule_loader.h"
 
@@ -29,6 +30,8 @@ CLI::App& describe(CLI::App& cli, RulesFlags& f) {
   cli.add_option("--rules.external-url", f.external_url,
                  "promcast's URL as users reach it (alert generator links)");
   cli.add_option("--rules.workers", f.workers, "Threads fitting series (0 = one per core)");
+  cli.add_option("--rules.shard", f.shard,
+                 "i/n: evaluate only the series whose label hash is i modulo n (n replicas split the work)");
   return cli;
 }
 
@@ -125,6 +128,16 @@ std::expected<rules::EngineOptions, std::vector<Error>> engine_options(const Rul
       continue;
     }
     rules::set_label(o.backends.external_labels, pair.substr(0, eq), pair.substr(eq + 1));
+  }
+  if (!flags.shard.empty()) {
+    unsigned long long index = 0, count = 0;
+    char slash = 0;
+    int consumed = 0;
+    if (std::sscanf(flags.shard.c_str(), "%llu%c%llu%n", &index, &slash, &count, &consumed) != 3 ||
+        slash != '/' || consumed != static_cast<int>(flags.shard.size()) || count == 0 || index >= count)
+      errors.push_back(
+          Error{fmt::format("--rules.shard '{}' is not i/n with 0 <= i < n", flags.shard), {}, 0, 0});
+    o.shard = {index, count};
   }
   if (!errors.empty()) return std::unexpected(std::move(errors));
   return o;

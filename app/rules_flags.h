@@ -23,6 +23,7 @@ struct RulesFlags {
   std::string resend_delay = "1m";
   std::string external_url;
   std::size_t workers = 0;
+  std::string shard;  ///< "i/n"
   [[nodiscard]] bool enabled() const { return !rule_files.empty(); }
 };
 

@@ -86,10 +86,10 @@ struct SeriesDetector {
 
 class AnomalyEvaluator final : public RuleEvaluator {
  public:
-  explicit AnomalyEvaluator(const AnomalyRule& rule)
+  AnomalyEvaluator(const AnomalyRule& rule, Shard shard)
       : rule_(rule),
         windows_(rule.common.step, rule.common.history,
-                 std::max(rule.common.step * 5, Duration{5 * 60 * 1000})) {
+                 std::max(rule.common.step * 5, Duration{5 * 60 * 1000}), shard) {
     for (const auto& [name, text] : rule_.common.labels) {
       auto t = AlertTemplate::compile(text);
       if (t) label_templates_.emplace_back(name, std::move(*t));
@@ -250,13 +250,13 @@ class AnomalyEvaluator final : public RuleEvaluator {
 
 }  // namespace
 
-std::unique_ptr<RuleEvaluator> make_anomaly_evaluator(const AnomalyRule& rule) {
-  return std::make_unique<AnomalyEvaluator>(rule);
+std::unique_ptr<RuleEvaluator> make_anomaly_evaluator(const AnomalyRule& rule, Shard shard) {
+  return std::make_unique<AnomalyEvaluator>(rule, shard);
 }
 
-std::unique_ptr<RuleEvaluator> make_evaluator(const Rule& rule) {
-  if (const auto* f = std::get_if<ForecastRule>(&rule)) return make_forecast_evaluator(*f);
-  return make_anomaly_evaluator(std::get<AnomalyRule>(rule));
+std::unique_ptr<RuleEvaluator> make_evaluator(const Rule& rule, Shard shard) {
+  if (const auto* f = std::get_if<ForecastRule>(&rule)) return make_forecast_evaluator(*f, shard);
+  return make_anomaly_evaluator(std::get<AnomalyRule>(rule), shard);
 }
 
 Labels output_labels(const Labels& series, const Labels& rule_labels) {

@@ -12,6 +12,6 @@
 
 namespace promcast::rules {
 
-std::unique_ptr<RuleEvaluator> make_anomaly_evaluator(const AnomalyRule& rule);
+std::unique_ptr<RuleEvaluator> make_anomaly_evaluator(const AnomalyRule& rule, Shard shard = {});
 
 }  // namespace promcast::rules

@@ -205,7 +205,7 @@ struct RuleEngine::Impl {
         rt->fingerprint = fingerprint;
         rt->group = g.name;
         rt->kind = std::holds_alternative<ForecastRule>(r) ? "forecast" : "anomaly";
-        rt->evaluator = make_evaluator(r);
+        rt->evaluator = make_evaluator(r, options.shard);
         rt->status.group = g.name;
         rt->status.name = c.name;
         rt->status.kind = rt->kind;

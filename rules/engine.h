@@ -26,6 +26,8 @@ struct EngineOptions {
   Duration default_interval{60 * 1000};
   /// promcast's own URL as users reach it: generatorURL = <external_url>/rules/<rule>.
   std::string external_url = "http://localhost:9102";
+  /// This replica's share of the series (--rules.shard=i/n).
+  Shard shard;
   /// Don't start group loops (tests drive evaluate_all()).
   bool manual = false;
 };

@@ -50,10 +50,10 @@ Eigen::MatrixXd exog_rows(const SeriesModel& m, Eigen::Index start, Eigen::Index
 
 class ForecastEvaluator final : public RuleEvaluator {
  public:
-  explicit ForecastEvaluator(const ForecastRule& rule)
+  ForecastEvaluator(const ForecastRule& rule, Shard shard)
       : rule_(rule),
         windows_(rule.common.step, rule.common.history,
-                 std::max(rule.common.step * 5, Duration{5 * 60 * 1000})) {
+                 std::max(rule.common.step * 5, Duration{5 * 60 * 1000}), shard) {
     const Duration step = rule_.common.step;
     season_ = rule_.model.seasonal_period ? to_steps(*rule_.model.seasonal_period, step) : 0;
     for (const auto& f : rule_.model.fourier) {
@@ -299,8 +299,8 @@ class ForecastEvaluator final : public RuleEvaluator {
 
 }  // namespace
 
-std::unique_ptr<RuleEvaluator> make_forecast_evaluator(const ForecastRule& rule) {
-  return std::make_unique<ForecastEvaluator>(rule);
+std::unique_ptr<RuleEvaluator> make_forecast_evaluator(const ForecastRule& rule, Shard shard) {
+  return std::make_unique<ForecastEvaluator>(rule, shard);
 }
 
 }  // namespace promcast::rules

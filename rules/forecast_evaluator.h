@@ -14,6 +14,6 @@
 
 namespace promcast::rules {
 
-std::unique_ptr<RuleEvaluator> make_forecast_evaluator(const ForecastRule& rule);
+std::unique_ptr<RuleEvaluator> make_forecast_evaluator(const ForecastRule& rule, Shard shard = {});
 
 }  // namespace promcast::rules

@@ -62,7 +62,7 @@ class RuleEvaluator {
 };
 
 /// The evaluator for a rule of either kind.
-std::unique_ptr<RuleEvaluator> make_evaluator(const Rule& rule);
+std::unique_ptr<RuleEvaluator> make_evaluator(const Rule& rule, Shard shard = {});
 
 /// Output labels of a source series: its labels without __name__, then the rule's labels over them.
 Labels output_labels(const Labels& series, const Labels& rule_labels);

@@ -15,10 +15,11 @@ std::size_t SeriesWindow::finite_count() const {
       std::count_if(values.begin(), values.end(), [](double v) { return std::isfinite(v); }));
 }
 
-SeriesWindows::SeriesWindows(Duration step, Duration history, Duration staleness)
+SeriesWindows::SeriesWindows(Duration step, Duration history, Duration staleness, Shard shard)
     : step_(step),
       history_(history),
       staleness_(staleness),
+      shard_(shard),
       capacity_(static_cast<std::size_t>(
           std::max<std::int64_t>(1, history.count() / std::max<std::int64_t>(1, step.count())))) {}
 
@@ -60,6 +61,7 @@ std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const
   ++stats.queries;
   if (!result) return std::unexpected(result.error());
   std::vector<Series>& got = *result;
+  if (shard_.count > 1) std::erase_if(got, [&](const Series& s) { return !shard_.owns(s.labels); });
   for (const auto& s : got) stats.samples += s.timestamps.size();
 
   // series the incremental read shows for the first time need their whole history now

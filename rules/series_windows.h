@@ -19,6 +19,14 @@
 
 namespace promcast::rules {
 
+/// Which series this replica evaluates (--rules.shard=i/n): the ones whose labels hash to i modulo n,
+/// like Prometheus' hashmod relabelling, so n replicas split the series and each is fitted once.
+struct Shard {
+  std::uint64_t index = 0;
+  std::uint64_t count = 1;
+  [[nodiscard]] bool owns(const Labels& labels) const { return count <= 1 || labels_hash(labels) % count == index; }
+};
+
 /// How the engine reads: a QueryClient in production, a fake in tests.
 using QueryFn = std::function<std::expected<std::vector<Series>, Error>(const RangeQuery&)>;
 
@@ -40,7 +48,7 @@ struct RefreshStats {
 
 class SeriesWindows {
  public:
-  SeriesWindows(Duration step, Duration history, Duration staleness);
+  SeriesWindows(Duration step, Duration history, Duration staleness, Shard shard = {});
 
   /// Brings every series up to `end` (aligned down to the step). `base` supplies expr, limits and the
   /// rule name; start, end and step are set here. On error nothing changes.
@@ -58,6 +66,7 @@ class SeriesWindows {
   void place(SeriesWindow& w, const Series& s, TimestampMs from, std::size_t count) const;
 
   Duration step_, history_, staleness_;
+  Shard shard_;
   std::size_t capacity_;  ///< points per window (history / step)
   TimestampMs end_ = 0;
   std::map<std::uint64_t, SeriesWindow> windows_;

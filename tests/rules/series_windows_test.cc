@@ -132,3 +132,25 @@ TEST(SeriesWindows, APauseLongerThanTheHistoryRereadsEverything) {
 
 }  // namespace
 }  // namespace promcast::rules
+
+namespace promcast::rules {
+namespace {
+
+TEST(SeriesWindows, ShardsSplitTheSeriesWithoutOverlap) {
+  FakeSource source;
+  for (int i = 0; i < 40; ++i) source.series["s" + std::to_string(i)] = [](TimestampMs) { return 1.0; };
+  RangeQuery base;
+  QueryFn q = [&](const RangeQuery& r) { return source(r); };
+  std::map<std::uint64_t, int> owners;
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    SeriesWindows w(Duration{kStep}, Duration{10 * kStep}, Duration{5 * kStep}, Shard{i, 3});
+    ASSERT_TRUE(w.refresh(100 * kStep, base, q));
+    EXPECT_GT(w.windows().size(), 5u) << "each of 3 shards gets a fair part of 40 series";
+    for (const auto& [key, win] : w.windows()) ++owners[key];
+  }
+  EXPECT_EQ(owners.size(), 40u) << "every series is owned";
+  for (const auto& [key, n] : owners) EXPECT_EQ(n, 1) << "by exactly one shard";
+}
+
+}  // namespace
+}  // namespace promcast::rules

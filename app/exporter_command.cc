@@ -37,9 +37,8 @@ int run_exporter(int argc, char** argv) {
     return 1;
   }
   if (parsed->action == FlagsAction::Help) {
-    std::fputs(exporter_usage("promcast").c_str(), stderr);  // kingpin writes usage to stderr
-    std::fputs("\n", stderr);
-    std::fputs(rules_usage().c_str(), stderr);
+    // the subcommands, the exporter's flags, the rule engine's; kingpin writes usage to stderr
+    std::fputs(usage().c_str(), stderr);
     return 0;
   }
   if (parsed->action == FlagsAction::Version) {
@@ -57,6 +56,7 @@ int run_exporter(int argc, char** argv) {
         for (const auto& e : loaded.error()) spdlog::error("error loading config: {}", e.to_string());
         return 1;
       }
+      log_mapping_warnings(**loaded);
     }
     spdlog::info("Configuration check successful, exiting");
     return 0;
@@ -97,10 +97,10 @@ int run_exporter(int argc, char** argv) {
       sections.push_back(std::move(outputs));
     };
     extension.reload = [e] { return e->reload(); };
-    extension.handle = [e](const HttpRequest& request) -> std::optional<HttpResponse> {
+    extension.handle = [e](const HttpRequest& request) -> std::optional<exporter::HttpResponse> {
       if (request.path != "/api/v1/rules" && request.path != "/rules" && !request.path.starts_with("/rules/"))
         return std::nullopt;
-      HttpResponse r;
+      exporter::HttpResponse r;  // not promcast::HttpResponse (common/http_client.h)
       r.content_type = "application/json";
       r.body = e->status_json();
       return r;

@@ -61,6 +61,7 @@ std::expected<std::unique_ptr<ExporterApp>, std::vector<Error>> ExporterApp::sta
   if (!flags.mapping_config.empty()) {
     auto loaded = MappingState::load_file(flags.mapping_config);
     if (!loaded) return std::unexpected(std::move(loaded.error()));
+    log_mapping_warnings(**loaded);
     state = *loaded;
   } else {
     state = MappingState::empty();
@@ -151,6 +152,11 @@ void ExporterApp::housekeeping() {
   }
 }
 
+void log_mapping_warnings(const MappingState& state) {
+  for (const auto& w : state.config->warnings)
+    spdlog::warn("Deprecated mapping configuration: {}", w.to_string());
+}
+
 bool ExporterApp::reload() {
   std::lock_guard lock(reload_mutex_);
   if (flags_.mapping_config.empty()) {
@@ -165,6 +171,7 @@ bool ExporterApp::reload() {
     self_metrics_->record_reload(false, now);
     return false;
   }
+  log_mapping_warnings(**loaded);
   const std::size_t count = (*loaded)->config->mappings.size();
   mappings_->set(std::move(*loaded));  // readers pick it up (with a fresh cache) at their next batch
   self_metrics_->set_loaded_mappings(count);

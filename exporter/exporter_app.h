@@ -49,7 +49,7 @@ class ExporterApp {
   ExporterApp& operator=(const ExporterApp&) = delete;
 
   /// Reloads the mapping file (SIGHUP, /-/reload). On failure the old mapping stays, every error is logged
-  /// with file:line:column and statsd_exporter_config_last_reload_successful becomes 0. Thread-safe.
+  /// with file:line:column and promcast_config_last_reload_successful becomes 0. Thread-safe.
   bool reload();
 
   /// The mapping reload and the extension's reload (SIGHUP, /-/reload); true when all succeeded.
@@ -103,5 +103,9 @@ class ExporterApp {
 
 /// Sets up spdlog for --log.level / --log.format (logfmt or json, UTC timestamps like promlog).
 void configure_logging(const ExporterFlags& flags);
+
+/// Logs a loaded mapping file's warnings (deprecated keys such as `timer_type`), one line each with
+/// file:line:column. mappings/ only returns them; logging is the exporter's job.
+void log_mapping_warnings(const MappingState& state);
 
 }  // namespace promcast::exporter

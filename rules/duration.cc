@@ -51,9 +51,10 @@ std::expected<Duration, std::string> parse_duration(std::string_view text) {
       ++i;
     }
     if (i == 0)
-      return invalid(fmt::format("expected a number at \"{}\" (a duration is numbers with units y, w, d, h, m, "
-                                 "s, ms, e.g. 1h30m)",
-                                 rest));
+      return invalid(
+          fmt::format("expected a number at \"{}\" (a duration is numbers with units y, w, d, h, m, "
+                      "s, ms, e.g. 1h30m)",
+                      rest));
     rest.remove_prefix(i);
     std::size_t j = 0;
     while (j < rest.size() && !is_digit(rest[j])) ++j;
@@ -66,9 +67,10 @@ std::expected<Duration, std::string> parse_duration(std::string_view text) {
     if (k == kUnits.size())
       return invalid(fmt::format("unknown unit \"{}\" (expected one of y, w, d, h, m, s, ms)", unit));
     if (k < next_unit)
-      return invalid(fmt::format("unit \"{}\" out of order (units go from largest to smallest, each at most once: "
-                                 "y, w, d, h, m, s, ms)",
-                                 unit));
+      return invalid(
+          fmt::format("unit \"{}\" out of order (units go from largest to smallest, each at most once: "
+                      "y, w, d, h, m, s, ms)",
+                      unit));
     next_unit = k + 1;
     if (too_big || number > kMaxMs / kUnits[k].ms || total > kMaxMs - number * kUnits[k].ms)
       return invalid("out of range (at most about 292 years)");
@@ -81,7 +83,8 @@ std::string format_duration(Duration duration) {
   std::int64_t ms = duration.count();
   if (ms == 0) return "0s";
   std::string out;
-  if (ms < 0) {  // Prometheus never prints these (its parser has no sign); say it plainly rather than print 0s
+  if (ms <
+      0) {  // Prometheus never prints these (its parser has no sign); say it plainly rather than print 0s
     out = "-";
     ms = ms == INT64_MIN ? INT64_MAX : -ms;
   }

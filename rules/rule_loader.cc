@@ -1292,26 +1292,27 @@ std::expected<BackendsConfig, std::vector<Error>> parse_backends(std::string_vie
           if (key == "sources") {
             has_sources = true;
             std::set<std::string> names;
+            std::size_t index = 0;
             r.items(v, "sources", "query sources", [&](const YAML::Node& item) {
-              bool named = false;
+              std::optional<std::string> name;
               auto s = read_endpoint<SourceConfig>(
                   r, item, "source", {"name", "max_series", "max_samples", "max_points_per_query"},
                   [&](SourceConfig& c, std::string_view k, const YAML::Node& x) {
                     if (k == "name") {
-                      named = true;
-                      if (auto n = r.nonempty_string(x, "source name")) c.name = *n;
+                      name = r.nonempty_string(x, "source name");
+                      if (name) c.name = *name;
                     } else if (k == "max_points_per_query") {
                       if (auto n = r.count(x, k, 2)) c.max_points_per_query = *n;
                     } else if (auto n = r.count(x, k, 1)) {
                       (k == "max_series" ? c.max_series : c.max_samples) = *n;
                     }
                   });
-              if (!s) return;
-              if (!named && !config.sources.empty())
+              // Checked whether or not the source itself decoded, so one run reports every clash.
+              if (!name && index++ > 0 && item.IsMap())
                 r.error(item, "source: name is required when there are several sources");
-              else if (!names.insert(s->name).second)
-                r.error(item, fmt::format("source: name \"{}\" is used twice", s->name));
-              else
+              else if (!names.insert(name.value_or("default")).second)
+                r.error(item, fmt::format("source: name \"{}\" is used twice", name.value_or("default")));
+              else if (s)
                 config.sources.push_back(std::move(*s));
             });
             if (v.IsSequence() && v.size() == 0) r.error(v, "sources: expected at least one source");

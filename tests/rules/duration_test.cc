@@ -58,22 +58,29 @@ TEST(Duration, RefusesWithWhatWasExpected) {
   const ErrorCase cases[] = {
       {"", "empty duration (expected e.g. 5m, 1h30m, 14d or 0)"},
       {"5", "invalid duration \"5\": missing unit after the number (expected one of y, w, d, h, m, s, ms)"},
-      {"1h30", "invalid duration \"1h30\": missing unit after the number (expected one of y, w, d, h, m, s, ms)"},
+      {"1h30",
+       "invalid duration \"1h30\": missing unit after the number (expected one of y, w, d, h, m, s, ms)"},
       {"5x", "invalid duration \"5x\": unknown unit \"x\" (expected one of y, w, d, h, m, s, ms)"},
       {"5M", "invalid duration \"5M\": unknown unit \"M\" (expected one of y, w, d, h, m, s, ms)"},
       {"1.5h", "invalid duration \"1.5h\": fractions are not allowed (write 1h30m rather than 1.5h)"},
-      {"m", "invalid duration \"m\": expected a number at \"m\" (a duration is numbers with units y, w, d, h, m, "
-            "s, ms, e.g. 1h30m)"},
-      {"-5m", "invalid duration \"-5m\": expected a number at \"-5m\" (a duration is numbers with units y, w, d, "
-              "h, m, s, ms, e.g. 1h30m)"},
-      {" 5m", "invalid duration \" 5m\": expected a number at \" 5m\" (a duration is numbers with units y, w, d, "
-              "h, m, s, ms, e.g. 1h30m)"},
-      {"30m1h", "invalid duration \"30m1h\": unit \"h\" out of order (units go from largest to smallest, each at "
-                "most once: y, w, d, h, m, s, ms)"},
-      {"1h1h", "invalid duration \"1h1h\": unit \"h\" out of order (units go from largest to smallest, each at "
-               "most once: y, w, d, h, m, s, ms)"},
+      {"m",
+       "invalid duration \"m\": expected a number at \"m\" (a duration is numbers with units y, w, d, h, m, "
+       "s, ms, e.g. 1h30m)"},
+      {"-5m",
+       "invalid duration \"-5m\": expected a number at \"-5m\" (a duration is numbers with units y, w, d, "
+       "h, m, s, ms, e.g. 1h30m)"},
+      {" 5m",
+       "invalid duration \" 5m\": expected a number at \" 5m\" (a duration is numbers with units y, w, d, "
+       "h, m, s, ms, e.g. 1h30m)"},
+      {"30m1h",
+       "invalid duration \"30m1h\": unit \"h\" out of order (units go from largest to smallest, each at "
+       "most once: y, w, d, h, m, s, ms)"},
+      {"1h1h",
+       "invalid duration \"1h1h\": unit \"h\" out of order (units go from largest to smallest, each at "
+       "most once: y, w, d, h, m, s, ms)"},
       {"293y", "invalid duration \"293y\": out of range (at most about 292 years)"},
-      {"99999999999999999999s", "invalid duration \"99999999999999999999s\": out of range (at most about 292 years)"},
+      {"99999999999999999999s",
+       "invalid duration \"99999999999999999999s\": out of range (at most about 292 years)"},
       {"292y25w", "invalid duration \"292y25w\": out of range (at most about 292 years)"},
   };
   for (const auto& c : cases) {

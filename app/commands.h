@@ -8,7 +8,8 @@ namespace promcast::app {
 
 /// The statsd exporter (the default when no subcommand is given): statsd_exporter's flags.
 int run_exporter(int argc, char** argv);
-/// `promcast check mappings FILE...`: validate mapping files; exit 1 listing every error as file:line:column.
+/// `promcast check mappings|rules|backends FILE...`: validate mapping, rule or backends files; exit 1 listing
+/// every error as file:line:column: message (rules and backends in promtool's layout).
 int run_check(int argc, char** argv);
 /// `promcast map --statsd.mapping-config FILE LINE...`: print the series each statsd line would produce.
 int run_map(int argc, char** argv);

@@ -179,7 +179,8 @@ class AnomalyEvaluator final : public RuleEvaluator {
       if (d->state.starts_with("insufficient")) ++out.insufficient;
       const Labels labels = output_labels(w->labels, {});
       if (d->last.judged) {
-        Labels l = output_labels(w->labels, rule_.common.labels);
+        Labels l =
+            output_labels(w->labels, expand_rule_labels(w->labels, rule_.common.labels, d->last_value));
         out.samples.push_back({name + ":anomaly_score", l, d->last.score});
         out.samples.push_back({name + ":yhat", l, d->last.expected});
         out.samples.push_back({name + ":yhat_lower", l, d->last.lower});
@@ -282,6 +283,23 @@ std::unique_ptr<RuleEvaluator> make_anomaly_evaluator(const AnomalyRule& rule, S
 std::unique_ptr<RuleEvaluator> make_evaluator(const Rule& rule, Shard shard) {
   if (const auto* f = std::get_if<ForecastRule>(&rule)) return make_forecast_evaluator(*f, shard);
   return make_anomaly_evaluator(std::get<AnomalyRule>(rule), shard);
+}
+
+Labels expand_rule_labels(const Labels& series, const Labels& rule_labels, double value) {
+  Labels out;
+  const Labels source = output_labels(series, {});
+  for (const auto& [k, v] : rule_labels) {
+    if (v.find("{{") == std::string::npos) {
+      out.emplace_back(k, v);
+      continue;
+    }
+    auto t = AlertTemplate::compile(v);  // validated at load; a failure here keeps the text
+    TemplateData data;
+    data.labels = &source;
+    data.value = value;
+    out.emplace_back(k, t ? t->expand(data) : v);
+  }
+  return out;
 }
 
 Labels output_labels(const Labels& series, const Labels& rule_labels) {

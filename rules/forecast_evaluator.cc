@@ -118,7 +118,8 @@ class ForecastEvaluator final : public RuleEvaluator {
       if (!m.forecast) continue;
       auto w = windows_.windows().find(key);
       if (w == windows_.windows().end()) continue;
-      const Labels base = output_labels(w->second.labels, rule_.common.labels);
+      const Labels base = output_labels(
+          w->second.labels, expand_rule_labels(w->second.labels, rule_.common.labels, m.last_value));
       auto path = [&](const std::string& name, const Labels& labels, const std::vector<double>& values) {
         Series s;
         s.labels = labels;
@@ -201,7 +202,8 @@ class ForecastEvaluator final : public RuleEvaluator {
       out.series.push_back(status);
       if (m->state == "insufficient history") ++out.insufficient;
       if (!m->forecast) continue;  // never fitted: nothing to export yet
-      const Labels labels = output_labels(w->labels, rule_.common.labels);
+      const Labels labels =
+          output_labels(w->labels, expand_rule_labels(w->labels, rule_.common.labels, m->last_value));
       auto emit = [&](const std::string& metric, Labels l, double value) {
         out.samples.push_back({metric, std::move(l), value});
       };

@@ -85,6 +85,10 @@ class RuleEvaluator {
 /// The evaluator for a rule of either kind.
 std::unique_ptr<RuleEvaluator> make_evaluator(const Rule& rule, Shard shard = {});
 
+/// The rule's labels for one series: values with {{ ... }} are expanded as alert templates with the
+/// series' labels (without __name__) and `value` as $value; others are taken as they are.
+Labels expand_rule_labels(const Labels& series, const Labels& rule_labels, double value);
+
 /// Output labels of a source series: its labels without __name__, then the rule's labels over them.
 Labels output_labels(const Labels& series, const Labels& rule_labels);
 

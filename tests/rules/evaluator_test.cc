@@ -209,7 +209,7 @@ AnomalyRule drift_rule() {
   r.common.expr = "drift_metrics";
   r.common.step = Duration{kMinute};
   r.common.history = Duration{6 * kHour};
-  r.common.labels = {{"severity", "warning"}};
+  r.common.labels = {{"severity", "warning"}, {"dataset", "{{ $labels.topic }}-drift"}};
   r.detector.method = forecaster::Method::kShesd;
   r.detector.shesd.period = 60;
   r.detector.shesd.max_anoms = 0.02;
@@ -240,6 +240,7 @@ TEST(AnomalyEvaluator, SpikeGoesPendingFiringThenResolves) {
   const OutputSample* score = find(first->samples, "DriftAnomaly:anomaly_score", {{"topic", "a"}});
   ASSERT_NE(score, nullptr);
   EXPECT_LT(score->value, 1.0);
+  EXPECT_EQ(label_value(score->labels, "dataset"), "a-drift") << "rule label templates are expanded per series";
   EXPECT_EQ(find(first->samples, "promcast_alerts", {}), nullptr);
 
   auto at = [&](int minute) {
@@ -261,6 +262,7 @@ TEST(AnomalyEvaluator, SpikeGoesPendingFiringThenResolves) {
   ASSERT_EQ(f.alerts.size(), 1u);
   EXPECT_EQ(label_value(f.alerts[0].labels, "alertname"), "DriftAnomaly");
   EXPECT_EQ(label_value(f.alerts[0].labels, "topic"), "a");
+  EXPECT_EQ(label_value(f.alerts[0].labels, "dataset"), "a-drift");
   const std::string summary(label_value(f.alerts[0].annotations, "summary"));
   EXPECT_NE(summary.find("Drift on a is 5"), std::string::npos) << summary;
   EXPECT_EQ(f.alerts[0].generator_url, "http://promcast/rules/DriftAnomaly");

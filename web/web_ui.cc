@@ -142,4 +142,22 @@ std::optional<exporter::HttpResponse> WebUi::page(const exporter::HttpRequest& r
   return html(200, render_status_page(s));
 }
 
+exporter::ExporterExtension make_extension(std::shared_ptr<WebUi> web, rules::RuleEngine* engine) {
+  exporter::ExporterExtension extension;
+  extension.handle = [web](const exporter::HttpRequest& request) { return web->handle(request); };
+  if (!engine) return extension;
+  extension.write_metrics = [engine](std::vector<std::string>& sections) {
+    std::string self_metrics, outputs;
+    engine->write_metrics(self_metrics, outputs);
+    sections.push_back(std::move(self_metrics));
+    sections.push_back(std::move(outputs));
+  };
+  extension.reload = [web, engine] {
+    const bool ok = engine->reload();
+    web->record_reload(ok);
+    return ok;
+  };
+  return extension;
+}
+
 }  // namespace promcast::web

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "exporter/exporter_app.h"
 #include "exporter/http_server.h"
 #include "exporter/pipeline.h"
 #include "rules/engine.h"
@@ -60,5 +61,10 @@ class WebUi {
   bool last_reload_ok_ = true;
   std::size_t reloads_ = 0;
 };
+
+/// The exporter extension for promcast's process: routes to `web`; with an engine also its series and
+/// self-metrics on /metrics and its reload (recorded for /status). `web` is shared with the caller, which
+/// calls set_mappings() once the exporter has started.
+exporter::ExporterExtension make_extension(std::shared_ptr<WebUi> web, rules::RuleEngine* engine);
 
 }  // namespace promcast::web

@@ -168,7 +168,7 @@ std::string render_rule_page(const SiteInfo& site, const rules::RuleStatus& rule
       options.now = site.now_ms;
       body += render_chart_svg(*rows[i].chart, options);
     } else {
-      body += "<p class=\"muted\">no chart (the series has no window yet)</p>";
+      body += "<p class=\"muted\">no chart right now (the series has no window yet, or its rule has been evaluating for a while)</p>";
     }
     body += "</div>";
   }

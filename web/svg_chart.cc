@@ -254,8 +254,9 @@ std::string render_chart_svg(const rules::SeriesChart& chart, const ChartOptions
   const double nx = s.x(now);
   out += fmt::format(
       R"(<line class="now" x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#2b8a3e" stroke-width="1.5" stroke-dasharray="6 3"/>)"
-      R"(<text x="{3}" y="{4}" fill="#2b8a3e" font-size="11">now</text>)",
-      num(nx), num(s.y1), num(s.y0), num(nx + 3), num(s.y1 + 12));
+      R"(<text x="{3}" y="{4}" fill="#2b8a3e" font-size="11" text-anchor="{5}">now</text>)",
+      num(nx), num(s.y1), num(s.y0), num(nx + 30 > width ? nx - 3 : nx + 3), num(s.y1 + 12),
+      nx + 30 > width ? "end" : "start");  // the label stays inside the picture when now is at the edge
 
   // Legend: only what was drawn.
   struct Item {

@@ -2,7 +2,7 @@
 // (backfilled with promtool) that reads promcast's forecast paths back through remote read; a
 // Grafana-style query against promcast's own API; then headless Chromium loads every status page, the
 // test checks the DOM (rule names, series rows, an <svg> whose forecast extends past the "now" line,
-// a hostile label value shown as text) and saves PNG screenshots under <build>/test-artifacts/web/.
+// a hostile label value sent as a DogStatsD tag shown as text) and saves PNG screenshots under <build>/test-artifacts/web/.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -27,7 +27,6 @@ constexpr std::string_view kRules = R"(groups:
         horizons: [0s, 1h, 6h]
         model: {order: [1, 0, 0], trend: c, fourier: [{period: 1d, harmonics: 2}]}
         intervals: [0.8, 0.95]
-        labels: {note: "<script>alert('x')</script>&"}
   - name: data-quality
     interval: 1s
     rules:
@@ -39,6 +38,9 @@ constexpr std::string_view kRules = R"(groups:
         for: 3s
         labels: {severity: warning}
 )";
+
+// A label value from the user's own data (a DogStatsD tag) that would be markup if a page did not escape it.
+constexpr std::string_view kHostile = "<script>alert('x')</script>&";
 
 constexpr std::string_view kMapping = R"(mappings:
   - match: "drift_metrics.*.*.*.*"
@@ -125,7 +127,7 @@ TEST(WebPages, StatusPagesRemoteReadAndQueryApiWithPrometheusAndChromium) {
   std::thread pipeline([&] {
     for (int i = 0; !stop; ++i) {
       send_udp(promcast.statsd_port(), "drift_metrics.mushroom.v1.cap-diameter.wasserstein:" +
-                                           std::to_string(0.1 + 0.002 * (i % 5)) + "|g");
+                                           std::to_string(0.1 + 0.002 * (i % 5)) + "|g|#note:" + std::string(kHostile));
       std::this_thread::sleep_for(200ms);
     }
   });
@@ -200,10 +202,12 @@ TEST(WebPages, StatusPagesRemoteReadAndQueryApiWithPrometheusAndChromium) {
     const CommandResult dom = run_command(args, 120000ms);
     ASSERT_EQ(dom.exit_code, 0) << page.path << ": " << dom.err;
     for (const auto& part : page.contains) EXPECT_NE(dom.out.find(part), std::string::npos) << page.path << ": " << part;
-    // The hostile rule label is text, never markup.
+    // The hostile label value is text, never markup.
     EXPECT_EQ(dom.out.find("<script>alert"), std::string::npos) << page.path;
-    if (page.path == "/rules/kafka_ingest_rate") {
+    if (page.path == "/rules/DriftAnomaly") {
       EXPECT_NE(dom.out.find("&lt;script&gt;alert('x')&lt;/script&gt;&amp;"), std::string::npos) << dom.out;
+    }
+    if (page.path == "/rules/kafka_ingest_rate") {
       EXPECT_GE(count(dom.out, "class=\"series-row\""), 1u);
       const double now_x = attribute(dom.out, "promcast-chart", "data-now-x");
       const double forecast_x = attribute(dom.out, "forecast", "data-x-max");

@@ -1,8 +1,8 @@
 #include "web/pages.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
+
+#include <cmath>
 
 #include "web/html.h"
 #include "web/svg_chart.h"
@@ -64,7 +64,8 @@ std::string page(const SiteInfo& site, std::string_view title, std::string_view 
   out += "</style></head><body><header><a class=\"brand\" href=\"/\">promcast</a>";
   out += "<a href=\"/rules\">Rules</a><a href=\"/alerts\">Alerts</a><a href=\"/mappings\">Mappings</a>";
   out += "<a href=\"/status\">Status</a><a href=\"" + esc(site.telemetry_path) + "\">Metrics</a>";
-  out += "<span class=\"muted\" style=\"margin-left:auto\">" + esc(site.version) + "</span></header><main><h1>";
+  out +=
+      "<span class=\"muted\" style=\"margin-left:auto\">" + esc(site.version) + "</span></header><main><h1>";
   out += esc(title);
   out += "</h1>\n";
   out += body;
@@ -86,11 +87,13 @@ std::string ago(TimestampMs now, TimestampMs then) {
 
 std::string render_landing(const SiteInfo& site, const std::vector<rules::RuleStatus>& rules) {
   std::string body = "<p>StatsD to Prometheus exporter with forecasting and anomaly rules.</p><ul>";
-  body += "<li><a href=\"" + esc(site.telemetry_path) + "\">Metrics</a> (exporter series, rule outputs, self-metrics)</li>";
+  body += "<li><a href=\"" + esc(site.telemetry_path) +
+          "\">Metrics</a> (exporter series, rule outputs, self-metrics)</li>";
   body += "<li><a href=\"/rules\">Rules</a> and <a href=\"/alerts\">alerts</a></li>";
   body += "<li><a href=\"/mappings\">Mappings</a>, <a href=\"/status\">status and flags</a></li>";
-  body += "<li><a href=\"/api/v1/rules\">/api/v1/rules</a> (JSON), a Prometheus-compatible query API "
-          "(<code>/api/v1/query_range</code>, ...) and remote read at <code>/api/v1/read</code></li>";
+  body +=
+      "<li><a href=\"/api/v1/rules\">/api/v1/rules</a> (JSON), a Prometheus-compatible query API "
+      "(<code>/api/v1/query_range</code>, ...) and remote read at <code>/api/v1/read</code></li>";
   body += "<li><a href=\"/-/healthy\">Health</a>, <a href=\"/-/ready\">Ready</a></li></ul>";
   body += "<h2>Build</h2><table><tr><th>version</th><td>" + esc(site.version) + "</td></tr>";
   body += "<tr><th>started</th><td>" + esc(format_utc(site.started_ms)) + " UTC</td></tr></table>";
@@ -104,7 +107,8 @@ std::string render_landing(const SiteInfo& site, const std::vector<rules::RuleSt
     std::vector<std::string> groups;
     for (const auto& r : rules)
       if (groups.empty() || groups.back() != r.group) groups.push_back(r.group);
-    body += fmt::format("<tr><td>rule engine</td><td>{} groups, {} rules</td></tr>", groups.size(), rules.size());
+    body +=
+        fmt::format("<tr><td>rule engine</td><td>{} groups, {} rules</td></tr>", groups.size(), rules.size());
     for (const auto& g : groups) body += "<tr><td>&#160;&#160;group</td><td>" + esc(g) + "</td></tr>";
   }
   body += "</table>";
@@ -113,7 +117,8 @@ std::string render_landing(const SiteInfo& site, const std::vector<rules::RuleSt
 
 std::string render_rules_page(const SiteInfo& site, const std::vector<rules::RuleStatus>& rules) {
   std::string body;
-  if (!site.rules_enabled) body += "<p class=\"muted\">The rule engine is off (start promcast with --rules.config).</p>";
+  if (!site.rules_enabled)
+    body += "<p class=\"muted\">The rule engine is off (start promcast with --rules.config).</p>";
   std::string group;
   bool open = false;
   for (const auto& r : rules) {
@@ -121,7 +126,8 @@ std::string render_rules_page(const SiteInfo& site, const std::vector<rules::Rul
       if (open) body += "</table>";
       group = r.group;
       open = true;
-      body += "<h2 class=\"group\">" + esc(group) + "</h2><table class=\"rules\"><tr><th>rule</th><th>kind</th>"
+      body += "<h2 class=\"group\">" + esc(group) +
+              "</h2><table class=\"rules\"><tr><th>rule</th><th>kind</th>"
               "<th>expression</th><th>last evaluation</th><th>duration</th><th>series</th>"
               "<th>insufficient history</th><th>pending</th><th>firing</th><th>error</th></tr>";
     }
@@ -130,8 +136,9 @@ std::string render_rules_page(const SiteInfo& site, const std::vector<rules::Rul
             ago(site.now_ms, r.last_evaluation_ms) + "</td>";
     body += fmt::format("<td class=\"num\">{:.3f}s</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
                         r.last_duration_seconds, r.series, r.insufficient);
-    body += fmt::format("<td class=\"num{}\">{}</td><td class=\"num{}\">{}</td>", r.pending ? " state-pending" : "",
-                        r.pending, r.firing ? " state-firing" : "", r.firing);
+    body +=
+        fmt::format("<td class=\"num{}\">{}</td><td class=\"num{}\">{}</td>",
+                    r.pending ? " state-pending" : "", r.pending, r.firing ? " state-firing" : "", r.firing);
     body += "<td class=\"error\">" + esc(r.last_error) + "</td></tr>";
   }
   if (open) body += "</table>";
@@ -139,36 +146,43 @@ std::string render_rules_page(const SiteInfo& site, const std::vector<rules::Rul
   return page(site, "Rules", body);
 }
 
-std::string render_rule_page(const SiteInfo& site, const rules::RuleStatus& rule, const std::vector<SeriesRow>& rows) {
+std::string render_rule_page(const SiteInfo& site, const rules::RuleStatus& rule,
+                             const std::vector<SeriesRow>& rows) {
   std::string body = "<table><tr><th>group</th><td>" + esc(rule.group) + "</td></tr><tr><th>kind</th><td>" +
                      esc(rule.kind) + "</td></tr><tr><th>expression</th><td><code>" + esc(rule.expr) +
                      "</code></td></tr><tr><th>file</th><td>" + esc(rule.file) +
-                     "</td></tr><tr><th>last evaluation</th><td>" + ago(site.now_ms, rule.last_evaluation_ms) +
+                     "</td></tr><tr><th>last evaluation</th><td>" +
+                     ago(site.now_ms, rule.last_evaluation_ms) +
                      fmt::format(" in {:.3f}s</td></tr>", rule.last_duration_seconds);
-  if (!rule.last_error.empty()) body += "<tr><th>error</th><td class=\"error\">" + esc(rule.last_error) + "</td></tr>";
+  if (!rule.last_error.empty())
+    body += "<tr><th>error</th><td class=\"error\">" + esc(rule.last_error) + "</td></tr>";
   body += "</table>";
   body += fmt::format("<h2>{} series</h2>", rows.size());
-  body += "<table class=\"series-table\"><tr><th>labels</th><th>model</th><th>AICc</th><th>last fit</th>"
-          "<th>value</th><th>expected</th><th>band</th><th>score</th><th>state</th></tr>";
+  body +=
+      "<table class=\"series-table\"><tr><th>labels</th><th>model</th><th>AICc</th><th>last fit</th>"
+      "<th>value</th><th>expected</th><th>band</th><th>score</th><th>state</th></tr>";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& s = rows[i].status;
     body += fmt::format("<tr class=\"series-row\"><td><a href=\"#series-{}\">", i) + labels_html(s.labels) +
             "</a></td><td>" + esc(s.model) + "</td><td class=\"num\">" + number(s.aicc) + "</td><td>" +
-            esc(format_utc(s.last_fit)) + "</td><td class=\"num\">" + number(s.value) + "</td><td class=\"num\">" +
-            number(s.expected) + "</td><td class=\"num\">" + number(s.lower) + " &#8230; " + number(s.upper) +
-            "</td><td class=\"num\">" + number(s.score) + "</td><td class=\"" + state_class(s.state) + "\">" +
-            esc(s.state) + "</td></tr>";
+            esc(format_utc(s.last_fit)) + "</td><td class=\"num\">" + number(s.value) +
+            "</td><td class=\"num\">" + number(s.expected) + "</td><td class=\"num\">" + number(s.lower) +
+            " &#8230; " + number(s.upper) + "</td><td class=\"num\">" + number(s.score) +
+            "</td><td class=\"" + state_class(s.state) + "\">" + esc(s.state) + "</td></tr>";
   }
   body += "</table>";
   for (std::size_t i = 0; i < rows.size(); ++i) {
-    body += fmt::format("<div class=\"series\" id=\"series-{}\"><div>", i) + labels_html(rows[i].status.labels) +
-            " <span class=\"muted\">" + esc(rows[i].status.model) + "</span></div>";
+    body += fmt::format("<div class=\"series\" id=\"series-{}\"><div>", i) +
+            labels_html(rows[i].status.labels) + " <span class=\"muted\">" + esc(rows[i].status.model) +
+            "</span></div>";
     if (rows[i].chart) {
       ChartOptions options;
       options.now = site.now_ms;
       body += render_chart_svg(*rows[i].chart, options);
     } else {
-      body += "<p class=\"muted\">no chart right now (the series has no window yet, or its rule has been evaluating for a while)</p>";
+      body +=
+          "<p class=\"muted\">no chart right now (the series has no window yet, or its rule has been "
+          "evaluating for a while)</p>";
     }
     body += "</div>";
   }
@@ -177,30 +191,36 @@ std::string render_rule_page(const SiteInfo& site, const rules::RuleStatus& rule
 
 std::string render_alerts_page(const SiteInfo& site, const std::vector<AlertRow>& alerts) {
   std::string body;
-  if (alerts.empty()) body += "<p>No pending or firing alerts.</p>";
+  if (alerts.empty())
+    body += "<p>No pending or firing alerts.</p>";
   else
-    body += "<table class=\"alerts\"><tr><th>alert</th><th>group</th><th>state</th><th>labels</th><th>value</th>"
-            "<th>expected</th><th>score</th></tr>";
+    body +=
+        "<table class=\"alerts\"><tr><th>alert</th><th>group</th><th>state</th><th>labels</th><th>value</th>"
+        "<th>expected</th><th>score</th></tr>";
   for (const auto& a : alerts)
-    body += "<tr class=\"alert\"><td>" + rule_link(a.rule) + "</td><td>" + esc(a.group) + "</td><td class=\"" +
-            state_class(a.state) + "\">" + esc(a.state) + "</td><td>" + labels_html(a.labels) +
-            "</td><td class=\"num\">" + number(a.value) + "</td><td class=\"num\">" + number(a.expected) +
-            "</td><td class=\"num\">" + number(a.score) + "</td></tr>";
+    body += "<tr class=\"alert\"><td>" + rule_link(a.rule) + "</td><td>" + esc(a.group) +
+            "</td><td class=\"" + state_class(a.state) + "\">" + esc(a.state) + "</td><td>" +
+            labels_html(a.labels) + "</td><td class=\"num\">" + number(a.value) + "</td><td class=\"num\">" +
+            number(a.expected) + "</td><td class=\"num\">" + number(a.score) + "</td></tr>";
   if (!alerts.empty()) body += "</table>";
   return page(site, "Alerts", body);
 }
 
 std::string render_mappings_page(const SiteInfo& site, const std::vector<MappingRow>& mappings) {
   std::string body = "<p>";
-  body += site.mapping_file.empty() ? std::string("No mapping file (--statsd.mapping-config): every event is unmapped.")
-                                    : "From <code>" + esc(site.mapping_file) + "</code>, in match order.";
-  body += " Per-mapping hit counts are not tracked; see <code>statsd_metric_mapper_cache_hits_total</code>.</p>";
+  body += site.mapping_file.empty()
+              ? std::string("No mapping file (--statsd.mapping-config): every event is unmapped.")
+              : "From <code>" + esc(site.mapping_file) + "</code>, in match order.";
+  body +=
+      " Per-mapping hit counts are not tracked; see <code>statsd_metric_mapper_cache_hits_total</code>.</p>";
   if (!mappings.empty()) {
-    body += "<table class=\"mappings\"><tr><th>line</th><th>match</th><th>type</th><th>name</th><th>labels</th>"
-            "<th>action</th></tr>";
+    body +=
+        "<table class=\"mappings\"><tr><th>line</th><th>match</th><th>type</th><th>name</th><th>labels</th>"
+        "<th>action</th></tr>";
     for (const auto& m : mappings) {
-      body += fmt::format("<tr class=\"mapping\"><td class=\"num\">{}</td><td><code>", m.line) + esc(m.match) +
-              "</code></td><td>" + esc(m.match_type) + "</td><td><code>" + esc(m.name) + "</code></td><td>";
+      body += fmt::format("<tr class=\"mapping\"><td class=\"num\">{}</td><td><code>", m.line) +
+              esc(m.match) + "</code></td><td>" + esc(m.match_type) + "</td><td><code>" + esc(m.name) +
+              "</code></td><td>";
       for (const auto& [k, v] : m.labels) body += "<code>" + esc(k) + "=" + esc(v) + "</code><br>";
       body += "</td><td>" + esc(m.action) + "</td></tr>";
     }
@@ -213,7 +233,8 @@ std::string render_status_page(const SiteInfo& site) {
   std::string body = "<h2>Runtime</h2><table>";
   body += "<tr><th>version</th><td>" + esc(site.version) + "</td></tr>";
   body += "<tr><th>started</th><td>" + esc(format_utc(site.started_ms)) + " UTC</td></tr>";
-  body += "<tr><th>lifecycle API</th><td>" + std::string(site.lifecycle ? "enabled" : "disabled") + "</td></tr>";
+  body +=
+      "<tr><th>lifecycle API</th><td>" + std::string(site.lifecycle ? "enabled" : "disabled") + "</td></tr>";
   body += "</table><h2>Configuration files</h2><table><tr><th>kind</th><th>file</th></tr>";
   body += "<tr><td>mappings</td><td><code>" + esc(site.mapping_file.empty() ? "(none)" : site.mapping_file) +
           "</code></td></tr>";
@@ -221,8 +242,9 @@ std::string render_status_page(const SiteInfo& site) {
   body += "</table><h2>Reload</h2><table>";
   body += fmt::format("<tr><th>reloads since start</th><td class=\"num\">{}</td></tr>", site.reloads);
   body += "<tr><th>last reload</th><td>" + esc(format_utc(site.last_reload_ms)) + "</td></tr>";
-  body += "<tr><th>last reload successful</th><td class=\"" + std::string(site.last_reload_ok ? "state-ok" : "error") +
-          "\">" + (site.last_reload_ok ? "yes" : "no") + "</td></tr></table>";
+  body += "<tr><th>last reload successful</th><td class=\"" +
+          std::string(site.last_reload_ok ? "state-ok" : "error") + "\">" +
+          (site.last_reload_ok ? "yes" : "no") + "</td></tr></table>";
   body += "<h2>Command-line flags</h2><table class=\"flags\"><tr><th>argument</th></tr>";
   for (const auto& a : site.args) body += "<tr><td><code>" + esc(a) + "</code></td></tr>";
   body += "</table>";

@@ -20,8 +20,8 @@ struct SiteInfo {
   std::string telemetry_path = "/metrics";
   rules::TimestampMs started_ms = 0;
   rules::TimestampMs now_ms = 0;
-  bool rules_enabled = false;  ///< --rules.config given (the engine runs)
-  bool lifecycle = false;      ///< --web.enable-lifecycle
+  bool rules_enabled = false;             ///< --rules.config given (the engine runs)
+  bool lifecycle = false;                 ///< --web.enable-lifecycle
   std::vector<std::string> args;          ///< the command line after the program name, as given
   std::string mapping_file;               ///< --statsd.mapping-config ("" = none)
   std::vector<std::string> rule_files;    ///< --rules.config patterns
@@ -55,7 +55,8 @@ struct MappingRow {
 
 std::string render_landing(const SiteInfo& site, const std::vector<rules::RuleStatus>& rules);
 std::string render_rules_page(const SiteInfo& site, const std::vector<rules::RuleStatus>& rules);
-std::string render_rule_page(const SiteInfo& site, const rules::RuleStatus& rule, const std::vector<SeriesRow>& rows);
+std::string render_rule_page(const SiteInfo& site, const rules::RuleStatus& rule,
+                             const std::vector<SeriesRow>& rows);
 std::string render_alerts_page(const SiteInfo& site, const std::vector<AlertRow>& alerts);
 std::string render_mappings_page(const SiteInfo& site, const std::vector<MappingRow>& mappings);
 std::string render_status_page(const SiteInfo& site);

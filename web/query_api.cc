@@ -114,10 +114,14 @@ std::optional<double> constant(std::string_view q) {
     auto a = number(std::string_view(text).substr(0, i)), b = number(std::string_view(text).substr(i + 1));
     if (!a || !b) continue;
     switch (op) {
-      case '+': return *a + *b;
-      case '-': return *a - *b;
-      case '*': return *a * *b;
-      default: return *a / *b;
+      case '+':
+        return *a + *b;
+      case '-':
+        return *a - *b;
+      case '*':
+        return *a * *b;
+      default:
+        return *a / *b;
     }
   }
   return std::nullopt;
@@ -138,12 +142,14 @@ std::expected<Range, std::string> optional_range(const Params& params) {
   Range r;
   if (const auto* s = param(params, "start"); s && !s->empty()) {
     auto t = parse_time(*s);
-    if (!t) return std::unexpected("invalid parameter \"start\": cannot parse \"" + *s + "\" to a valid timestamp");
+    if (!t)
+      return std::unexpected("invalid parameter \"start\": cannot parse \"" + *s + "\" to a valid timestamp");
     r.start = *t;
   }
   if (const auto* e = param(params, "end"); e && !e->empty()) {
     auto t = parse_time(*e);
-    if (!t) return std::unexpected("invalid parameter \"end\": cannot parse \"" + *e + "\" to a valid timestamp");
+    if (!t)
+      return std::unexpected("invalid parameter \"end\": cannot parse \"" + *e + "\" to a valid timestamp");
     r.end = *t;
   }
   return r;
@@ -187,8 +193,8 @@ std::optional<TimestampMs> parse_time(std::string_view text) {
                   &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
       consumed != 19)
     return std::nullopt;
-  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 60)
+  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60)
     return std::nullopt;
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
@@ -205,8 +211,8 @@ std::optional<TimestampMs> parse_time(std::string_view text) {
   }
   if (i < s.size() && (s[i] == 'Z' || s[i] == 'z') && i + 1 == s.size()) return ms;
   int oh = 0, om = 0;
-  if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') && std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2 &&
-      s[i + 3] == ':') {
+  if (i + 6 == s.size() && (s[i] == '+' || s[i] == '-') &&
+      std::sscanf(s.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2 && s[i + 3] == ':') {
     const TimestampMs offset = (oh * 3600LL + om * 60LL) * 1000;
     return s[i] == '+' ? ms - offset : ms + offset;
   }
@@ -217,7 +223,8 @@ Params request_params(const exporter::HttpRequest& request) {
   Params out;
   const std::size_t q = request.target.find('?');
   if (q != std::string::npos) parse_form(std::string_view(request.target).substr(q + 1), out);
-  if (request.method == "POST" && request.header("Content-Type").starts_with("application/x-www-form-urlencoded"))
+  if (request.method == "POST" &&
+      request.header("Content-Type").starts_with("application/x-www-form-urlencoded"))
     parse_form(request.body, out);
   return out;
 }
@@ -229,20 +236,28 @@ std::optional<exporter::HttpResponse> QueryApi::handle(const exporter::HttpReque
   const std::string& path = request.path;
   static constexpr std::string_view kLabel = "/api/v1/label/";
   const bool known = path == "/api/v1/query" || path == "/api/v1/query_range" || path == "/api/v1/labels" ||
-                     path == "/api/v1/series" || path == "/api/v1/metadata" || path == "/api/v1/status/buildinfo" ||
+                     path == "/api/v1/series" || path == "/api/v1/metadata" ||
+                     path == "/api/v1/status/buildinfo" || path == "/api/v1/query_exemplars" ||
                      (path.starts_with(kLabel) && path.ends_with("/values"));
   if (!known) return std::nullopt;
   if (request.method != "GET" && request.method != "POST" && request.method != "HEAD") {
-    auto r = json_response(405, Json{{"status", "error"}, {"errorType", "bad_data"}, {"error", "method not allowed"}});
+    auto r = json_response(
+        405, Json{{"status", "error"}, {"errorType", "bad_data"}, {"error", "method not allowed"}});
     r.allow = "GET, POST";
     return r;
   }
   const Params params = request_params(request);
 
   if (path == "/api/v1/status/buildinfo")
-    return success(Json{{"version", version_}, {"revision", ""}, {"branch", ""}, {"buildUser", ""},
-                        {"buildDate", ""}, {"goVersion", ""}, {"application", "promcast"}});
+    return success(Json{{"version", version_},
+                        {"revision", ""},
+                        {"branch", ""},
+                        {"buildUser", ""},
+                        {"buildDate", ""},
+                        {"goVersion", ""},
+                        {"application", "promcast"}});
   if (path == "/api/v1/metadata") return success(Json::object());
+  if (path == "/api/v1/query_exemplars") return success(Json::array());  // promcast keeps no exemplars
 
   if (path == "/api/v1/query") {
     const std::string* query = param(params, "query");
@@ -250,11 +265,11 @@ std::optional<exporter::HttpResponse> QueryApi::handle(const exporter::HttpReque
     TimestampMs t = clock_();
     if (const auto* ts = param(params, "time"); ts && !ts->empty()) {
       auto parsed = parse_time(*ts);
-      if (!parsed) return bad_data("invalid parameter \"time\": cannot parse \"" + *ts + "\" to a valid timestamp");
+      if (!parsed)
+        return bad_data("invalid parameter \"time\": cannot parse \"" + *ts + "\" to a valid timestamp");
       t = *parsed;
     }
-    if (auto c = constant(*query))
-      return success(Json{{"resultType", "scalar"}, {"result", point(t, *c)}});
+    if (auto c = constant(*query)) return success(Json{{"resultType", "scalar"}, {"result", point(t, *c)}});
     auto matchers = parse_selector(*query);
     if (!matchers) return bad_data("invalid parameter \"query\": " + matchers.error());
     Json result = Json::array();
@@ -276,18 +291,25 @@ std::optional<exporter::HttpResponse> QueryApi::handle(const exporter::HttpReque
     if (!end_text) return bad_data("invalid parameter \"end\": missing");
     if (!step_text) return bad_data("invalid parameter \"step\": missing");
     auto start = parse_time(*start_text);
-    if (!start) return bad_data("invalid parameter \"start\": cannot parse \"" + *start_text + "\" to a valid timestamp");
+    if (!start)
+      return bad_data("invalid parameter \"start\": cannot parse \"" + *start_text +
+                      "\" to a valid timestamp");
     auto end = parse_time(*end_text);
-    if (!end) return bad_data("invalid parameter \"end\": cannot parse \"" + *end_text + "\" to a valid timestamp");
-    if (*end < *start) return bad_data("invalid parameter \"end\": end timestamp must not be before start time");
+    if (!end)
+      return bad_data("invalid parameter \"end\": cannot parse \"" + *end_text + "\" to a valid timestamp");
+    if (*end < *start)
+      return bad_data("invalid parameter \"end\": end timestamp must not be before start time");
     auto step = parse_step(*step_text);
-    if (!step) return bad_data("invalid parameter \"step\": cannot parse \"" + *step_text + "\" to a valid duration");
+    if (!step)
+      return bad_data("invalid parameter \"step\": cannot parse \"" + *step_text + "\" to a valid duration");
     if (*step <= 0)
-      return bad_data("invalid parameter \"step\": zero or negative query resolution step widths are not accepted. "
-                      "Try a positive integer");
+      return bad_data(
+          "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. "
+          "Try a positive integer");
     if ((*end - *start) / *step + 1 > kMaxPoints)
-      return bad_data("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
-                      "resolution (?step=XX)");
+      return bad_data(
+          "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+          "resolution (?step=XX)");
     Json result = Json::array();
     if (auto c = constant(*query)) {
       Json values = Json::array();

@@ -7,7 +7,7 @@
 //   /api/v1/labels       match[], start, end          -> label names
 //   /api/v1/label/<name>/values  match[], start, end  -> label values
 //   /api/v1/series       match[] (required), start, end -> label sets
-//   /api/v1/metadata, /api/v1/status/buildinfo        -> Grafana's probes
+//   /api/v1/metadata, /api/v1/status/buildinfo, /api/v1/query_exemplars -> Grafana's probes (empty answers)
 // Times are Unix seconds with decimals or RFC 3339; step is seconds or a Prometheus duration. A query must
 // be a series selector (web/selector.h); evaluation uses Prometheus' 5-minute lookback (the latest sample at
 // or before each step, at most 5 minutes old). Errors use Prometheus' shape and status 400:

@@ -16,11 +16,16 @@ exporter::HttpResponse bad_request(std::string message) {
 
 std::expected<MatchType, std::string> match_type(prompb::LabelMatcher::Type type) {
   switch (type) {
-    case prompb::LabelMatcher::EQ: return MatchType::Equal;
-    case prompb::LabelMatcher::NEQ: return MatchType::NotEqual;
-    case prompb::LabelMatcher::RE: return MatchType::Regex;
-    case prompb::LabelMatcher::NRE: return MatchType::NotRegex;
-    default: return std::unexpected("unknown label matcher type " + std::to_string(static_cast<int>(type)));
+    case prompb::LabelMatcher::EQ:
+      return MatchType::Equal;
+    case prompb::LabelMatcher::NEQ:
+      return MatchType::NotEqual;
+    case prompb::LabelMatcher::RE:
+      return MatchType::Regex;
+    case prompb::LabelMatcher::NRE:
+      return MatchType::NotRegex;
+    default:
+      return std::unexpected("unknown label matcher type " + std::to_string(static_cast<int>(type)));
   }
 }
 
@@ -36,7 +41,8 @@ std::vector<std::vector<rules::Series>> answer_read(const std::vector<ReadQuery>
 
 std::expected<std::vector<ReadQuery>, std::string> decode_read_request(std::string_view body) {
   std::string raw;
-  if (!snappy::IsValidCompressedBuffer(body.data(), body.size()) || !snappy::Uncompress(body.data(), body.size(), &raw))
+  if (!snappy::IsValidCompressedBuffer(body.data(), body.size()) ||
+      !snappy::Uncompress(body.data(), body.size(), &raw))
     return std::unexpected("remote read body is not snappy block-compressed data");
   prompb::ReadRequest request;
   if (!request.ParseFromString(raw)) return std::unexpected("remote read body is not a protobuf ReadRequest");
@@ -81,7 +87,8 @@ std::string encode_read_response(const std::vector<std::vector<rules::Series>>& 
   return compressed;
 }
 
-exporter::HttpResponse handle_remote_read(const exporter::HttpRequest& request, const std::vector<rules::Series>& all) {
+exporter::HttpResponse handle_remote_read(const exporter::HttpRequest& request,
+                                          const std::vector<rules::Series>& all) {
   if (request.method != "POST") {
     exporter::HttpResponse r;
     r.status = 405;

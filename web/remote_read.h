@@ -38,6 +38,7 @@ std::expected<std::vector<ReadQuery>, std::string> decode_read_request(std::stri
 std::string encode_read_response(const std::vector<std::vector<rules::Series>>& results);
 
 /// The whole endpoint: decodes the request, answers it from `all`, encodes the response.
-exporter::HttpResponse handle_remote_read(const exporter::HttpRequest& request, const std::vector<rules::Series>& all);
+exporter::HttpResponse handle_remote_read(const exporter::HttpRequest& request,
+                                          const std::vector<rules::Series>& all);
 
 }  // namespace promcast::web

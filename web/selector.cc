@@ -6,7 +6,8 @@
 
 namespace promcast::web {
 
-std::expected<LabelMatcher, std::string> LabelMatcher::make(MatchType type, std::string name, std::string value) {
+std::expected<LabelMatcher, std::string> LabelMatcher::make(MatchType type, std::string name,
+                                                            std::string value) {
   LabelMatcher m;
   m.type_ = type;
   m.name_ = std::move(name);
@@ -24,15 +25,21 @@ std::expected<LabelMatcher, std::string> LabelMatcher::make(MatchType type, std:
 
 bool LabelMatcher::matches(std::string_view value) const {
   switch (type_) {
-    case MatchType::Equal: return value == value_;
-    case MatchType::NotEqual: return value != value_;
-    case MatchType::Regex: return RE2::FullMatch(value, *regex_);
-    case MatchType::NotRegex: return !RE2::FullMatch(value, *regex_);
+    case MatchType::Equal:
+      return value == value_;
+    case MatchType::NotEqual:
+      return value != value_;
+    case MatchType::Regex:
+      return RE2::FullMatch(value, *regex_);
+    case MatchType::NotRegex:
+      return !RE2::FullMatch(value, *regex_);
   }
   return false;
 }
 
-bool LabelMatcher::matches(const rules::Labels& labels) const { return matches(rules::label_value(labels, name_)); }
+bool LabelMatcher::matches(const rules::Labels& labels) const {
+  return matches(rules::label_value(labels, name_));
+}
 
 bool matches_all(const Matchers& matchers, const rules::Labels& labels) {
   for (const auto& m : matchers)
@@ -69,11 +76,16 @@ class Parser {
         std::string name = read_name();
         skip_space();
         MatchType type;
-        if (consume("=~")) type = MatchType::Regex;
-        else if (consume("!~")) type = MatchType::NotRegex;
-        else if (consume("!=")) type = MatchType::NotEqual;
-        else if (consume("=")) type = MatchType::Equal;
-        else return fail("expected one of =, !=, =~, !~ after label " + name);
+        if (consume("=~"))
+          type = MatchType::Regex;
+        else if (consume("!~"))
+          type = MatchType::NotRegex;
+        else if (consume("!="))
+          type = MatchType::NotEqual;
+        else if (consume("="))
+          type = MatchType::Equal;
+        else
+          return fail("expected one of =, !=, =~, !~ after label " + name);
         skip_space();
         auto value = read_string();
         if (!value) return std::unexpected(value.error());
@@ -129,11 +141,22 @@ class Parser {
       if (c == '\\' && quote != '`' && pos_ < text_.size()) {
         const char e = text_[pos_++];
         switch (e) {
-          case 'n': c = '\n'; break;
-          case 't': c = '\t'; break;
-          case 'r': c = '\r'; break;
-          case '\\': case '"': case '\'': c = e; break;
-          default: return fail(std::string("unknown escape sequence \\") + e);
+          case 'n':
+            c = '\n';
+            break;
+          case 't':
+            c = '\t';
+            break;
+          case 'r':
+            c = '\r';
+            break;
+          case '\\':
+          case '"':
+          case '\'':
+            c = e;
+            break;
+          default:
+            return fail(std::string("unknown escape sequence \\") + e);
         }
       }
       out += c;

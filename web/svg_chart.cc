@@ -1,13 +1,13 @@
 #include "web/svg_chart.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <ctime>
 #include <limits>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "web/html.h"
 
@@ -57,7 +57,8 @@ std::string line_path(const std::vector<std::pair<double, double>>& pts) {
 }
 
 // Closed areas between lower and upper over each run where both are finite.
-std::string band_path(const std::vector<double>& xs, const std::vector<double>& lo, const std::vector<double>& hi) {
+std::string band_path(const std::vector<double>& xs, const std::vector<double>& lo,
+                      const std::vector<double>& hi) {
   std::string d;
   std::size_t i = 0;
   while (i < xs.size()) {
@@ -65,7 +66,8 @@ std::string band_path(const std::vector<double>& xs, const std::vector<double>& 
     std::size_t j = i;
     while (j < xs.size() && std::isfinite(lo[j]) && std::isfinite(hi[j])) ++j;
     if (j > i) {
-      for (std::size_t k = i; k < j; ++k) d += fmt::format("{}{},{} ", k == i ? 'M' : 'L', num(xs[k]), num(hi[k]));
+      for (std::size_t k = i; k < j; ++k)
+        d += fmt::format("{}{},{} ", k == i ? 'M' : 'L', num(xs[k]), num(hi[k]));
       for (std::size_t k = j; k-- > i;) d += fmt::format("L{},{} ", num(xs[k]), num(lo[k]));
       d += "Z ";
     }
@@ -86,7 +88,8 @@ std::string time_label(TimestampMs ms, bool with_date) {
   const std::tm tm = utc(ms);
   if (with_date && tm.tm_hour == 0 && tm.tm_min == 0)
     return fmt::format("{:04}-{:02}-{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-  if (with_date) return fmt::format("{:02}-{:02} {:02}:{:02}", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+  if (with_date)
+    return fmt::format("{:02}-{:02} {:02}:{:02}", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
   return fmt::format("{:02}:{:02}", tm.tm_hour, tm.tm_min);
 }
 
@@ -106,15 +109,17 @@ std::string format_compact(double value) {
 std::string format_utc(TimestampMs ms) {
   if (ms <= 0) return "never";
   const std::tm tm = utc(ms);
-  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 std::string render_chart_svg(const rules::SeriesChart& chart, const ChartOptions& options) {
   const double width = std::max(options.width, 200), height = std::max(options.height, 120);
   const auto step = static_cast<double>(chart.step.count() > 0 ? chart.step.count() : 1);
   const std::size_t n = chart.values.size(), h = chart.forecast_mean.size();
-  const auto at = [&](std::size_t i) { return static_cast<double>(chart.start) + static_cast<double>(i) * step; };
+  const auto at = [&](std::size_t i) {
+    return static_cast<double>(chart.start) + static_cast<double>(i) * step;
+  };
   const auto get = [](const std::vector<double>& v, std::size_t i) { return i < v.size() ? v[i] : kNaN; };
 
   // Value range over everything drawn.
@@ -140,8 +145,8 @@ std::string render_chart_svg(const rules::SeriesChart& chart, const ChartOptions
   out += "<title>";
   append_escaped(out, options.title.empty() ? chart.model : options.title);
   out += "</title>";
-  out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="#fbfbfd" stroke="#c8c8d0"/>)", num(s.x0),
-                     num(s.y1), num(s.x1 - s.x0), num(s.y0 - s.y1));
+  out += fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="#fbfbfd" stroke="#c8c8d0"/>)",
+                     num(s.x0), num(s.y1), num(s.x1 - s.x0), num(s.y0 - s.y1));
   if (!options.title.empty()) {
     out += fmt::format(R"(<text x="{}" y="18" font-size="14" font-weight="bold">)", num(s.x0));
     append_escaped(out, options.title);
@@ -163,14 +168,15 @@ std::string render_chart_svg(const rules::SeriesChart& chart, const ChartOptions
   if (!options.unit.empty()) unit = " " + html_escape(options.unit);
   for (double v = s.v0; v <= s.v1 + vstep / 2; v += vstep) {
     const double y = s.y(v);
-    out += fmt::format(R"(<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" stroke="#e3e3ea"/>)", num(s.x0), num(s.x1), num(y));
+    out += fmt::format(R"(<line x1="{0}" x2="{1}" y1="{2}" y2="{2}" stroke="#e3e3ea"/>)", num(s.x0),
+                       num(s.x1), num(y));
     out += fmt::format(R"(<text class="y-tick" x="{}" y="{}" text-anchor="end">{}{}</text>)", num(s.x0 - 6),
                        num(y + 4), html_escape(format_compact(std::fabs(v) < vstep / 1e6 ? 0 : v)), unit);
   }
   // Time axis: a nice interval giving 4 to 10 labels, aligned to UTC.
-  static constexpr std::array<std::int64_t, 14> kSteps{60'000,     300'000,     900'000,     1'800'000, 3'600'000,
-                                                       7'200'000,  10'800'000,  21'600'000,  43'200'000, 86'400'000,
-                                                       172'800'000, 604'800'000, 2'592'000'000, 31'536'000'000};
+  static constexpr std::array<std::int64_t, 14> kSteps{
+      60'000,     300'000,    900'000,    1'800'000,   3'600'000,   7'200'000,     10'800'000,
+      21'600'000, 43'200'000, 86'400'000, 172'800'000, 604'800'000, 2'592'000'000, 31'536'000'000};
   const double span = s.t1 - s.t0;
   std::int64_t tstep = kSteps.back();
   for (const auto c : kSteps)
@@ -182,12 +188,13 @@ std::string render_chart_svg(const rules::SeriesChart& chart, const ChartOptions
   for (auto t = static_cast<std::int64_t>(std::ceil(s.t0 / static_cast<double>(tstep))) * tstep;
        static_cast<double>(t) <= s.t1; t += tstep) {
     const double x = s.x(static_cast<double>(t));
-    out += fmt::format(R"(<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#eeeef3"/>)", num(x), num(s.y1), num(s.y0));
-    out += fmt::format(R"(<text class="x-tick" x="{}" y="{}" text-anchor="middle">{}</text>)", num(x), num(s.y0 + 16),
-                       time_label(t, with_date));
+    out += fmt::format(R"(<line x1="{0}" x2="{0}" y1="{1}" y2="{2}" stroke="#eeeef3"/>)", num(x), num(s.y1),
+                       num(s.y0));
+    out += fmt::format(R"(<text class="x-tick" x="{}" y="{}" text-anchor="middle">{}</text>)", num(x),
+                       num(s.y0 + 16), time_label(t, with_date));
   }
-  out += fmt::format(R"(<text x="{}" y="{}" text-anchor="end" fill="#666" font-size="11">UTC</text>)", num(s.x1),
-                     num(s.y0 + 30));
+  out += fmt::format(R"(<text x="{}" y="{}" text-anchor="end" fill="#666" font-size="11">UTC</text>)",
+                     num(s.x1), num(s.y0 + 30));
 
   // In-sample band and expectation.
   std::vector<double> xs(n);
@@ -204,11 +211,13 @@ std::string render_chart_svg(const rules::SeriesChart& chart, const ChartOptions
   };
   const std::string level = chart.level > 0 ? fmt::format("{:g}%", chart.level * 100) : std::string();
   const std::string band = band_path(xs, ys(chart.lower, n), ys(chart.upper, n));
-  if (!band.empty()) out += R"(<path class="band" fill="#9ecae1" fill-opacity="0.45" stroke="none" d=")" + band + "\"/>";
+  if (!band.empty())
+    out += R"(<path class="band" fill="#9ecae1" fill-opacity="0.45" stroke="none" d=")" + band + "\"/>";
   const std::string expected = line_path(zip(xs, ys(chart.expected, n)));
   if (!expected.empty())
-    out += R"(<path class="expected" fill="none" stroke="#4a4a4a" stroke-width="1.2" stroke-dasharray="4 3" d=")" +
-           expected + "\"/>";
+    out +=
+        R"(<path class="expected" fill="none" stroke="#4a4a4a" stroke-width="1.2" stroke-dasharray="4 3" d=")" +
+        expected + "\"/>";
 
   // Forecast: joined to the last finite observation so the cone starts where the history ends.
   std::string forecast;
@@ -232,7 +241,8 @@ std::string render_chart_svg(const rules::SeriesChart& chart, const ChartOptions
     }
     const std::string fband = band_path(fx, fl, fu);
     if (!fband.empty())
-      out += R"(<path class="forecast-band" fill="#fdae6b" fill-opacity="0.45" stroke="none" d=")" + fband + "\"/>";
+      out += R"(<path class="forecast-band" fill="#fdae6b" fill-opacity="0.45" stroke="none" d=")" + fband +
+             "\"/>";
     forecast = line_path(zip(fx, fm));
     for (std::size_t i = 0; i < fx.size(); ++i)
       if (std::isfinite(fm[i])) forecast_x_max = std::max(forecast_x_max, fx[i]);
@@ -247,8 +257,8 @@ std::string render_chart_svg(const rules::SeriesChart& chart, const ChartOptions
   std::size_t anomalies = 0;
   for (const std::size_t i : chart.anomalies) {
     if (i >= n || !std::isfinite(chart.values[i])) continue;
-    out += fmt::format(R"(<circle class="anomaly" cx="{}" cy="{}" r="4" fill="#e03131" stroke="#fff"/>)", num(xs[i]),
-                       num(s.y(chart.values[i])));
+    out += fmt::format(R"(<circle class="anomaly" cx="{}" cy="{}" r="4" fill="#e03131" stroke="#fff"/>)",
+                       num(xs[i]), num(s.y(chart.values[i])));
     ++anomalies;
   }
   const double nx = s.x(now);
@@ -264,8 +274,9 @@ std::string render_chart_svg(const rules::SeriesChart& chart, const ChartOptions
   };
   std::vector<Item> items;
   const auto line_swatch = [](const char* color, const char* dash) {
-    return fmt::format(R"(<line x1="0" x2="18" y1="-4" y2="-4" stroke="{}" stroke-width="2" stroke-dasharray="{}"/>)",
-                       color, dash);
+    return fmt::format(
+        R"(<line x1="0" x2="18" y1="-4" y2="-4" stroke="{}" stroke-width="2" stroke-dasharray="{}"/>)", color,
+        dash);
   };
   const auto box_swatch = [](const char* color) {
     return fmt::format(R"(<rect x="0" y="-9" width="18" height="10" fill="{}" fill-opacity="0.6"/>)", color);

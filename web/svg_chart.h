@@ -29,10 +29,10 @@
 namespace promcast::web {
 
 struct ChartOptions {
-  int width = 960;   ///< SVG width in CSS pixels (also the viewBox width)
-  int height = 300;  ///< SVG height in CSS pixels
+  int width = 960;      ///< SVG width in CSS pixels (also the viewBox width)
+  int height = 300;     ///< SVG height in CSS pixels
   std::string title{};  ///< drawn above the plot; empty = none
-  std::string unit{};  ///< appended to value-axis labels, e.g. "msg/s"; empty = none
+  std::string unit{};   ///< appended to value-axis labels, e.g. "msg/s"; empty = none
   /// Where the "now" line goes (ms since the epoch). Default: the time of the last observed point
   /// (chart.start + (values.size() - 1) * step).
   std::optional<rules::TimestampMs> now{};

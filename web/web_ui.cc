@@ -17,7 +17,9 @@ exporter::HttpResponse html(int status, std::string body) {
   return r;
 }
 
-std::string match_type_name(mappings::MatchType t) { return t == mappings::MatchType::Regex ? "regex" : "glob"; }
+std::string match_type_name(mappings::MatchType t) {
+  return t == mappings::MatchType::Regex ? "regex" : "glob";
+}
 
 std::string action_name(mappings::Action a) { return a == mappings::Action::Drop ? "drop" : "map"; }
 
@@ -79,7 +81,8 @@ std::optional<exporter::HttpResponse> WebUi::handle(const exporter::HttpRequest&
   if (path == "/api/v1/rules") {
     exporter::HttpResponse r;
     r.content_type = "application/json";
-    r.body = options_.engine ? options_.engine->status_json() : R"({"status":"success","data":{"groups":[]}})";
+    r.body =
+        options_.engine ? options_.engine->status_json() : R"({"status":"success","data":{"groups":[]}})";
     return r;
   }
   if (path == "/api/v1/read") return handle_remote_read(request, all_series());
@@ -136,7 +139,8 @@ std::optional<exporter::HttpResponse> WebUi::page(const exporter::HttpRequest& r
     }
     if (state && state->config)
       for (const auto& m : state->config->mappings)
-        rows.push_back({m.match, match_type_name(m.match_type), m.name, action_name(m.action), m.labels, m.line});
+        rows.push_back(
+            {m.match, match_type_name(m.match_type), m.name, action_name(m.action), m.labels, m.line});
     return html(200, render_mappings_page(s, rows));
   }
   return html(200, render_status_page(s));

@@ -2,7 +2,8 @@
 // (backfilled with promtool) that reads promcast's forecast paths back through remote read; a
 // Grafana-style query against promcast's own API; then headless Chromium loads every status page, the
 // test checks the DOM (rule names, series rows, an <svg> whose forecast extends past the "now" line,
-// a hostile label value sent as a DogStatsD tag shown as text) and saves PNG screenshots under <build>/test-artifacts/web/.
+// a hostile label value sent as a DogStatsD tag shown as text) and saves PNG screenshots under
+// <build>/test-artifacts/web/.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -118,16 +119,17 @@ TEST(WebPages, StatusPagesRemoteReadAndQueryApiWithPrometheusAndChromium) {
   PromcastExporter promcast(kMapping, {"--rules.config=" + dir.file("rules.yml"),
                                        "--rules.query.url=" + prometheus_url, "--web.enable-lifecycle"});
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
-  PrometheusServer prometheus(prometheus_bin, prometheus_port, promcast.web_port(), ingest_openmetrics(now, 3),
-                              "remote_read:\n  - url: " + promcast.web_url("/api/v1/read") +
-                                  "\n    read_recent: true\n");
+  PrometheusServer prometheus(
+      prometheus_bin, prometheus_port, promcast.web_port(), ingest_openmetrics(now, 3),
+      "remote_read:\n  - url: " + promcast.web_url("/api/v1/read") + "\n    read_recent: true\n");
   ASSERT_EQ(prometheus.backfill().exit_code, 0) << prometheus.backfill().err;
   ASSERT_TRUE(prometheus.wait_ready()) << prometheus.process().logs();
   std::atomic<bool> stop{false};
   std::thread pipeline([&] {
     for (int i = 0; !stop; ++i) {
-      send_udp(promcast.statsd_port(), "drift_metrics.mushroom.v1.cap-diameter.wasserstein:" +
-                                           std::to_string(0.1 + 0.002 * (i % 5)) + "|g|#note:" + std::string(kHostile));
+      send_udp(promcast.statsd_port(),
+               "drift_metrics.mushroom.v1.cap-diameter.wasserstein:" + std::to_string(0.1 + 0.002 * (i % 5)) +
+                   "|g|#note:" + std::string(kHostile));
       std::this_thread::sleep_for(200ms);
     }
   });
@@ -141,16 +143,17 @@ TEST(WebPages, StatusPagesRemoteReadAndQueryApiWithPrometheusAndChromium) {
   } join{stop, pipeline};
 
   // The forecast exists (first evaluation after Prometheus came up).
-  ASSERT_TRUE(wait_until([&] { return promcast.metrics().find("kafka_ingest_rate:yhat{") != std::string::npos; },
-                         120000ms, 500ms))
+  ASSERT_TRUE(
+      wait_until([&] { return promcast.metrics().find("kafka_ingest_rate:yhat{") != std::string::npos; },
+                 120000ms, 500ms))
       << promcast.process().logs();
 
   // 1. Prometheus' own query_range, ending 3h in the future, returns the forecast path via remote read.
   const std::int64_t later = std::time(nullptr);
-  const std::string range = "&start=" + std::to_string(later - 3600) + "&end=" + std::to_string(later + 3 * 3600) +
-                            "&step=300";
-  const auto through_prometheus =
-      http_get(prometheus.url() + "/api/v1/query_range?query=" + url_encode("kafka_ingest_rate:yhat_path") + range);
+  const std::string range =
+      "&start=" + std::to_string(later - 3600) + "&end=" + std::to_string(later + 3 * 3600) + "&step=300";
+  const auto through_prometheus = http_get(
+      prometheus.url() + "/api/v1/query_range?query=" + url_encode("kafka_ingest_rate:yhat_path") + range);
   ASSERT_TRUE(through_prometheus && through_prometheus->status == 200);
   EXPECT_GE(future_points(through_prometheus->body, "kafka_ingest_rate:yhat_path", later), 30u)
       << through_prometheus->body << promcast.process().logs();
@@ -162,24 +165,28 @@ TEST(WebPages, StatusPagesRemoteReadAndQueryApiWithPrometheusAndChromium) {
   // 2. The same from promcast's own API as Grafana asks for it (POST form, RFC 3339 is also accepted).
   HttpOptions form;
   form.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
-  const auto direct = http_post(promcast.web_url("/api/v1/query_range"),
-                                "query=" + url_encode("kafka_ingest_rate:yhat_path{topic=\"orders\"}") + range, form);
+  const auto direct =
+      http_post(promcast.web_url("/api/v1/query_range"),
+                "query=" + url_encode("kafka_ingest_rate:yhat_path{topic=\"orders\"}") + range, form);
   ASSERT_TRUE(direct && direct->status == 200) << (direct ? direct->body : "no response");
   EXPECT_GE(future_points(direct->body, "kafka_ingest_rate:yhat_path", later), 30u) << direct->body;
-  const auto error = http_get(promcast.web_url("/api/v1/query?query=" + url_encode("sum(kafka_ingest_rate:yhat)")));
+  const auto error =
+      http_get(promcast.web_url("/api/v1/query?query=" + url_encode("sum(kafka_ingest_rate:yhat)")));
   ASSERT_TRUE(error);
   EXPECT_EQ(error->status, 400);
   EXPECT_NE(error->body.find("\"errorType\":\"bad_data\""), std::string::npos) << error->body;
 
   // The anomaly rule has its series too before the pages are loaded.
-  ASSERT_TRUE(wait_until([&] { return promcast.metrics().find("DriftAnomaly:anomaly_score{") != std::string::npos; },
-                         60000ms, 500ms))
+  ASSERT_TRUE(
+      wait_until([&] { return promcast.metrics().find("DriftAnomaly:anomaly_score{") != std::string::npos; },
+                 60000ms, 500ms))
       << promcast.process().logs();
 
   // 3. Every page in a real browser.
   const std::string browser = chromium();
   if (browser.empty()) GTEST_SKIP() << "chromium is not installed: the pages were not checked in a browser";
-  const std::filesystem::path artifacts = std::filesystem::path(PROMCAST_BINARY_DIR) / "test-artifacts" / "web";
+  const std::filesystem::path artifacts =
+      std::filesystem::path(PROMCAST_BINARY_DIR) / "test-artifacts" / "web";
   std::filesystem::create_directories(artifacts);
   TempDir profile;
   struct Page {
@@ -201,7 +208,8 @@ TEST(WebPages, StatusPagesRemoteReadAndQueryApiWithPrometheusAndChromium) {
     args.push_back(promcast.web_url(page.path));
     const CommandResult dom = run_command(args, 120000ms);
     ASSERT_EQ(dom.exit_code, 0) << page.path << ": " << dom.err;
-    for (const auto& part : page.contains) EXPECT_NE(dom.out.find(part), std::string::npos) << page.path << ": " << part;
+    for (const auto& part : page.contains)
+      EXPECT_NE(dom.out.find(part), std::string::npos) << page.path << ": " << part;
     // The hostile label value is text, never markup.
     EXPECT_EQ(dom.out.find("<script>alert"), std::string::npos) << page.path;
     if (page.path == "/rules/DriftAnomaly") {

@@ -17,10 +17,12 @@ TEST(HtmlEscape, EscapesMarkupCharacters) {
 
 TEST(HtmlEscape, ReplacesInvalidUtf8ByteByByte) {
   const std::string replacement = "\xEF\xBF\xBD";
-  EXPECT_EQ(html_escape("a\xFF" "b"), "a" + replacement + "b");
-  EXPECT_EQ(html_escape("\xC0\xAF"), replacement + replacement);            // overlong '/'
+  EXPECT_EQ(html_escape("a\xFF"
+                        "b"),
+            "a" + replacement + "b");
+  EXPECT_EQ(html_escape("\xC0\xAF"), replacement + replacement);                    // overlong '/'
   EXPECT_EQ(html_escape("\xED\xA0\x80"), replacement + replacement + replacement);  // a surrogate
-  EXPECT_EQ(html_escape("\xE2\x82"), replacement + replacement);            // truncated sequence
+  EXPECT_EQ(html_escape("\xE2\x82"), replacement + replacement);                    // truncated sequence
   EXPECT_EQ(html_escape(std::string("x\0y", 3)), "x" + replacement + "y");  // NUL is no HTML character
 }
 
@@ -118,9 +120,9 @@ TEST(Pages, RulesPageShowsEveryColumn) {
   r.firing = 3;
   r.last_error = "query failed";
   const std::string page = render_rules_page(site, {r});
-  for (const char* part : {"<h2 class=\"group\">g1</h2>", ">kafka_ingest_rate</a>", "2023-11-14 22:13:20",
-                           "(60s ago)", "0.250s", ">7<", ">2<", "state-pending\">1<", "state-firing\">3<",
-                           "query failed"})
+  for (const char* part :
+       {"<h2 class=\"group\">g1</h2>", ">kafka_ingest_rate</a>", "2023-11-14 22:13:20", "(60s ago)", "0.250s",
+        ">7<", ">2<", "state-pending\">1<", "state-firing\">3<", "query failed"})
     EXPECT_NE(page.find(part), std::string::npos) << part;
 }
 

@@ -3,6 +3,7 @@
 #include "web/query_api.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 namespace promcast::web {
@@ -68,8 +69,9 @@ TEST(ParseTime, SecondsAndRfc3339) {
 
 TEST_F(Fixture, QueryRangeIntoTheFutureLikeGrafana) {
   // Grafana: POST form, start/end in seconds, step in seconds.
-  auto [status, body] = post("/api/v1/query_range",
-                             "query=ingest%3Ayhat_path%7Btopic%3D%22orders%22%7D&start=1699996400&end=1700043200&step=3600");
+  auto [status, body] =
+      post("/api/v1/query_range",
+           "query=ingest%3Ayhat_path%7Btopic%3D%22orders%22%7D&start=1699996400&end=1700043200&step=3600");
   ASSERT_EQ(status, 200) << body.dump();
   EXPECT_EQ(body["status"], "success");
   EXPECT_EQ(body["data"]["resultType"], "matrix");
@@ -85,8 +87,9 @@ TEST_F(Fixture, QueryRangeIntoTheFutureLikeGrafana) {
   EXPECT_EQ(r["values"][11][1], "112");
 
   // The same over GET with RFC 3339 and a duration step, and a regex matcher.
-  auto [s2, b2] = get("/api/v1/query_range?query=%7B__name__%3D~%22ingest%3Ayhat_path.*%22%7D"
-                      "&start=2023-11-14T23:13:20Z&end=2023-11-15T00:13:20Z&step=30m");
+  auto [s2, b2] =
+      get("/api/v1/query_range?query=%7B__name__%3D~%22ingest%3Ayhat_path.*%22%7D"
+          "&start=2023-11-14T23:13:20Z&end=2023-11-15T00:13:20Z&step=30m");
   ASSERT_EQ(s2, 200) << b2.dump();
   ASSERT_EQ(b2["data"]["result"].size(), 2u);
   // 5-minute lookback: 23:43:20 has no sample within 5 minutes (23:13:20 is 30 min before), so 3 steps
@@ -115,17 +118,31 @@ TEST_F(Fixture, InstantQueryLabelsSeriesAndValues) {
   EXPECT_EQ(names["data"], json::array({"ingest:yhat", "ingest:yhat_path", "ingest:yhat_path_upper"}));
   auto [st, topics] = post("/api/v1/label/topic/values", "match%5B%5D=ingest%3Ayhat_path");
   EXPECT_EQ(topics["data"], json::array({"orders"}));
-  auto [ss, series] = post("/api/v1/series", "match[]=%7Blevel%3D%220.95%22%7D&match[]=ingest%3Ayhat&start=0");
+  auto [ss, series] =
+      post("/api/v1/series", "match[]=%7Blevel%3D%220.95%22%7D&match[]=ingest%3Ayhat&start=0");
   ASSERT_EQ(ss, 200) << series.dump();
   ASSERT_EQ(series["data"].size(), 2u);
   EXPECT_EQ(series["data"][0]["level"], "0.95");
   EXPECT_EQ(series["data"][1]["horizon"], "1h");
 }
 
+TEST_F(Fixture, GrafanaProbesGetEmptyAnswers) {
+  auto [s1, build] = get("/api/v1/status/buildinfo");
+  EXPECT_EQ(s1, 200);
+  EXPECT_EQ(build["data"]["version"], "0.1.0");
+  auto [s2, metadata] = get("/api/v1/metadata");
+  EXPECT_EQ(s2, 200);
+  EXPECT_TRUE(metadata["data"].is_object());
+  auto [s3, exemplars] = post("/api/v1/query_exemplars", "query=ingest%3Ayhat&start=1&end=2");
+  EXPECT_EQ(s3, 200);
+  EXPECT_EQ(exemplars["data"], json::array());
+}
+
 TEST_F(Fixture, ErrorsInPrometheusShape) {
   for (const char* target :
        {"/api/v1/query?query=rate(ingest%3Ayhat%5B5m%5D)", "/api/v1/query", "/api/v1/query?query=x&time=soon",
-        "/api/v1/query_range?query=x&start=10&end=5&step=1", "/api/v1/query_range?query=x&start=0&end=100000&step=1",
+        "/api/v1/query_range?query=x&start=10&end=5&step=1",
+        "/api/v1/query_range?query=x&start=0&end=100000&step=1",
         "/api/v1/query_range?query=x&start=0&end=10&step=0", "/api/v1/query_range?query=x&start=0&end=10",
         "/api/v1/series", "/api/v1/series?match[]=sum(x)"}) {
     auto [status, body] = get(target);

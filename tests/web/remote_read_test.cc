@@ -32,7 +32,8 @@ exporter::HttpRequest post(const prompb::ReadRequest& message) {
   return r;
 }
 
-void add_matcher(prompb::Query* q, prompb::LabelMatcher::Type type, const std::string& name, const std::string& value) {
+void add_matcher(prompb::Query* q, prompb::LabelMatcher::Type type, const std::string& name,
+                 const std::string& value) {
   auto* m = q->add_matchers();
   m->set_type(type);
   m->set_name(name);

@@ -51,8 +51,8 @@ TEST(ParseSelector, NamesMatchersAndQuotes) {
 }
 
 TEST(ParseSelector, RejectsWhatIsNotASelector) {
-  for (const char* q : {"rate(x[5m])", "x[5m]", "x offset 5m", "sum by (a) (x)", "x > 1", "{a=\"b\"", "x{a=b}",
-                        "x{a=~\"(\"}", "", "{}"}) {
+  for (const char* q : {"rate(x[5m])", "x[5m]", "x offset 5m", "sum by (a) (x)", "x > 1", "{a=\"b\"",
+                        "x{a=b}", "x{a=~\"(\"}", "", "{}"}) {
     auto s = parse_selector(q);
     EXPECT_FALSE(s.has_value()) << q;
   }

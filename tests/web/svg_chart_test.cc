@@ -52,9 +52,10 @@ TEST(SvgChart, DrawsEveryPartWithALegend) {
   const std::string svg = render_chart_svg(sample_chart(), {.title = "ingest", .unit = "msg/s"});
   EXPECT_TRUE(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
   EXPECT_TRUE(svg.ends_with("</svg>"));
-  for (const char* part : {"class=\"history\"", "class=\"expected\"", "class=\"band\"", "class=\"forecast\"",
-                           "class=\"forecast-band\"", "class=\"now\"", ">observed<", ">expected<", ">95% band<",
-                           ">forecast<", ">95% forecast band<", ">anomaly<", ">now<", "msg/s</text>", ">ingest<"})
+  for (const char* part :
+       {"class=\"history\"", "class=\"expected\"", "class=\"band\"", "class=\"forecast\"",
+        "class=\"forecast-band\"", "class=\"now\"", ">observed<", ">expected<", ">95% band<", ">forecast<",
+        ">95% forecast band<", ">anomaly<", ">now<", "msg/s</text>", ">ingest<"})
     EXPECT_NE(svg.find(part), std::string::npos) << part;
   EXPECT_EQ(count(svg, "class=\"anomaly\""), 2u);
   EXPECT_GE(count(svg, "class=\"y-tick\""), 3u);

@@ -646,7 +646,11 @@ class Parser {
         return op;
       }
       case Tok::kLParen: {
+        // The parser recurses per parenthesis; a bound keeps a hostile template from exhausting the stack.
+        if (++depth_ > kMaxDepth)
+          return fail(t->position, fmt::format("parentheses nested more than {} deep", kMaxDepth));
         auto inner = parse_pipeline(/*in_parens=*/true);
+        --depth_;
         if (!inner) return std::unexpected(inner.error());
         (void)next();  // the ")" parse_pipeline stopped at
         op.kind = Operand::Kind::kPipeline;
@@ -834,6 +838,8 @@ class Parser {
 
   std::string_view src_;
   std::size_t pos_ = 0;
+  static constexpr int kMaxDepth = 32;
+  int depth_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------------------------

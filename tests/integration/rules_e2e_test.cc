@@ -24,7 +24,7 @@ constexpr std::string_view kDriftMapping = R"(mappings:
       metric_name: "$4"
 )";
 
-constexpr std::string_view kForecastGroup = R"(  - name: kafka-ingestion
+constexpr std::string_view kForecastGroup = R"yaml(  - name: kafka-ingestion
     interval: 5s
     rules:
       - forecast: kafka_ingest_rate
@@ -36,9 +36,9 @@ constexpr std::string_view kForecastGroup = R"(  - name: kafka-ingestion
         model: {order: auto, seasonal: {period: 1d, order: auto}}
         intervals: [0.8, 0.95]
         labels: {team: data-platform}
-)";
+)yaml";
 
-constexpr std::string_view kDriftGroup = R"(  - name: data-quality
+constexpr std::string_view kDriftGroup = R"yaml(  - name: data-quality
     interval: 1s
     rules:
       - anomaly: DriftAnomaly
@@ -50,7 +50,7 @@ constexpr std::string_view kDriftGroup = R"(  - name: data-quality
         labels: {severity: warning}
         annotations:
           summary: "Drift on {{ $labels.dataset_name }}/{{ $labels.column_name }} is {{ $value }} (expected {{ printf \"%.2f\" $expected }})"
-)";
+)yaml";
 
 std::string rules_file(bool forecast, bool drift) {
   std::string out = "groups:\n";

@@ -99,6 +99,7 @@ TEST(AlertTemplate, Expands) {
       {"{{ $labels.word | toUpper }} {{ \"MiXed\" | toLower }}", 0, "ABC mixed"},
       {"{{ \"a\\tb\\\"c\\x41\" }}{{ `raw\\n` }}", 0, "a\tb\"cAraw\\n"},
       {"{{ 1.5 }} {{ -3 }}{{-3}}", 0, "1.5 -3-3"},
+      {"{{ " + std::string(32, '(') + "$value" + std::string(32, ')') + " }}", 2, "2"},
       // trim markers eat the whitespace (newlines included) on their side
       {"a  {{- $value -}}  b", 4, "a4b"},
       {"line\n  {{- $value }}\n", 4, "line4\n"},
@@ -225,6 +226,8 @@ TEST(AlertTemplate, CompileErrorsNameTheColumn) {
       {"{{ /* open", "template column 4: unclosed comment (expected */}})"},
       {"{{ /* c */ $value }}", "template column 12: comment ends without closing action (expected }})"},
       {"{{ true }}", "template column 4: \"true\" is not supported here"},
+      {"{{ " + std::string(33, '(') + "1" + std::string(33, ')') + " }}",
+       "template column 36: parentheses nested more than 32 deep"},
       {"first line\nsecond {{ $nope }}\n",
        "template line 2, column 11: undefined variable \"$nope\" (expected $labels, $value, $expected, "
        "$lower, "

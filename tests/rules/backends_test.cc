@@ -29,7 +29,7 @@ sources:
     max_points_per_query: 5000
   - name: vm
     url: http://127.0.0.1:8428/select/0/prometheus
-    bearer_token_file: /run/token
+    bearer_token_file: secrets/token
 remote_write:
   - name: prom
     url: http://127.0.0.1:9090/api/v1/write
@@ -40,7 +40,7 @@ remote_write:
     future_window: 10m
 alertmanagers:
   - url: http://127.0.0.1:9093
-    basic_auth: {username: am, password_file: /run/am}
+    basic_auth: {username: am, password_file: secrets/am}
 external_labels: {cluster: eu-1}
 resend_delay: 2m
 notification_queue_capacity: 100
@@ -68,7 +68,7 @@ notification_queue_capacity: 100
   EXPECT_EQ(s.max_samples, 1000000u);
   EXPECT_EQ(s.max_points_per_query, 5000u);
   EXPECT_EQ(b->sources[1].name, "vm");
-  EXPECT_EQ(b->sources[1].client.bearer_token_file, "/run/token");
+  EXPECT_EQ(b->sources[1].client.bearer_token_file, "secrets/token");
   EXPECT_EQ(b->sources[1].max_series, 10000u);  // default
   EXPECT_EQ(b->sources[1].client.timeout, 30s);
   ASSERT_EQ(b->remote_write.size(), 1u);
@@ -81,7 +81,7 @@ notification_queue_capacity: 100
   EXPECT_EQ(w.future_window, 10min);
   ASSERT_EQ(b->alertmanagers.size(), 1u);
   EXPECT_EQ(b->alertmanagers[0].url, "http://127.0.0.1:9093");
-  EXPECT_EQ(b->alertmanagers[0].client.basic_auth_password_file, "/run/am");
+  EXPECT_EQ(b->alertmanagers[0].client.basic_auth_password_file, "secrets/am");
   EXPECT_EQ(b->external_labels, (Labels{{"cluster", "eu-1"}}));
   EXPECT_EQ(b->resend_delay, 2min);
   EXPECT_EQ(b->notification_queue_capacity, 100u);

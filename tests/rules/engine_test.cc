@@ -4,6 +4,7 @@
 #include "rules/engine.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <numbers>
@@ -56,12 +57,18 @@ constexpr std::string_view kExtraRule = R"(      - forecast: ingest_copy
         model: {order: [1, 0, 0], trend: c}
 )";
 
+// The value of the first sample line starting with `prefix` (NaN when there is none).
 double value_of(const std::string& text, const std::string& prefix) {
-  const auto at = text.find(prefix);
-  if (at == std::string::npos) return std::nan("");
-  const auto eol = text.find('\n', at);
-  const std::string line = text.substr(at, eol - at);
-  return std::stod(line.substr(line.rfind(' ') + 1));
+  std::size_t at = 0;
+  while ((at = text.find(prefix, at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') {
+      const auto eol = text.find('\n', at);
+      const std::string line = text.substr(at, eol - at);
+      return std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
+    }
+    at += prefix.size();
+  }
+  return std::nan("");
 }
 
 struct Source {

@@ -181,8 +181,8 @@ std::string render_rule_page(const SiteInfo& site, const rules::RuleStatus& rule
       body += render_chart_svg(*rows[i].chart, options);
     } else {
       body +=
-          "<p class=\"muted\">no chart right now (the series has no window yet, or its rule has been "
-          "evaluating for a while)</p>";
+          "<p class=\"muted\">no chart right now (the series has no window yet, its rule is being "
+          "evaluated, or the page already shows 50 charts)</p>";
     }
     body += "</div>";
   }

@@ -109,10 +109,18 @@ std::optional<exporter::HttpResponse> WebUi::page(const exporter::HttpRequest& r
     const std::string name = url_unescape(std::string_view(path).substr(7), false);
     for (const auto& r : statuses) {
       if (r.name != name) continue;
+      // Charts wait for a running evaluation of the rule (at most 2 s each): after one slow chart, or past
+      // kMaxCharts, the remaining rows go without one so the page (and the HTTP thread) stays quick.
+      constexpr std::size_t kMaxCharts = 50;
       std::vector<SeriesRow> rows;
+      bool charts = true;
       for (auto& st : options_.engine->series_status(name)) {
         SeriesRow row;
-        row.chart = options_.engine->chart(name, rules::labels_hash(st.labels));
+        if (charts && rows.size() < kMaxCharts) {
+          const auto t0 = std::chrono::steady_clock::now();
+          row.chart = options_.engine->chart(name, rules::labels_hash(st.labels));
+          charts = std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(500);
+        }
         row.status = std::move(st);
         rows.push_back(std::move(row));
       }

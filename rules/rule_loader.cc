@@ -36,6 +36,9 @@ namespace fc = promcast::forecaster;
 // billions of nodes) is refused after this many visits.
 constexpr std::size_t kVisitBudget = 2'000'000;
 
+// Counts of steps (windows, periods, histories) beyond this are mistakes, and would overflow an int period.
+constexpr long long kMaxSteps = 10'000'000;
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -200,8 +203,12 @@ class Reader {
   std::optional<std::size_t> steps(const YAML::Node& node, std::string_view key, Duration step,
                                    long long min) {
     if (node.IsScalar() && node.Tag() != "!" && !node.Scalar().empty() &&
-        std::all_of(node.Scalar().begin(), node.Scalar().end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return count(node, key, min);
+        std::all_of(node.Scalar().begin(), node.Scalar().end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
+      auto v = integer(node, key, min, kMaxSteps);
+      if (!v) return std::nullopt;
+      return static_cast<std::size_t>(*v);
+    }
     if (!node.IsScalar()) {
       error(node, fmt::format("{}: expected a duration (e.g. 1d) or a number of steps, got {}", key,
                               describe(node)));
@@ -210,9 +217,11 @@ class Reader {
     auto d = duration(node, key);
     if (!d) return std::nullopt;
     auto n = whole_steps(node, key, *d, step);
-    if (n && static_cast<long long>(*n) < min) {
-      error(node, fmt::format("{}: {} is {} steps of {}, expected at least {}", key, node.Scalar(), *n,
-                              format_duration(step), min));
+    if (n && (static_cast<long long>(*n) < min || static_cast<long long>(*n) > kMaxSteps)) {
+      error(node,
+            fmt::format("{}: {} is {} steps of {}, expected {} {}", key, node.Scalar(), *n,
+                        format_duration(step), static_cast<long long>(*n) < min ? "at least" : "at most",
+                        static_cast<long long>(*n) < min ? min : kMaxSteps));
       return std::nullopt;
     }
     return n;

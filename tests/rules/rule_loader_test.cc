@@ -429,6 +429,8 @@ TEST(RuleLoader, ErrorsWithPositions) {
             "          likelihood: false\n"
             "          likelihood_average: 3\n"
             "          range_tolerance: -1\n"
+            "          history: 20000000\n"
+            "          recent_max_window: 100y\n"
             "          methd: x\n"),
        {"r.yml:7:16: refit: give either refit or detector refit_every, not both",
         "r.yml:9:11: detector: likelihood: false contradicts the likelihood_* keys",
@@ -439,7 +441,9 @@ TEST(RuleLoader, ErrorsWithPositions) {
         "--online); a "
         "rule judges each new point as it arrives",
         "r.yml:17:28: detector range_tolerance: expected a number >= 0, got -1",
-        "r.yml:18:11: unknown key \"methd\" in detector (did you mean method? expected one of method, "
+        "r.yml:18:20: detector history: expected an integer from 2 to 10000000, got 20000000",
+        "r.yml:19:30: detector recent_max_window: 100y is 52560000 steps of 1m, expected at most 10000000",
+        "r.yml:20:11: unknown key \"methd\" in detector (did you mean method? expected one of method, "
         "period, "
         "alpha, max_anoms, direction, min_rel_scale, threshold, only_last, longterm_period, piecewise_weeks, "
         "window, z, robust, order, seasonal_order, trend, level, k, n, trees, subsample, contamination, "

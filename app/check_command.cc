@@ -30,6 +30,8 @@ int check_mappings(const std::vector<std::string>& files) {
       for (const auto& e : parsed.error()) std::printf("%s\n", e.to_string().c_str());
       continue;
     }
+    // Deprecations do not fail the check (statsd_exporter 0.27-0.29 accept them) but are named.
+    for (const auto& w : parsed->warnings) std::printf("warning: %s\n", w.to_string().c_str());
     std::printf("%s: ok (%zu mappings)\n", path.c_str(), parsed->mappings.size());
   }
   return failed == 0 ? 0 : 1;

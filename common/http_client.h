@@ -1,6 +1,6 @@
 #pragma once
-// A small synchronous HTTP/1.1 client (Boost.Beast) for plain http:// URLs: one request per
-// connection, a deadline covering resolve+connect+write+read, errors as values. Used by tests, the
+// A small synchronous HTTP/1.1 client (Boost.Beast) for http:// and https:// URLs: one request per
+// connection, a deadline covering connect+TLS handshake+write+read, errors as values. Used by tests, the
 // load tool and the rules engine (Prometheus API, Alertmanager, remote write). https:// goes through
 // OpenSSL (Boost.Beast's ssl_stream) with the CA, client certificate and server name of TlsOptions.
 // No redirects.

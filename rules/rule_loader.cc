@@ -812,6 +812,9 @@ std::optional<Rule> read_rule(Reader& r, const YAML::Node& node, Duration group_
   const std::string_view kind = is_forecast ? "forecast" : "anomaly";
   RuleCommon common;
   common.position = r.position(node);
+  // The rule as written plus its group's interval: the engine keeps the fitted models of a rule
+  // whose fingerprint did not change across a reload.
+  common.fingerprint = YAML::Dump(node) + "\ninterval=" + std::to_string(group_interval.count());
   common.step = group_interval;
   common.history = Duration{7LL * 24 * 3600 * 1000};
   // Step first: durations given in steps depend on it.

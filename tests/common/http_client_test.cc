@@ -93,6 +93,8 @@ TEST(ParseHttpUrl, SplitsHostPortAndTarget) {
       {"http://[::1]/x", "::1", 80, "/x"},
       {"http://h:1?a=b", "h", 1, "/?a=b"},
       {"http://h:2/p#frag", "h", 2, "/p"},
+      {"https://prom.example:9443/api", "prom.example", 9443, "/api"},
+      {"https://h", "h", 443, "/"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.url);
@@ -101,12 +103,13 @@ TEST(ParseHttpUrl, SplitsHostPortAndTarget) {
     EXPECT_EQ(url->host, c.host);
     EXPECT_EQ(url->port, c.port);
     EXPECT_EQ(url->target, c.target);
+    EXPECT_EQ(url->https, c.url.starts_with("https"));
   }
 }
 
 TEST(ParseHttpUrl, RejectsWhatItCannotServe) {
   for (const std::string_view bad :
-       {"https://h/", "ftp://h", "http://", "http://:80/", "http://h:0/", "http://h:65536/", "http://h:9x/",
+       {"ftp://h", "https://", "httpx://h/", "http://", "http://:80/", "http://h:0/", "http://h:65536/", "http://h:9x/",
         "http://[::1/", "http://[::1]x/", "127.0.0.1:80"}) {
     SCOPED_TRACE(bad);
     EXPECT_FALSE(parse_http_url(bad).has_value());
@@ -249,9 +252,9 @@ TEST(HttpClient, RefusesChunkedBodiesOverTheLimit) {
 }
 
 TEST(HttpClient, BadUrlIsAnError) {
-  const auto response = http_get("https://127.0.0.1/");
+  const auto response = http_get("ftp://127.0.0.1/");
   ASSERT_FALSE(response.has_value());
-  EXPECT_NE(response.error().message.find("only http://"), std::string::npos);
+  EXPECT_NE(response.error().message.find("only http:// and https://"), std::string::npos);
 }
 
 }  // namespace

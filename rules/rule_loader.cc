@@ -812,9 +812,6 @@ std::optional<Rule> read_rule(Reader& r, const YAML::Node& node, Duration group_
   const std::string_view kind = is_forecast ? "forecast" : "anomaly";
   RuleCommon common;
   common.position = r.position(node);
-  // The rule as written plus its group's interval: the engine keeps the fitted models of a rule
-  // whose fingerprint did not change across a reload.
-  common.fingerprint = YAML::Dump(node) + "\ninterval=" + std::to_string(group_interval.count());
   common.step = group_interval;
   common.history = Duration{7LL * 24 * 3600 * 1000};
   // Step first: durations given in steps depend on it.
@@ -903,10 +900,10 @@ std::optional<Rule> read_rule(Reader& r, const YAML::Node& node, Duration group_
   if (is_forecast) {
     if (labels_node) {
       if (auto l = r.labels(*labels_node, "labels", {"horizon", "level"})) {
-        for (const auto& [k, v] : *l)
-          if (v.find("{{") != std::string::npos)
-            r.error(std::as_const(*labels_node)[k],
-                    fmt::format("labels.{}: templates are expanded only in anomaly rules' labels", k));
+        for (const auto& [k, v] : *l) {  // expanded per series ($labels, $value) like an alert's
+          if (auto t = AlertTemplate::compile(v); !t)
+            r.error(std::as_const(*labels_node)[k], fmt::format("labels.{}: {}", k, t.error().message));
+        }
         common.labels = std::move(*l);
       }
     }
@@ -979,6 +976,10 @@ std::optional<Rule> read_rule(Reader& r, const YAML::Node& node, Duration group_
     }
   }
   if (r.error_count() != errors_before) return std::nullopt;
+  // The rule as written plus its group's interval: the engine keeps the fitted models of a rule whose
+  // fingerprint did not change across a reload. Only for a valid rule: its every node was visited within
+  // the budget, so aliases cannot make the dump explode.
+  common.fingerprint = YAML::Dump(node) + "\ninterval=" + std::to_string(group_interval.count());
   if (is_forecast) {
     forecast.common = std::move(common);
     return Rule{std::move(forecast)};

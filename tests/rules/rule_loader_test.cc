@@ -340,12 +340,12 @@ TEST(RuleLoader, ErrorsWithPositions) {
         "r.yml:9:26: interval: expected a level in (0, 1) such as 0.95, got 1.5",
         "r.yml:9:31: interval: 0.8 repeated", "r.yml:9:36: interval: expected a number, got \"x\"",
         "r.yml:10:19: detector: applies only to anomaly rules (this is a forecast rule)",
-        "r.yml:11:18: labels: label \"horizon\" is set by promcast on this rule's outputs",
-        "r.yml:11:34: labels.ok: templates are expanded only in anomaly rules' labels"}},
+        "r.yml:11:18: labels: label \"horizon\" is set by promcast on this rule's outputs"}},
       {"forecast template label",
-       rule("      - forecast: f\n        expr: up\n        horizons: [1h]\n        labels: {ok: \"{{ $value "
-            "}}\"}\n"),
-       {"r.yml:8:22: labels.ok: templates are expanded only in anomaly rules' labels"}},
+       rule("      - forecast: f\n        expr: up\n        horizons: [1h]\n        labels: {ok: \"{{ $labels.job }}\", "
+            "bad: \"{{ $job }}\"}\n"),
+       {"r.yml:8:48: labels.bad: template column 4: undefined variable \"$job\" (expected $labels, $value, "
+        "$expected, $lower, $upper, $score or $externalLabels)"}},
       {"missing expr and horizons",
        rule("      - forecast: f\n"),
        {"r.yml:5:9: forecast rule: missing required key \"expr\"",

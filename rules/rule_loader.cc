@@ -520,6 +520,8 @@ std::vector<M> detector_key_scope(std::string_view key) {
   if (key == "alpha" || key == "max_anoms") return {M::kEsd, M::kShesd};
   if (key == "direction" || key == "min_rel_scale") return {M::kEsd, M::kShesd, M::kZscore};
   if (key == "window" || key == "z" || key == "robust") return {M::kZscore};
+  if (key == "threshold" || key == "only_last" || key == "longterm_period" || key == "piecewise_weeks")
+    return {M::kShesd};
   if (key == "order" || key == "seasonal_order" || key == "trend" || key == "level" || key == "k" ||
       key == "n")
     return {M::kResidual};
@@ -560,7 +562,8 @@ DetectorResult read_detector(Reader& r, const YAML::Node& node, const RuleCommon
   std::optional<fc::Direction> direction;
   std::optional<double> alpha, max_anoms;
   std::optional<std::size_t> period;
-  std::optional<YAML::Node> period_node, max_anoms_node, peers_node;
+  std::optional<YAML::Node> period_node, max_anoms_node, peers_node, longterm_node, piecewise_node;
+  std::optional<long long> piecewise_weeks;
   std::optional<long long> k, n;
   std::optional<YAML::Node> k_node;
   std::optional<YAML::Node> likelihood_map_node;
@@ -580,10 +583,28 @@ DetectorResult read_detector(Reader& r, const YAML::Node& node, const RuleCommon
       return;
     }
     const std::string what = fmt::format("detector {}", key);
-    if (key == "threshold" || key == "only_last" || key == "longterm_period" || key == "piecewise_weeks") {
-      r.error(v, fmt::format("{}: applies only to batch detection (promcast detect without --online); a rule "
-                             "judges each new point as it arrives",
-                             what));
+    // The engine runs the batch detector over each series' window, so S-H-ESD's batch options apply.
+    if (key == "threshold") {
+      if (auto t = r.string(v, what)) {
+        if (*t == "none" || *t == "None")
+          c.shesd.threshold = fc::ShesdThreshold::kNone;
+        else if (*t == "med_max")
+          c.shesd.threshold = fc::ShesdThreshold::kMedMax;
+        else if (*t == "p95")
+          c.shesd.threshold = fc::ShesdThreshold::kP95;
+        else if (*t == "p99")
+          c.shesd.threshold = fc::ShesdThreshold::kP99;
+        else
+          r.error(v, fmt::format("{}: expected none, med_max, p95 or p99, got \"{}\"", what, *t));
+      }
+    } else if (key == "only_last") {
+      if (auto b = r.boolean(v, what)) c.shesd.only_last = *b;
+    } else if (key == "longterm_period") {
+      longterm_node.emplace(v);
+      if (auto n = r.steps(v, what, step, 0)) c.shesd.longterm_period = *n;
+    } else if (key == "piecewise_weeks") {
+      piecewise_node.emplace(v);
+      if (auto n = r.integer(v, what, 1, 1000)) piecewise_weeks = *n;
     } else if (key == "period") {
       period_node.emplace(v);
       period = r.steps(v, what, step, 2);
@@ -766,6 +787,11 @@ DetectorResult read_detector(Reader& r, const YAML::Node& node, const RuleCommon
     r.error(*peers_node, "detector peers: needs period");
   if (period)
     c.shesd.period = c.iforest_features.period = static_cast<int>(std::min<std::size_t>(*period, 1u << 30));
+  // Twitter's AnomalyDetectionTs: pieces of period * 7 * piecewise_median_period_weeks points.
+  if (piecewise_weeks && longterm_node)
+    r.error(*piecewise_node, "detector piecewise_weeks: give either piecewise_weeks or longterm_period");
+  else if (piecewise_weeks && period)
+    c.shesd.longterm_period = *period * 7 * static_cast<std::size_t>(*piecewise_weeks);
   if (direction)
     c.esd.direction = c.shesd.direction = c.zscore.direction = *direction;
   else

@@ -21,6 +21,7 @@
 
 #include "app/commands.h"
 #include "app/csv_input.h"
+#include "common/json.h"
 #include "forecaster/detector_factory.h"
 
 namespace promcast::app {
@@ -37,9 +38,10 @@ constexpr std::string_view kUsage =
   --max-anoms F            esd: fraction in (0, 1) or integer count >= 1 (default 0.1);
                            shesd: fraction in (0, 0.49] as Twitter's (default 0.1)
   --direction both|pos|neg esd, shesd, zscore (default both; shesd default pos as Twitter)
+  --robust                 esd: median and MAD instead of mean and sd (Twitter's hybrid ESD, as in shesd)
   shesd:    --threshold none|med_max|p95|p99  --only-last  --longterm-period N | --piecewise-weeks W
             (batch only: the streaming S-H-ESD judges one point at a time against one fitted piece)
-  zscore:   --window N (288)  --z T (3)  --robust
+  zscore:   --window N (288)  --z T (3)  --robust (rolling median and MAD)
   residual: --order p,d,q (1,0,1)  --seasonal-order P,D,Q,s  --trend n|c|t|ct (c)  --level L (99)  --k K --n N
   iforest:  --trees N (100)  --subsample N (256)  --contamination C (0.01)  --seed S (1)  --peers K  --diff
   --min-rel-scale F        esd, shesd, zscore: scale floor relative to the level (default 0: off)
@@ -108,22 +110,10 @@ double finite_or_max(double v) {
   return std::isinf(v) ? (v > 0 ? kMax : -kMax) : v;
 }
 
-std::string json_number(double v) {
-  if (std::isnan(v)) return "null";
-  return fmt::format("{}", finite_or_max(v));
-}
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    if (static_cast<unsigned char>(ch) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<int>(ch));
-      continue;
-    }
-    out += ch;
-  }
-  return out + "\"";
+// NaN (nothing to say) as null, +/-inf as the largest finite double (see the top of the file).
+json::Json json_number(double v) {
+  if (std::isnan(v)) return nullptr;
+  return finite_or_max(v);
 }
 
 std::string csv_number(double v) { return std::isnan(v) ? "" : fmt::format("{}", finite_or_max(v)); }
@@ -180,7 +170,8 @@ std::vector<fc::Method> flag_scope(std::string_view flag) {
   if (flag == "--threshold" || flag == "--only-last" || flag == "--longterm-period" ||
       flag == "--piecewise-weeks")
     return {M::kShesd};
-  if (flag == "--window" || flag == "--z" || flag == "--robust") return {M::kZscore};
+  if (flag == "--robust") return {M::kZscore, M::kEsd};
+  if (flag == "--window" || flag == "--z") return {M::kZscore};
   if (flag == "--order" || flag == "--seasonal-order" || flag == "--trend" || flag == "--level" ||
       flag == "--k" || flag == "--n")
     return {M::kResidual};
@@ -291,8 +282,9 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       PROMCAST_VALUE(v);
       PROMCAST_CONVERT(p, to_double(flag, *v));
       c.zscore.threshold = *p;
-    } else if (flag == "--robust") {
+    } else if (flag == "--robust") {  // the median/MAD variant of whichever method is chosen
       c.zscore.robust = true;
+      c.esd.statistic = fc::EsdStatistic::kMedianMad;
     } else if (flag == "--order") {
       PROMCAST_VALUE(v);
       PROMCAST_CONVERT(p, to_ints(flag, *v, 3));
@@ -483,72 +475,77 @@ std::string_view to_string(fc::ShesdThreshold t) {
 }
 
 // The parameters the method ran with, defaults included, as JSON values of their own type.
-std::string effective_parameters(const fc::DetectorConfig& c) {
-  auto b = [](bool v) { return v ? "true" : "false"; };
+json::Json effective_parameters(const fc::DetectorConfig& c) {
   switch (c.method) {
     case fc::Method::kEsd:
-      return fmt::format(
-          R"({{"alpha":{},"max_anoms":{},"direction":"{}","min_rel_scale":{}}})", json_number(c.esd.alpha),
-          c.esd.max_count > 0 ? fmt::format("{}", c.esd.max_count) : json_number(c.esd.max_fraction),
-          to_string(c.esd.direction), json_number(c.esd.min_relative_scale));
+      return {
+          {"alpha", json_number(c.esd.alpha)},
+          {"max_anoms", c.esd.max_count > 0 ? json::Json(c.esd.max_count) : json_number(c.esd.max_fraction)},
+          {"direction", to_string(c.esd.direction)},
+          {"robust", c.esd.statistic == fc::EsdStatistic::kMedianMad},
+          {"min_rel_scale", json_number(c.esd.min_relative_scale)}};
     case fc::Method::kShesd:
-      return fmt::format(
-          R"({{"period":{},"alpha":{},"max_anoms":{},"direction":"{}","threshold":"{}","only_last":{},)"
-          R"("longterm_period":{},"min_rel_scale":{}}})",
-          c.shesd.period, json_number(c.shesd.alpha), json_number(c.shesd.max_anoms),
-          to_string(c.shesd.direction), to_string(c.shesd.threshold), b(c.shesd.only_last),
-          c.shesd.longterm_period, json_number(c.shesd.min_relative_scale));
+      return {{"period", c.shesd.period},
+              {"alpha", json_number(c.shesd.alpha)},
+              {"max_anoms", json_number(c.shesd.max_anoms)},
+              {"direction", to_string(c.shesd.direction)},
+              {"threshold", to_string(c.shesd.threshold)},
+              {"only_last", c.shesd.only_last},
+              {"longterm_period", c.shesd.longterm_period},
+              {"min_rel_scale", json_number(c.shesd.min_relative_scale)}};
     case fc::Method::kZscore:
-      return fmt::format(R"({{"window":{},"z":{},"robust":{},"direction":"{}","min_rel_scale":{}}})",
-                         c.zscore.window, json_number(c.zscore.threshold), b(c.zscore.robust),
-                         to_string(c.zscore.direction), json_number(c.zscore.min_relative_scale));
+      return {{"window", c.zscore.window},
+              {"z", json_number(c.zscore.threshold)},
+              {"robust", c.zscore.robust},
+              {"direction", to_string(c.zscore.direction)},
+              {"min_rel_scale", json_number(c.zscore.min_relative_scale)}};
     case fc::Method::kResidual: {
       const auto& o = c.residual.spec.order;
-      return fmt::format(
-          R"({{"order":[{},{},{}],"seasonal_order":[{},{},{},{}],"trend":"{}","level":{},"k":{},"n":{}}})",
-          o.p, o.d, o.q, o.P, o.D, o.Q, o.s, fc::to_string(c.residual.spec.trend),
-          json_number(c.residual.level), c.residual.k, c.residual.n);
+      return {{"order", {o.p, o.d, o.q}},
+              {"seasonal_order", {o.P, o.D, o.Q, o.s}},
+              {"trend", fc::to_string(c.residual.spec.trend)},
+              {"level", json_number(c.residual.level)},
+              {"k", c.residual.k},
+              {"n", c.residual.n}};
     }
     case fc::Method::kIforest:
-      return fmt::format(
-          R"({{"trees":{},"subsample":{},"contamination":{},"seed":{},"peers":{},"period":{},"diff":{}}})",
-          c.iforest.trees, c.iforest.subsample, json_number(c.iforest.contamination), c.iforest.seed,
-          c.iforest_features.seasonal_peers, c.iforest_features.period, b(c.iforest_features.difference));
+      return {{"trees", c.iforest.trees},
+              {"subsample", c.iforest.subsample},
+              {"contamination", json_number(c.iforest.contamination)},
+              {"seed", c.iforest.seed},
+              {"peers", c.iforest_features.seasonal_peers},
+              {"period", c.iforest_features.period},
+              {"diff", c.iforest_features.difference}};
   }
-  return "{}";
+  return json::Json::object();
 }
 
 void print_json(const Args& a, const Series& s, const fc::Detection& d) {
-  std::string out = fmt::format("{{\"method\":{},\"parameters\":{},\"anomalies\":[",
-                                json_string(a.method_name), effective_parameters(a.config));
-  bool first = true;
   auto point = [&](std::size_t i, bool with_flag) {
     const auto& j = d.points[i];
-    std::string p = fmt::format(
-        "{{\"index\":{},\"timestamp\":{},\"value\":{},\"expected\":{},\"lower\":{},\"upper\":{},\"score\":{}",
-        i, json_string(s.timestamps[i]), json_number(s.values[i]), json_number(j.expected),
-        json_number(j.lower), json_number(j.upper), json_number(j.score));
-    if (with_flag) p += fmt::format(",\"anomaly\":{}", j.anomaly ? "true" : "false");
-    return p + "}";
+    json::Json p = {{"index", i},
+                    {"timestamp", s.timestamps[i]},
+                    {"value", json_number(s.values[i])},
+                    {"expected", json_number(j.expected)},
+                    {"lower", json_number(j.lower)},
+                    {"upper", json_number(j.upper)},
+                    {"score", json_number(j.score)}};
+    if (with_flag) p["anomaly"] = j.anomaly;
+    return p;
   };
-  first = true;
-  for (std::size_t i = 0; i < d.points.size(); ++i) {
-    if (!d.points[i].anomaly) continue;
-    if (!first) out += ',';
-    out += point(i, false);
-    first = false;
-  }
-  out += "]";
+  json::Json anomalies = json::Json::array();
+  for (std::size_t i = 0; i < d.points.size(); ++i)
+    if (d.points[i].anomaly) anomalies.push_back(point(i, false));
+  json::Json out = {{"method", a.method_name},
+                    {"parameters", effective_parameters(a.config)},
+                    {"anomalies", std::move(anomalies)}};
   if (a.scores) {
-    out += ",\"points\":[";
-    for (std::size_t i = 0; i < d.points.size(); ++i) {
-      if (i > 0) out += ',';
-      out += point(i, true);
-    }
-    out += "]";
+    json::Json points = json::Json::array();
+    for (std::size_t i = 0; i < d.points.size(); ++i) points.push_back(point(i, true));
+    out["points"] = std::move(points);
   }
-  out += "}\n";
-  std::fputs(out.c_str(), stdout);
+  const std::string text = json::dump(out) + "\n";
+  std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
 void print_csv(const Args& a, const Series& s, const fc::Detection& d) {

@@ -1,5 +1,6 @@
 // `promcast [exporter] [flags]`: the statsd exporter with statsd_exporter's command line.
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <ctime>
 #include <string>
@@ -10,15 +11,25 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands.h"
+#include "app/rules_flags.h"
 #include "exporter/exporter_app.h"
 #include "exporter/flags.h"
 #include "exporter/pipeline.h"
+#include "rules/engine.h"
 
 namespace promcast::app {
 
 int run_exporter(int argc, char** argv) {
   using namespace promcast::exporter;
-  const std::vector<std::string_view> args(argv, argv + argc);
+  const std::vector<std::string_view> all_args(argv, argv + argc);
+  std::vector<std::string> rules_args;
+  std::vector<std::string_view> args;
+  split_rules_args(all_args, rules_args, args);
+  auto rules_flags = parse_rules_flags(rules_args);
+  if (!rules_flags) {
+    std::fprintf(stderr, "promcast: error: %s, try --help\n", rules_flags.error().c_str());
+    return 1;
+  }
   auto parsed = parse_exporter_flags(args);
   if (!parsed) {
     // kingpin's wording and exit code.
@@ -26,7 +37,8 @@ int run_exporter(int argc, char** argv) {
     return 1;
   }
   if (parsed->action == FlagsAction::Help) {
-    std::fputs(exporter_usage("promcast").c_str(), stderr);  // kingpin writes usage to stderr
+    // the subcommands, the exporter's flags, the rule engine's; kingpin writes usage to stderr
+    std::fputs(usage().c_str(), stderr);
     return 0;
   }
   if (parsed->action == FlagsAction::Version) {
@@ -44,6 +56,7 @@ int run_exporter(int argc, char** argv) {
         for (const auto& e : loaded.error()) spdlog::error("error loading config: {}", e.to_string());
         return 1;
       }
+      log_mapping_warnings(**loaded);
     }
     spdlog::info("Configuration check successful, exiting");
     return 0;
@@ -57,7 +70,44 @@ int run_exporter(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto app = ExporterApp::start(flags, PROMCAST_VERSION);
+  // The rule engine starts first: bad rule files stop promcast before any listener opens.
+  std::unique_ptr<rules::RuleEngine> engine;
+  if (rules_flags->enabled()) {
+    const std::string& web = flags.web_listen_addresses.front();
+    const int port = std::atoi(web.substr(web.rfind(':') + 1).c_str());
+    auto options = engine_options(*rules_flags, port);
+    if (!options) {
+      for (const auto& e : options.error()) spdlog::error("{}", e.to_string());
+      return 1;
+    }
+    auto started = rules::RuleEngine::start(std::move(*options));
+    if (!started) {
+      for (const auto& e : started.error()) spdlog::error("error loading rules: {}", e.to_string());
+      return 1;
+    }
+    engine = std::move(*started);
+  }
+  ExporterExtension extension;
+  if (engine) {
+    rules::RuleEngine* e = engine.get();
+    extension.write_metrics = [e](std::vector<std::string>& sections) {
+      std::string self_metrics, outputs;
+      e->write_metrics(self_metrics, outputs);
+      sections.push_back(std::move(self_metrics));
+      sections.push_back(std::move(outputs));
+    };
+    extension.reload = [e] { return e->reload(); };
+    extension.handle = [e](const HttpRequest& request) -> std::optional<exporter::HttpResponse> {
+      if (request.path != "/api/v1/rules" && request.path != "/rules" && !request.path.starts_with("/rules/"))
+        return std::nullopt;
+      exporter::HttpResponse r;  // not promcast::HttpResponse (common/http_client.h)
+      r.content_type = "application/json";
+      r.body = e->status_json();
+      return r;
+    };
+  }
+
+  auto app = ExporterApp::start(flags, PROMCAST_VERSION, std::move(extension));
   if (!app) {
     for (const auto& e : app.error()) spdlog::error("{}", e.to_string());
     return 1;
@@ -67,6 +117,11 @@ int run_exporter(int argc, char** argv) {
     timespec timeout{0, 200'000'000};
     const int sig = sigtimedwait(&signals, nullptr, &timeout);
     if (sig == SIGHUP) {
+      if (engine) {
+        spdlog::info("Received signal, attempting reload signal=hangup");
+        (*app)->reload_all();
+        continue;
+      }
       if (flags.mapping_config.empty()) {
         spdlog::warn("Received signal but no mapping config to reload signal=hangup");
         continue;
@@ -79,6 +134,10 @@ int run_exporter(int argc, char** argv) {
     }
   }
   (*app)->stop();
+  if (engine) {
+    engine->flush(std::chrono::seconds(5));  // queued alerts and samples get a last chance
+    engine->stop();
+  }
   return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include "app/commands.h"
 #include "app/csv_input.h"
+#include "common/json.h"
 #include "forecaster/auto_arima.h"
 #include "forecaster/fourier.h"
 #include "forecaster/sarimax.h"
@@ -179,30 +180,8 @@ std::expected<Options, std::string> parse_args(int argc, char** argv) {
   return o;
 }
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20)
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        else
-          out += c;
-    }
-  }
-  return out + "\"";
-}
-
-std::string json_number(double v) { return std::isfinite(v) ? fmt::format("{}", v) : "null"; }
+// Non-finite numbers (a failed standard error, say) print as null.
+json::Json json_number(double v) { return json::number_or_null(v); }
 
 std::string level_name(double level) { return fmt::format("{}", level); }
 
@@ -377,40 +356,45 @@ int run_forecast(int argc, char** argv) {
     }
   } else {
     const auto& o = fit.spec.order;
-    out += "{\n  \"model\": {";
-    out += fmt::format(
-        "\"order\": [{}, {}, {}], \"seasonal_order\": [{}, {}, {}, {}], \"trend\": {}, \"exog\": [", o.p, o.d,
-        o.q, o.P, o.D, o.Q, o.s, json_string(forecaster::to_string(fit.spec.trend)));
-    for (std::size_t i = 0; i < fit.spec.exog_names.size(); ++i)
-      out += (i ? ", " : "") + json_string(fit.spec.exog_names[i]);
-    out += fmt::format("], \"description\": {}}},\n  \"params\": {{", json_string(fit.spec.describe()));
-    for (std::size_t i = 0; i < fit.params.size(); ++i)
-      out +=
-          fmt::format("{}{}: {}", i ? ", " : "", json_string(fit.param_names[i]), json_number(fit.params[i]));
-    out += "},\n  \"std_errors\": {";
-    for (std::size_t i = 0; i < fit.params.size(); ++i)
-      out += fmt::format("{}{}: {}", i ? ", " : "", json_string(fit.param_names[i]),
-                         json_number(fit.std_errors[i]));
-    out += fmt::format(
-        "}},\n  \"loglik\": {},\n  \"aic\": {},\n  \"aicc\": {},\n  \"bic\": {},\n  \"nobs\": {},\n  "
-        "\"sigma2\": {},\n  \"converged\": {},\n  \"forecast\": [\n",
-        json_number(fit.loglik), json_number(fit.aic), json_number(fit.aicc), json_number(fit.bic),
-        fit.nobs_effective, json_number(fit.sigma2), fit.converged ? "true" : "false");
-    if (lb) {
-      out.insert(
-          out.size() - std::string_view("  \"forecast\": [\n").size(),
-          fmt::format("  \"ljung_box\": {{\"lags\": {}, \"df\": {}, \"statistic\": {}, \"p_value\": {}}},\n",
-                      lb->lags, lb->df, json_number(lb->statistic), json_number(lb->p_value)));
+    json::Json doc;
+    doc["model"] = {{"order", {o.p, o.d, o.q}},
+                    {"seasonal_order", {o.P, o.D, o.Q, o.s}},
+                    {"trend", forecaster::to_string(fit.spec.trend)},
+                    {"exog", fit.spec.exog_names},
+                    {"description", fit.spec.describe()}};
+    // Built apart and then moved in: an ordered_json object is a vector, so references into it do not
+    // survive the next key.
+    json::Json params = json::Json::object();
+    json::Json std_errors = json::Json::object();
+    for (std::size_t i = 0; i < fit.params.size(); ++i) {
+      params[fit.param_names[i]] = json_number(fit.params[i]);
+      std_errors[fit.param_names[i]] = json_number(fit.std_errors[i]);
     }
+    doc["params"] = std::move(params);
+    doc["std_errors"] = std::move(std_errors);
+    doc["loglik"] = json_number(fit.loglik);
+    doc["aic"] = json_number(fit.aic);
+    doc["aicc"] = json_number(fit.aicc);
+    doc["bic"] = json_number(fit.bic);
+    doc["nobs"] = fit.nobs_effective;
+    doc["sigma2"] = json_number(fit.sigma2);
+    doc["converged"] = fit.converged;
+    if (lb)
+      doc["ljung_box"] = {{"lags", lb->lags},
+                          {"df", lb->df},
+                          {"statistic", json_number(lb->statistic)},
+                          {"p_value", json_number(lb->p_value)}};
+    json::Json rows = json::Json::array();
     for (std::size_t k = 0; k < h; ++k) {
-      out += fmt::format("    {{\"step\": {}, \"timestamp\": {}, \"mean\": {}", k + 1, json_string(stamps[k]),
-                         json_number(fc->mean[k]));
-      for (std::size_t l = 0; l < opt.levels.size(); ++l)
-        out += fmt::format(", \"lower_{0}\": {1}, \"upper_{0}\": {2}", level_name(opt.levels[l]),
-                           json_number(fc->lower[l][k]), json_number(fc->upper[l][k]));
-      out += k + 1 < h ? "},\n" : "}\n";
+      json::Json row = {{"step", k + 1}, {"timestamp", stamps[k]}, {"mean", json_number(fc->mean[k])}};
+      for (std::size_t l = 0; l < opt.levels.size(); ++l) {
+        row["lower_" + level_name(opt.levels[l])] = json_number(fc->lower[l][k]);
+        row["upper_" + level_name(opt.levels[l])] = json_number(fc->upper[l][k]);
+      }
+      rows.push_back(std::move(row));
     }
-    out += "  ]\n}\n";
+    doc["forecast"] = std::move(rows);
+    out = json::dump(doc, 2) + "\n";
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
   return 0;

@@ -44,6 +44,8 @@ int run_map(int argc, char** argv) {
       for (const auto& e : loaded.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
       return 1;
     }
+    for (const auto& w : (*loaded)->config->warnings)
+      std::fprintf(stderr, "warning: %s\n", w.to_string().c_str());
     state = *loaded;
   }
   const PipelineOptions options = PipelineOptions::from_flags(parsed->flags);

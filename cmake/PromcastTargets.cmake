@@ -27,7 +27,7 @@ function(promcast_tests dir)
     target_compile_definitions(${target} PRIVATE
       PROMCAST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
       PROMCAST_BINARY_DIR="${PROJECT_BINARY_DIR}"
-      PROMCAST_SHARED_DATA_DIR="${PROJECT_SOURCE_DIR}/../shared/data")
+      PROMCAST_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data")
     add_test(NAME ${dir}.${base} COMMAND ${target})
     set_tests_properties(${dir}.${base} PROPERTIES TIMEOUT 600 LABELS "${dir};${ARG_LABELS}")
   endforeach()

@@ -50,15 +50,18 @@ ExporterApp::ExporterApp(const ExporterFlags& flags, std::string version)
       store_(std::make_unique<MetricStore>(MetricStore::Options{32, flags.max_series})) {}
 
 std::expected<std::unique_ptr<ExporterApp>, std::vector<Error>> ExporterApp::start(const ExporterFlags& flags,
-                                                                                   std::string version) {
+                                                                                   std::string version,
+                                                                                   ExporterExtension extension) {
   auto one = [](Error e) { return std::unexpected(std::vector<Error>{std::move(e)}); };
   const std::string version_copy = version;
   std::unique_ptr<ExporterApp> app(new ExporterApp(flags, std::move(version)));
+  app->extension_ = std::move(extension);
 
   std::shared_ptr<const MappingState> state;
   if (!flags.mapping_config.empty()) {
     auto loaded = MappingState::load_file(flags.mapping_config);
     if (!loaded) return std::unexpected(std::move(loaded.error()));
+    log_mapping_warnings(**loaded);
     state = *loaded;
   } else {
     state = MappingState::empty();
@@ -149,6 +152,11 @@ void ExporterApp::housekeeping() {
   }
 }
 
+void log_mapping_warnings(const MappingState& state) {
+  for (const auto& w : state.config->warnings)
+    spdlog::warn("Deprecated mapping configuration: {}", w.to_string());
+}
+
 bool ExporterApp::reload() {
   std::lock_guard lock(reload_mutex_);
   if (flags_.mapping_config.empty()) {
@@ -163,12 +171,19 @@ bool ExporterApp::reload() {
     self_metrics_->record_reload(false, now);
     return false;
   }
+  log_mapping_warnings(**loaded);
   const std::size_t count = (*loaded)->config->mappings.size();
   mappings_->set(std::move(*loaded));  // readers pick it up (with a fresh cache) at their next batch
   self_metrics_->set_loaded_mappings(count);
   self_metrics_->record_reload(true, now);
   spdlog::info("Config reloaded successfully");
   return true;
+}
+
+bool ExporterApp::reload_all() {
+  bool ok = flags_.mapping_config.empty() || reload();
+  if (extension_.reload) ok = extension_.reload() && ok;
+  return ok;
 }
 
 std::string ExporterApp::render_metrics() {
@@ -182,6 +197,15 @@ std::string ExporterApp::render_metrics() {
   write_text_exposition(*store_, store_text_);
   std::string out;
   merge_expositions(self_text_, store_text_, out);
+  if (extension_.write_metrics) {
+    std::vector<std::string> sections;
+    extension_.write_metrics(sections);
+    for (const auto& section : sections) {
+      std::string merged;
+      merge_expositions(out, section, merged);
+      out.swap(merged);
+    }
+  }
   self_metrics_->end_scrape(200);
   return out;
 }
@@ -212,6 +236,10 @@ HttpResponse ExporterApp::handle(const HttpRequest& request) {
       return r;
     }
     if (path == "/-/reload") {
+      if (extension_.reload) {
+        spdlog::info("Received lifecycle api reload, attempting reload");
+        return reload_all() ? text(200, "Requesting reload") : text(500, "failed to reload config");
+      }
       if (flags_.mapping_config.empty()) {
         spdlog::warn("Received lifecycle api reload but no mapping config to reload");
         return text(200, "Requesting reload");
@@ -223,6 +251,9 @@ HttpResponse ExporterApp::handle(const HttpRequest& request) {
     spdlog::info("Received lifecycle api quit, exiting");
     request_quit();
     return text(200, "Requesting termination... Goodbye!");
+  }
+  if (extension_.handle) {
+    if (auto answered = extension_.handle(request)) return std::move(*answered);
   }
   if (path == "/") {
     HttpResponse r = text(200, landing_page(flags_.telemetry_path, "0.1.0"));

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <expected>
 #include <memory>
+#include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,19 +25,35 @@
 
 namespace promcast::exporter {
 
+/// What the other half of promcast (the rule engine) adds to the exporter's HTTP server: more series on
+/// the telemetry path, more routes, and a part in reloads. Given once at start; the callbacks run on the
+/// HTTP thread (and reload also on the signal-handling thread), so they must be thread-safe.
+struct ExporterExtension {
+  /// Appends expositions to merge into /metrics, each with its families in name order.
+  std::function<void(std::vector<std::string>& sections)> write_metrics;
+  /// Answers the requests it knows (nullopt: not its route).
+  std::function<std::optional<HttpResponse>(const HttpRequest&)> handle;
+  /// Runs on SIGHUP and /-/reload after the mapping reload; returns success.
+  std::function<bool()> reload;
+};
+
 class ExporterApp {
  public:
   /// Loads the mapping file (errors: every problem with file:line:column), binds every enabled listener and
   /// the web address, starts all threads. Addresses may use port 0 (tests); see the *_port() getters.
   static std::expected<std::unique_ptr<ExporterApp>, std::vector<Error>> start(const ExporterFlags& flags,
-                                                                               std::string version);
+                                                                               std::string version,
+                                                                               ExporterExtension extension = {});
   ~ExporterApp();
   ExporterApp(const ExporterApp&) = delete;
   ExporterApp& operator=(const ExporterApp&) = delete;
 
   /// Reloads the mapping file (SIGHUP, /-/reload). On failure the old mapping stays, every error is logged
-  /// with file:line:column and statsd_exporter_config_last_reload_successful becomes 0. Thread-safe.
+  /// with file:line:column and promcast_config_last_reload_successful becomes 0. Thread-safe.
   bool reload();
+
+  /// The mapping reload and the extension's reload (SIGHUP, /-/reload); true when all succeeded.
+  bool reload_all();
 
   /// The /metrics body: self-metrics and statsd series merged in name order.
   std::string render_metrics();
@@ -63,6 +81,7 @@ class ExporterApp {
   void housekeeping();
 
   ExporterFlags flags_;
+  ExporterExtension extension_;
   std::unique_ptr<SelfMetrics> self_metrics_;
   std::unique_ptr<MetricStore> store_;
   std::unique_ptr<MappingHolder> mappings_;
@@ -84,5 +103,9 @@ class ExporterApp {
 
 /// Sets up spdlog for --log.level / --log.format (logfmt or json, UTC timestamps like promlog).
 void configure_logging(const ExporterFlags& flags);
+
+/// Logs a loaded mapping file's warnings (deprecated keys such as `timer_type`), one line each with
+/// file:line:column. mappings/ only returns them; logging is the exporter's job.
+void log_mapping_warnings(const MappingState& state);
 
 }  // namespace promcast::exporter

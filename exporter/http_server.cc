@@ -1,6 +1,8 @@
 #include "exporter/http_server.h"
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -16,6 +18,14 @@
 #include "exporter/listeners_address.h"
 
 namespace promcast::exporter {
+
+std::string_view HttpRequest::header(std::string_view name) const {
+  for (const auto& [key, value] : headers)
+    if (key.size() == name.size() &&
+        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+      return value;
+  return {};
+}
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -82,6 +92,8 @@ class Session : public std::enable_shared_from_this<Session> {
     req.path = req.target.substr(0, req.target.find('?'));
     const auto accept = request_[http::field::accept_encoding];
     req.accepts_gzip = header_accepts_gzip(std::string_view(accept.data(), accept.size()));
+    for (const auto& field : request_) req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    req.body = std::move(request_.body());
     HttpResponse out;
     try {
       out = handler_(req);

@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/error.h"
 
@@ -17,6 +19,11 @@ struct HttpRequest {
   std::string target;  // path and query as sent
   std::string path;    // target without the query
   bool accepts_gzip = false;
+  std::string body;  // up to the server's body limit (1 MiB)
+  std::vector<std::pair<std::string, std::string>> headers;  // as received, names as sent
+
+  /// The first header named `name` (case-insensitive), or empty.
+  [[nodiscard]] std::string_view header(std::string_view name) const;
 };
 
 struct HttpResponse {

@@ -210,7 +210,7 @@ void Pipeline::handle_event(const Event& event) {
   update.ttl = mapping != nullptr ? mapping->ttl : config.defaults.ttl;
 
   Stat applied = Stat::EventsCounter;
-  Stat conflict = Stat::ConflictCounter;
+  ConflictType conflict = ConflictType::Counter;
   switch (event.type) {
     case EventType::Counter:
       if (value < 0) {  // statsd_exporter refuses negative counter increments before touching the registry
@@ -223,11 +223,11 @@ void Pipeline::handle_event(const Event& event) {
       update.kind = MetricKind::Gauge;
       update.relative = event.relative;
       applied = Stat::EventsGauge;
-      conflict = Stat::ConflictGauge;
+      conflict = ConflictType::Gauge;
       break;
     case EventType::Observer: {
       applied = Stat::EventsObserver;
-      conflict = Stat::ConflictObserver;
+      conflict = ConflictType::Observer;
       mappings::ObserverType type = mapping != nullptr ? mapping->observer_type : mappings::ObserverType::Default;
       if (type == mappings::ObserverType::Default) type = config.defaults.observer_type;
       if (type == mappings::ObserverType::Histogram) {
@@ -249,7 +249,7 @@ void Pipeline::handle_event(const Event& event) {
       counters_.inc(applied);
       break;
     case UpdateOutcome::Conflict:
-      counters_.inc(conflict);
+      counters_.add_conflict(conflict, name);  // statsd_exporter 0.29+: labelled with the metric name
       break;
     case UpdateOutcome::SeriesLimit:
       counters_.inc(Stat::ErrorSeriesLimit);

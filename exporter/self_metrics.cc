@@ -58,7 +58,7 @@ enum CounterFamilyId : int {
 struct CounterSpec {
   std::string_view name;
   std::string_view help;
-  std::string_view label;  // "" = unlabelled
+  std::string_view label;  // "" = unlabelled (the conflict family's two labels are handled apart)
   bool eager;              // a plain client_golang Counter shows 0 from the start
 };
 
@@ -108,9 +108,6 @@ constexpr StatTarget kStatTargets[kStatCount] = {
     {kEventsUnmapped, ""},
     {kEventsActions, "map"},
     {kEventsActions, "drop"},
-    {kEventsConflict, "counter"},
-    {kEventsConflict, "gauge"},
-    {kEventsConflict, "observer"},
     {kEventsError, "empty_metric_name"},
     {kEventsError, "illegal_negative_counter"},
     {kEventsError, "series_limit"},
@@ -181,9 +178,22 @@ void append_help_escaped(std::string& out, std::string_view help) {
 
 }  // namespace
 
-void RuntimeCounters::add(const RuntimeCounters& other) noexcept {
+constexpr std::string_view kConflictTypeNames[kConflictTypeCount] = {"counter", "gauge", "observer"};
+
+void RuntimeCounters::add_conflict(ConflictType type, std::string_view metric_name) {
+  auto it = conflicts.find(metric_name);
+  if (it == conflicts.end())
+    it = conflicts.emplace(std::string(metric_name), std::array<uint64_t, kConflictTypeCount>{}).first;
+  ++it->second[static_cast<std::size_t>(type)];
+}
+
+void RuntimeCounters::add(const RuntimeCounters& other) {
   for (std::size_t i = 0; i < kStatCount; ++i) stats[i] += other.stats[i];
   parse.add(other.parse);
+  for (const auto& [name, counts] : other.conflicts) {
+    auto& mine = conflicts[name];
+    for (std::size_t t = 0; t < kConflictTypeCount; ++t) mine[t] += counts[t];
+  }
 }
 
 void StatsSlot::publish(RuntimeCounters& local) {
@@ -208,7 +218,8 @@ struct SelfMetrics::Impl {
   GaugeFamily* build_info = nullptr;
   GaugeFamily* scrapes_in_flight = nullptr;
   CounterFamily* scrapes_total = nullptr;
-  std::array<GaugeFamily*, 7> process{};
+  CounterFamily* process_cpu = nullptr;  // a counter, as client_golang's process collector has it
+  std::array<GaugeFamily*, 6> process{};
   std::mutex slots_mutex;
   std::vector<std::shared_ptr<StatsSlot>> slots;
   std::mutex fold_mutex;
@@ -233,6 +244,14 @@ struct SelfMetrics::Impl {
     for (std::size_t r = 0; r < kErrorReasonCount; ++r) {
       add_counter(kSampleErrors, error_reason_name(static_cast<ErrorReason>(r)), c.parse.errors[r]);
     }
+    for (const auto& [name, counts] : c.conflicts) {
+      for (std::size_t t = 0; t < kConflictTypeCount; ++t) {
+        if (counts[t] == 0) continue;
+        counters[kEventsConflict]
+            ->Add({{"metric_name", name}, {"type", std::string(kConflictTypeNames[t])}})
+            .Increment(static_cast<double>(counts[t]));
+      }
+    }
   }
 };
 
@@ -250,9 +269,11 @@ SelfMetrics::SelfMetrics(std::string version) : impl_(std::make_unique<Impl>()) 
   impl_->loaded_mappings = gauge("statsd_exporter_loaded_mappings", "The current number of configured metric mappings.");
   impl_->loaded_mappings->Add({});
   impl_->metrics_total = gauge("statsd_exporter_metrics_total", "The total number of metrics.");
-  impl_->last_reload_ok =
-      gauge("statsd_exporter_config_last_reload_successful", "Whether the last configuration reload attempt was successful.");
-  impl_->last_reload_time = gauge("statsd_exporter_config_last_reload_success_timestamp_seconds",
+  // promcast's own (statsd_exporter has only config_reloads_total{outcome}): named like Prometheus'
+  // prometheus_config_last_reload_successful, so no statsd_exporter_ name promises what upstream lacks.
+  impl_->last_reload_ok = gauge("promcast_config_last_reload_successful",
+                                "Whether the last configuration reload attempt was successful.");
+  impl_->last_reload_time = gauge("promcast_config_last_reload_success_timestamp_seconds",
                                   "Timestamp of the last successful configuration reload.");
   impl_->cache_length = gauge("statsd_metric_mapper_cache_length", "The count of unique metrics currently cached.");
   impl_->cache_length->Add({});
@@ -276,8 +297,12 @@ SelfMetrics::SelfMetrics(std::string version) : impl_(std::make_unique<Impl>()) 
                               .Help("Total number of scrapes by HTTP status code.")
                               .Register(reg);
   for (const char* code : {"200", "500", "503"}) impl_->scrapes_total->Add({{"code", code}});
-  const std::pair<std::string_view, std::string_view> process_specs[7] = {
-      {"process_cpu_seconds_total", "Total user and system CPU time spent in seconds."},
+  impl_->process_cpu = &prometheus::BuildCounter()
+                            .Name("process_cpu_seconds_total")
+                            .Help("Total user and system CPU time spent in seconds.")
+                            .Register(reg);
+  impl_->process_cpu->Add({});
+  const std::pair<std::string_view, std::string_view> process_specs[6] = {
       {"process_max_fds", "Maximum number of open file descriptors."},
       {"process_open_fds", "Number of open file descriptors."},
       {"process_resident_memory_bytes", "Resident memory size in bytes."},
@@ -285,7 +310,7 @@ SelfMetrics::SelfMetrics(std::string version) : impl_(std::make_unique<Impl>()) 
       {"process_virtual_memory_bytes", "Virtual memory size in bytes."},
       {"process_virtual_memory_max_bytes", "Maximum amount of virtual memory available in bytes."},
   };
-  for (std::size_t i = 0; i < 7; ++i) {
+  for (std::size_t i = 0; i < 6; ++i) {
     impl_->process[i] = gauge(process_specs[i].first, process_specs[i].second);
     impl_->process[i]->Add({});
   }
@@ -377,9 +402,15 @@ void SelfMetrics::end_scrape(int status_code) {
 void SelfMetrics::write_text(std::string& out) {
   fold();
   const ProcessStats p = read_process_stats();
-  const double values[7] = {p.cpu_seconds,        p.max_fds,       p.open_fds,   p.resident_bytes,
-                            p.start_time_seconds, p.virtual_bytes, p.max_virtual};
-  for (std::size_t i = 0; i < 7; ++i) impl_->process[i]->Add({}).Set(values[i]);
+  const double values[6] = {p.max_fds,       p.open_fds,   p.resident_bytes, p.start_time_seconds,
+                            p.virtual_bytes, p.max_virtual};
+  for (std::size_t i = 0; i < 6; ++i) impl_->process[i]->Add({}).Set(values[i]);
+  {
+    // A counter only goes up: add what the kernel's count grew by since the last scrape.
+    std::lock_guard fold_lock(impl_->fold_mutex);
+    auto& cpu = impl_->process_cpu->Add({});
+    if (p.cpu_seconds > cpu.Value()) cpu.Increment(p.cpu_seconds - cpu.Value());
+  }
 
   auto families = impl_->registry.Collect();
   std::sort(families.begin(), families.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
@@ -419,6 +450,23 @@ void SelfMetrics::write_text(std::string& out) {
       out += '\n';
     }
   }
+}
+
+double SelfMetrics::value(std::string_view name,
+                          std::initializer_list<std::pair<std::string_view, std::string_view>> labels) {
+  fold();
+  for (const auto& family : impl_->registry.Collect()) {
+    if (family.name != name) continue;
+    for (const auto& m : family.metric) {
+      if (m.label.size() != labels.size()) continue;
+      const bool match = std::all_of(labels.begin(), labels.end(), [&](const auto& want) {
+        return std::any_of(m.label.begin(), m.label.end(),
+                           [&](const auto& l) { return l.name == want.first && l.value == want.second; });
+      });
+      if (match) return family.type == prometheus::MetricType::Counter ? m.counter.value : m.gauge.value;
+    }
+  }
+  return 0;
 }
 
 double SelfMetrics::value(std::string_view name, std::string_view label_name, std::string_view label_value) {

@@ -1,5 +1,6 @@
 #pragma once
-// statsd_exporter's self-metrics (same names, help texts and labels) kept in a prometheus-cpp Registry.
+// statsd_exporter's self-metrics (same names, help texts and labels) kept in a prometheus-cpp Registry, plus
+// promcast's own (named in docs/compatibility.md; checked by tests/exporter/self_metrics_conformance_test).
 // Hot-path counters never touch the registry: each reader thread counts into a plain RuntimeCounters and
 // publishes it into its StatsSlot once per batch (one uncontended mutex per recvmmsg batch / TCP read);
 // fold() moves every slot's pending counts into the registry (periodically and before each scrape).
@@ -9,10 +10,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "exporter/line_parser.h"
@@ -37,28 +42,34 @@ enum class Stat : uint8_t {
   EventsUnmapped,
   ActionMap,  // statsd_exporter_events_actions_total{action}
   ActionDrop,
-  ConflictCounter,  // statsd_exporter_events_conflict_total{type}
-  ConflictGauge,
-  ConflictObserver,
   ErrorEmptyMetricName,  // statsd_exporter_events_error_total{reason}
   ErrorIllegalNegativeCounter,
-  ErrorSeriesLimit,     // ours: --statsd.max-series reached
-  EventQueueFlushed,    // one per processed batch (we have no event queue; see README)
-  UdpKernelDrops,       // ours: SO_RXQ_OVFL
-  CacheGets,            // statsd_metric_mapper_cache_gets_total
-  CacheHits,            // statsd_metric_mapper_cache_hits_total
-  RelayLinesDropped,    // ours: relay queue full or line too long
+  ErrorSeriesLimit,   // ours: --statsd.max-series reached
+  EventQueueFlushed,  // one per processed batch (we have no event queue; see README)
+  UdpKernelDrops,     // ours: SO_RXQ_OVFL
+  CacheGets,          // statsd_metric_mapper_cache_gets_total
+  CacheHits,          // statsd_metric_mapper_cache_hits_total
+  RelayLinesDropped,  // ours: relay queue full or line too long
   kCount,
 };
 inline constexpr std::size_t kStatCount = static_cast<std::size_t>(Stat::kCount);
 
+/// The `type` label of statsd_exporter_events_conflict_total.
+enum class ConflictType : uint8_t { Counter, Gauge, Observer };
+inline constexpr std::size_t kConflictTypeCount = 3;
+
 struct RuntimeCounters {
   std::array<uint64_t, kStatCount> stats{};
   ParseStats parse;
+  /// statsd_exporter_events_conflict_total{metric_name, type}: per metric name (the escaped name the event
+  /// would have been stored under), as statsd_exporter 0.29+ counts it. Conflicts are an error path: the
+  /// first conflict of a name in a batch allocates its entry; later ones in the batch only count.
+  std::map<std::string, std::array<uint64_t, kConflictTypeCount>, std::less<>> conflicts;
 
   void inc(Stat s, uint64_t n = 1) noexcept { stats[static_cast<std::size_t>(s)] += n; }
   [[nodiscard]] uint64_t get(Stat s) const noexcept { return stats[static_cast<std::size_t>(s)]; }
-  void add(const RuntimeCounters& other) noexcept;
+  void add_conflict(ConflictType type, std::string_view metric_name);
+  void add(const RuntimeCounters& other);
 };
 
 /// Where one thread publishes its counts. Owned jointly by the thread and SelfMetrics.
@@ -93,10 +104,10 @@ class SelfMetrics {
   void add(const RuntimeCounters& counters);
 
   void set_loaded_mappings(std::size_t count);
-  /// statsd_exporter_config_reloads_total{outcome}, _config_last_reload_successful and
-  /// _config_last_reload_success_timestamp_seconds.
+  /// statsd_exporter_config_reloads_total{outcome} (statsd_exporter's), and promcast's own
+  /// promcast_config_last_reload_successful and promcast_config_last_reload_success_timestamp_seconds.
   void record_reload(bool success, std::chrono::system_clock::time_point when);
-  /// statsd_exporter_config_last_reload_successful at startup (1) without counting a reload.
+  /// promcast_config_last_reload_successful at startup (1) without counting a reload.
   void set_initial_load(std::chrono::system_clock::time_point when);
   /// statsd_exporter_metrics_total{type}, taken from the store at scrape time.
   void set_metric_vectors(const MetricStore& store);
@@ -116,6 +127,9 @@ class SelfMetrics {
 
   /// A counter's or gauge's current value (tests); 0 when the series does not exist.
   double value(std::string_view name, std::string_view label_name = {}, std::string_view label_value = {});
+  /// The same for a series with exactly these labels (any order).
+  double value(std::string_view name,
+               std::initializer_list<std::pair<std::string_view, std::string_view>> labels);
 
  private:
   struct Impl;

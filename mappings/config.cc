@@ -187,6 +187,15 @@ class Decoder {
                             mark.is_null() ? 0 : mark.column + 1});
   }
 
+  /// Accepted input that deserves a word to the user (a deprecated key); the caller logs it.
+  void warn_at(const YAML::Node& at, std::string message) {
+    const YAML::Mark mark = at.Mark();
+    warnings.push_back(Error{std::move(message), filename_, mark.is_null() ? 0 : mark.line + 1,
+                             mark.is_null() ? 0 : mark.column + 1});
+  }
+
+  std::vector<Error> warnings;
+
   std::optional<std::string> string(const YAML::Node& node) {
     const Scalar value = resolve(node);
     if (value.kind == Kind::Seq || value.kind == Kind::Map) {
@@ -414,6 +423,13 @@ std::optional<MatchType> decode_match_type(Decoder& d, const YAML::Node& node) {
   return std::nullopt;
 }
 
+// statsd_exporter 0.27-0.29 accept `timer_type`, 0.30 rejects it; we accept it and say so once per use.
+void warn_timer_type(Decoder& d, const YAML::Node& value) {
+  d.warn_at(value,
+            "timer_type is deprecated (statsd_exporter 0.30 rejects it): use observer_type; accepted as "
+            "observer_type");
+}
+
 struct RawDefaults {
   std::optional<ObserverType> observer_type;
   std::optional<ObserverType> timer_type;
@@ -436,6 +452,7 @@ RawDefaults decode_defaults(Decoder& d, const YAML::Node& node) {
              if (key == "observer_type") {
                r.observer_type = decode_observer_type(d, v, "observer");
              } else if (key == "timer_type") {
+               warn_timer_type(d, v);
                r.timer_type = decode_observer_type(d, v, "observer");
              } else if (key == "buckets") {
                if (auto b = d.numbers(v)) r.legacy_buckets = std::move(*b);
@@ -552,6 +569,7 @@ RawMapping decode_mapping(Decoder& d, const YAML::Node& node) {
              } else if (key == "observer_type") {
                r.observer_type = decode_observer_type(d, v, "observer");
              } else if (key == "timer_type") {
+               warn_timer_type(d, v);
                r.timer_type = decode_observer_type(d, v, "observer");
              } else if (key == "buckets") {
                r.legacy_buckets = d.numbers(v);
@@ -788,6 +806,7 @@ std::expected<MappingConfig, std::vector<Error>> MappingConfig::parse(std::strin
                            e.mark.is_null() ? 0 : e.mark.column + 1});
   }
   if (!errors.empty()) return std::unexpected(std::move(errors));
+  config.warnings = std::move(d.warnings);
   return config;
 }
 

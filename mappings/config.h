@@ -109,6 +109,10 @@ struct MetricMapping {
 struct MappingConfig {
   MappingDefaults defaults;
   std::vector<MetricMapping> mappings;  // file order
+  /// Accepted but deprecated input (today: `timer_type`), each with file, line and column. This library
+  /// does not log: whoever loads the file reports them (the exporter logs them as warnings, `promcast
+  /// check mappings` prints them).
+  std::vector<Error> warnings;
 
   /// Parses a whole mapping file. Returns every error found (strict keys, types, values,
   /// statsd_exporter's validation rules), each with `filename`, line and column.

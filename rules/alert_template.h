@@ -3,8 +3,14 @@
 // promcast's rules: {{ $labels.name }} (also {{ index $labels "name" }}), {{ $value }},
 // {{ $expected }}, {{ $lower }}, {{ $upper }}, {{ $score }}, {{ $externalLabels.name }}, pipelines
 // into printf "%.2f", humanize, humanizePercentage, humanizeDuration, and text outside actions.
-// Compiled once at load (errors with the column inside the template), expanded per alert.
+// Compiled once at load (errors with the column inside the template), expanded per alert. Types are
+// static ($labels is a map, $labels.x a string, $value a float64), so a template that compiles can only
+// fail at expansion when a function such as humanize is given a label that is not a number; the text is
+// then "<error expanding template: ...>", as Prometheus does. Also accepted: {{/* comments */}},
+// .Labels, .ExternalLabels and .Value (Prometheus' dot), parentheses, printf with several arguments,
+// toUpper and toLower. Control structures (if, range, with) and variable assignment are not.
 #include <expected>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,11 +34,16 @@ class AlertTemplate {
   [[nodiscard]] std::string expand(const TemplateData& data) const;
   [[nodiscard]] const std::string& source() const { return source_; }
 
-  struct Node;  ///< parsed pieces (defined in the .cc)
+  struct Program;  ///< the parsed, type-checked template (defined in the .cc)
 
  private:
   std::string source_;
-  std::vector<Node> nodes_;
+  std::shared_ptr<const Program> program_;  ///< immutable, so copies of a template share it
 };
+
+/// Go's fmt.Sprint of a float64 (what `{{ $value }}` prints in Prometheus): the shortest digits that
+/// read back as the same number, in %e form when the decimal exponent is < -4 or >= 6 (so 123456,
+/// 1e+06, 1.5e+07, 0.0001, 1e-05), and "+Inf", "-Inf", "NaN".
+std::string go_format_float(double value);
 
 }  // namespace promcast::rules

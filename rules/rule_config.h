@@ -56,6 +56,9 @@ struct RuleCommon {
   std::size_t max_series = 0;   ///< 0 = the source's limit
   std::size_t max_samples = 0;  ///< 0 = the source's limit
   SourcePosition position;
+  /// The rule's YAML as written (normalized by the loader) plus its group's interval: equal
+  /// fingerprints mean an unchanged rule, whose fitted models survive a reload.
+  std::string fingerprint;
 };
 
 struct ForecastRule {

@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine: installs dependencies, builds promcast, then runs
-#   promcast (the drift mapping from compose/statsd_mapping.yml),
-#   a real Prometheus (Debian package) scraping it, with its storage in a temporary directory,
-#   and a synthetic batch pipeline (scripts/drift_pipeline.py) sending drift metrics every few seconds,
+#   promcast: the drift mapping (compose/statsd_mapping.yml) and the rule engine (scripts/demo/rules.yml),
+#   a real Prometheus (Debian package) scraping it, backfilled with 7 days of drift history so forecasts
+#     exist at once, receiving promcast's remote write,
+#   a real Alertmanager routing promcast's alerts to a webhook receiver (scripts/demo/webhook.py, the
+#     stand-in for PagerDuty or Opsgenie),
+#   and a synthetic batch pipeline (scripts/drift_pipeline.py) sending drift metrics with daily seasonality
+#     and an injected anomaly a minute after start, then every 10 minutes,
 # all on 127.0.0.1, and prints the URLs to open. Runs until Ctrl-C and cleans up its processes.
 #
 # Environment:
-#   DEMO_SECONDS=N        stop by itself after N seconds (and print what Prometheus has)
-#   STATSD_PORT, WEB_PORT, PROMETHEUS_PORT   preferred ports (9125, 9102, 9090); busy ones are
-#                         replaced by free ones
+#   DEMO_SECONDS=N        stop by itself after N seconds; exit 1 unless a forecast is queryable in
+#                         Prometheus and an anomaly alert reached Alertmanager by then
+#   STATSD_PORT, WEB_PORT, PROMETHEUS_PORT, ALERTMANAGER_PORT   preferred ports (9125, 9102, 9090,
+#                         9093); busy ones are replaced by free ones
 #   PIPELINE_INTERVAL     seconds between pipeline batches (default 5)
 #   SKIP_INSTALL=1, SKIP_BUILD=1, PROMCAST_BIN=path   reuse what is already there
 set -euo pipefail
@@ -20,7 +25,11 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then scripts/build.sh release; fi
 promcast_bin=${PROMCAST_BIN:-$root/build/app/promcast}
 [ -x "$promcast_bin" ] || { echo "demo: $promcast_bin not found (build first)" >&2; exit 1; }
 prometheus_bin=$(command -v prometheus || true)
-[ -n "$prometheus_bin" ] || { echo "demo: prometheus not installed (scripts/install-deps.sh installs it)" >&2; exit 1; }
+alertmanager_bin=$(command -v prometheus-alertmanager || true)
+promtool_bin=$(command -v promtool || true)
+for b in "$prometheus_bin" "$alertmanager_bin" "$promtool_bin"; do
+  [ -n "$b" ] || { echo "demo: prometheus, promtool or prometheus-alertmanager missing (scripts/install-deps.sh installs them)" >&2; exit 1; }
+done
 
 # A port that is free on 127.0.0.1 for TCP and UDP: the preferred one if possible, else any.
 pick_port() {
@@ -47,8 +56,10 @@ EOF
 statsd_port=$(pick_port "${STATSD_PORT:-9125}")
 web_port=$(pick_port "${WEB_PORT:-9102}")
 prometheus_port=$(pick_port "${PROMETHEUS_PORT:-9090}")
-if [ "$web_port" = "$statsd_port" ] || [ "$prometheus_port" = "$statsd_port" ] || [ "$prometheus_port" = "$web_port" ]; then
-  echo "demo: could not find three distinct free ports, try again" >&2
+alertmanager_port=$(pick_port "${ALERTMANAGER_PORT:-9093}")
+webhook_port=$(pick_port 5001)
+if [ "$(printf '%s\n' "$statsd_port" "$web_port" "$prometheus_port" "$alertmanager_port" "$webhook_port" | sort -u | wc -l)" != 5 ]; then
+  echo "demo: could not find five distinct free ports, try again" >&2
   exit 1
 fi
 
@@ -68,11 +79,55 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+echo "demo: backfilling 7 days of drift history into Prometheus' storage ..."
+/usr/bin/python3 "$root/scripts/drift_pipeline.py" --backfill "$work/history.om" --days 7 --step 60 \
+  --job promcast --instance "127.0.0.1:$web_port"
+"$promtool_bin" tsdb create-blocks-from openmetrics "$work/history.om" "$work/prometheus-data" >"$work/backfill.log" 2>&1 \
+  || { echo "demo: backfill failed:" >&2; cat "$work/backfill.log" >&2; exit 1; }
+rm -f "$work/history.om"
+
+/usr/bin/python3 "$root/scripts/demo/webhook.py" "$webhook_port" >"$work/webhook.log" 2>&1 &
+pids+=($!)
+cat >"$work/alertmanager.yml" <<EOF
+route:
+  receiver: webhook
+  group_by: [alertname]
+  group_wait: 5s
+  group_interval: 10s
+  repeat_interval: 1h
+  # routes:   # by severity, to the incident tools (fill in your keys):
+  #   - matchers: [severity="critical"]
+  #     receiver: pagerduty
+  #   - matchers: [severity="warning"]
+  #     receiver: opsgenie
+receivers:
+  - name: webhook
+    webhook_configs:
+      - url: http://127.0.0.1:$webhook_port/alerts
+        send_resolved: true
+  # - name: pagerduty
+  #   pagerduty_configs:
+  #     - routing_key: <your Events API v2 integration key>
+  # - name: opsgenie
+  #   opsgenie_configs:
+  #     - api_key: <your Opsgenie API key>
+EOF
+"$alertmanager_bin" --config.file="$work/alertmanager.yml" --storage.path="$work/alertmanager-data" \
+  --web.listen-address="127.0.0.1:$alertmanager_port" --cluster.listen-address= --log.level=warn \
+  >"$work/alertmanager.log" 2>&1 &
+pids+=($!)
+alertmanager_pid=$!
+
 "$promcast_bin" \
   --statsd.listen-udp="127.0.0.1:$statsd_port" --statsd.listen-tcp="127.0.0.1:$statsd_port" \
   --web.listen-address="127.0.0.1:$web_port" --statsd.mapping-config="$root/compose/statsd_mapping.yml" \
-  --web.enable-lifecycle >"$work/promcast.log" 2>&1 &
+  --web.enable-lifecycle \
+  --rules.config="$root/scripts/demo/rules.yml" --rules.query.url="http://127.0.0.1:$prometheus_port" \
+  --rules.alertmanager.url="http://127.0.0.1:$alertmanager_port" \
+  --rules.remote-write.url="http://127.0.0.1:$prometheus_port/api/v1/write" \
+  --rules.external-label=source=promcast-demo >"$work/promcast.log" 2>&1 &
 pids+=($!)
+promcast_pid=$!
 
 cat >"$work/prometheus.yml" <<EOF
 global:
@@ -84,8 +139,10 @@ scrape_configs:
       - targets: ["127.0.0.1:$web_port"]
 EOF
 "$prometheus_bin" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prometheus-data" \
-  --web.listen-address="127.0.0.1:$prometheus_port" --log.level=warn >"$work/prometheus.log" 2>&1 &
+  --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-remote-write-receiver \
+  --storage.tsdb.retention.time=30d --log.level=warn >"$work/prometheus.log" 2>&1 &
 pids+=($!)
+prometheus_pid=$!
 
 wait_http() {  # url what log pid
   for _ in $(seq 150); do
@@ -97,35 +154,59 @@ wait_http() {  # url what log pid
   cat "$3" >&2
   exit 1
 }
-wait_http "http://127.0.0.1:$web_port/metrics" promcast "$work/promcast.log" "${pids[0]}"
-wait_http "http://127.0.0.1:$prometheus_port/-/ready" Prometheus "$work/prometheus.log" "${pids[1]}"
+wait_http "http://127.0.0.1:$alertmanager_port/-/ready" Alertmanager "$work/alertmanager.log" "$alertmanager_pid"
+wait_http "http://127.0.0.1:$web_port/metrics" promcast "$work/promcast.log" "$promcast_pid"
+wait_http "http://127.0.0.1:$prometheus_port/-/ready" Prometheus "$work/prometheus.log" "$prometheus_pid"
 
 /usr/bin/python3 "$root/scripts/drift_pipeline.py" --host 127.0.0.1 --port "$statsd_port" \
-  --interval "${PIPELINE_INTERVAL:-5}" >"$work/pipeline.log" 2>&1 &
+  --interval "${PIPELINE_INTERVAL:-5}" --anomaly-after 60 >"$work/pipeline.log" 2>&1 &
 pids+=($!)
 
 cat <<EOF
 
 promcast demo is running (logs in $work):
   promcast /metrics      http://127.0.0.1:$web_port/metrics
+  promcast rules         http://127.0.0.1:$web_port/rules
+  forecast in Prometheus http://127.0.0.1:$prometheus_port/graph?g0.expr=drift_wasserstein%3Ayhat%7Bhorizon%3D%221h%22%7D&g0.tab=0&g0.range_input=1h
+  Alertmanager           http://127.0.0.1:$alertmanager_port/#/alerts   (webhook deliveries: $work/webhook.log)
   Prometheus graph       http://127.0.0.1:$prometheus_port/graph?g0.expr=drift_metrics&g0.tab=0&g0.range_input=15m
   Prometheus query API   http://127.0.0.1:$prometheus_port/api/v1/query?query=drift_metrics
   statsd (UDP and TCP)   127.0.0.1:$statsd_port   e.g.  echo "drift_metrics.mushroom.v1.cap-diameter.wasserstein:42|g" | nc -u -w0 127.0.0.1 $statsd_port
 EOF
 
+query() {  # PromQL -> number of series in the answer
+  curl -fsS "http://127.0.0.1:$prometheus_port/api/v1/query" --data-urlencode "query=$1" \
+    | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]["result"]))'
+}
 if [ -n "${DEMO_SECONDS:-}" ]; then
-  echo "Stopping after $DEMO_SECONDS s (DEMO_SECONDS)."
-  sleep "$DEMO_SECONDS"
-  for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "demo: a process exited early; logs:" >&2; tail -n 20 "$work"/*.log >&2; exit 1; }
+  echo "Stopping after $DEMO_SECONDS s at the latest (DEMO_SECONDS)."
+  began=$(date +%s)
+  forecast=0; alert=0
+  while [ $(( $(date +%s) - began )) -lt "$DEMO_SECONDS" ]; do
+    for pid in "${pids[@]}"; do
+      kill -0 "$pid" 2>/dev/null || { echo "demo: a process exited early; logs:" >&2; tail -n 20 "$work"/*.log >&2; exit 1; }
+    done
+    if [ "$forecast" = 0 ] && [ "$(query 'drift_wasserstein:yhat{horizon="1h"}' 2>/dev/null || echo 0)" -gt 0 ]; then
+      forecast=1; echo "demo: forecast queryable in Prometheus after $(( $(date +%s) - began )) s"
+    fi
+    if [ "$alert" = 0 ] && curl -fsS "http://127.0.0.1:$alertmanager_port/api/v2/alerts" 2>/dev/null | grep -q DriftAnomaly; then
+      alert=1; echo "demo: DriftAnomaly alert in Alertmanager after $(( $(date +%s) - began )) s"
+    fi
+    [ "$forecast" = 1 ] && [ "$alert" = 1 ] && break
+    sleep 2
   done
   echo
   echo "promcast has $(curl -fsS "http://127.0.0.1:$web_port/metrics" | grep -c '^drift_metrics{') drift_metrics series;" \
-       "Prometheus answers count(drift_metrics) = $(curl -fsS "http://127.0.0.1:$prometheus_port/api/v1/query" \
-       --data-urlencode 'query=count(drift_metrics)' | /usr/bin/python3 -c \
-       'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else 0)')"
-  curl -fsS "http://127.0.0.1:$web_port/metrics" | grep '^drift_metrics{column_name="cap-diameter",dataset_name="mushroom"' || true
+       "Prometheus has $(query 'drift_wasserstein:yhat' || echo 0) forecast series;" \
+       "the webhook received $(grep -c '^webhook:' "$work/webhook.log" || true) notifications"
+  curl -fsS "http://127.0.0.1:$web_port/metrics" | grep '^drift_wasserstein:yhat{.*cap-diameter.*horizon="1h"' || true
+  if [ "$forecast" != 1 ] || [ "$alert" != 1 ]; then
+    echo "demo: FAILED (forecast=$forecast alert=$alert); promcast log:" >&2
+    tail -n 30 "$work/promcast.log" >&2
+    exit 1
+  fi
+  echo "demo: OK"
 else
   echo "Press Ctrl-C to stop."
-  wait "${pids[0]}"
+  wait "$promcast_pid"
 fi

@@ -1,91 +1,91 @@
 #!/usr/bin/env python3
-"""A small synthetic batch pipeline that reports data drift to statsd.
+"""A synthetic batch pipeline that reports data drift to statsd, with daily seasonality and injected anomalies.
 
-Every --interval seconds it draws a new batch for a few datasets and columns, compares each column
-with its reference sample and sends one gauge per (dataset, version, column, statistic):
+Every --interval seconds it sends one gauge per (dataset, version, column, statistic):
 
     drift_metrics.<dataset>.<version>.<column>.<metric>:<value>|g
 
 which compose/statsd_mapping.yml turns into
 drift_metrics{dataset_name, dataset_version, column_name, metric_name}.
 
-Statistics: wasserstein (1-D earth mover's distance), psi (population stability index over
-reference deciles), ks (two-sample Kolmogorov-Smirnov statistic), mean_shift (absolute difference of
-means in reference standard deviations; statsd reads a gauge value starting with '-' as a decrement,
-so every value sent is non-negative). Drift grows slowly with the batch number, with a sudden shift on one
-column now and then, so the Prometheus graph has something to show. Standard library only.
+Each statistic (wasserstein, psi, ks, mean_shift) follows a daily cycle (a batch job's input changes with
+the time of day) with multiplicative noise; the value at a time is a pure function of that time, so the
+history written by --backfill (OpenMetrics for `promtool tsdb create-blocks-from openmetrics`) continues
+seamlessly into the live values. Anomalies: from --anomaly-after seconds after start, every
+--anomaly-every seconds, one column (in turn) drifts --anomaly-factor times its usual level for
+--anomaly-seconds. Standard library only.
 """
 import argparse
-import bisect
+import hashlib
 import math
 import random
 import socket
 import sys
 import time
 
-# dataset -> (version, {column: (mean, stddev)})
+# dataset -> (version, columns)
 DATASETS = {
-    "mushroom": ("v1", {"cap-diameter": (6.7, 5.3), "stem-height": (6.6, 3.4), "stem-width": (12.1, 10.0)}),
-    "titanic": ("v3", {"age": (29.7, 14.5), "fare": (32.2, 49.7)}),
-    "credit": ("v2", {"income": (52000.0, 21000.0), "debt-ratio": (0.35, 0.12), "utilization": (0.31, 0.25)}),
+    "mushroom": ("v1", ["cap-diameter", "stem-height", "stem-width"]),
+    "titanic": ("v3", ["age", "fare"]),
+    "credit": ("v2", ["income", "debt-ratio", "utilization"]),
 }
-SAMPLE_SIZE = 400
+# usual level of each statistic
+LEVELS = {"wasserstein": 0.12, "psi": 0.03, "ks": 0.06, "mean_shift": 0.1}
+DAY = 86400
 
 
-def wasserstein(a, b):
-    """W1 between two equal-size samples: mean distance between their sorted values."""
-    return sum(abs(x - y) for x, y in zip(sorted(a), sorted(b))) / len(a)
+def columns():
+    for dataset, (version, cols) in DATASETS.items():
+        for column in cols:
+            yield dataset, version, column
 
 
-def ks_statistic(a, b):
-    """Largest gap between the two empirical CDFs."""
-    a, b = sorted(a), sorted(b)
-    gap = 0.0
-    for x in a + b:
-        fa = bisect.bisect_right(a, x) / len(a)
-        fb = bisect.bisect_right(b, x) / len(b)
-        gap = max(gap, abs(fa - fb))
-    return gap
+def noise(t, key):
+    """A standard normal draw that depends only on (t, key): live values and backfill agree."""
+    seed = int.from_bytes(hashlib.blake2b(f"{int(t)}|{key}".encode(), digest_size=8).digest(), "little")
+    return random.Random(seed).gauss(0.0, 1.0)
 
 
-def psi(reference, current, bins=10):
-    """Population stability index over the reference sample's deciles."""
-    ref = sorted(reference)
-    edges = [ref[int(len(ref) * i / bins)] for i in range(1, bins)]
-
-    def shares(sample):
-        counts = [0] * bins
-        for x in sample:
-            counts[bisect.bisect_right(edges, x)] += 1
-        return [max(c / len(sample), 1e-4) for c in counts]  # floor avoids log(0)
-
-    return sum((c - r) * math.log(c / r) for r, c in zip(shares(reference), shares(current)))
+def value(t, dataset, column, metric, anomaly=1.0):
+    key = f"{dataset}/{column}/{metric}"
+    phase = (sum(map(ord, dataset + column)) % 24) / 24 * 2 * math.pi
+    daily = 1.0 + 0.35 * math.sin(2 * math.pi * (t % DAY) / DAY + phase)
+    return max(0.0, LEVELS[metric] * daily * (1.0 + 0.04 * noise(t, key)) * anomaly)
 
 
-def mean_shift(reference, current):
-    mean_r = sum(reference) / len(reference)
-    sd_r = math.sqrt(sum((x - mean_r) ** 2 for x in reference) / (len(reference) - 1)) or 1.0
-    return abs(sum(current) / len(current) - mean_r) / sd_r
+def anomalous_column(t, start, args):
+    """The column drifting at time t, if any (one at a time, in turn)."""
+    if args.anomaly_every <= 0 or t < start + args.anomaly_after:
+        return None
+    since = t - start - args.anomaly_after
+    if since % args.anomaly_every >= args.anomaly_seconds:
+        return None
+    cols = list(columns())
+    return cols[int(since // args.anomaly_every) % len(cols)][2]
 
 
-def batch_lines(rng, references, batch):
-    lines = []
-    for dataset, (version, columns) in DATASETS.items():
-        for column, (mean, sd) in columns.items():
-            drift = 0.02 * batch  # slow drift in units of stddev
-            if rng.random() < 0.05:
-                drift += rng.uniform(0.5, 1.5)  # an occasional sudden shift
-            current = [rng.gauss(mean + drift * sd, sd * (1 + 0.01 * batch)) for _ in range(SAMPLE_SIZE)]
-            reference = references[(dataset, column)]
-            stats = {
-                "wasserstein": wasserstein(reference, current),
-                "psi": psi(reference, current),
-                "ks": ks_statistic(reference, current),
-                "mean_shift": mean_shift(reference, current),
-            }
-            for metric, value in stats.items():
-                lines.append(f"drift_metrics.{dataset}.{version}.{column}.{metric}:{value:.6g}|g")
-    return lines
+def lines_at(t, anomaly_column=None, factor=1.0):
+    out = []
+    for dataset, version, column in columns():
+        for metric in LEVELS:
+            f = factor if column == anomaly_column else 1.0
+            out.append((dataset, version, column, metric, value(t, dataset, column, metric, f)))
+    return out
+
+
+def backfill(path, end, days, step, job, instance):
+    """OpenMetrics history of every series, `days` up to `end` (unix seconds), one sample per `step`."""
+    with open(path, "w") as out:
+        out.write("# HELP drift_metrics Drift statistics of the batch pipeline.\n# TYPE drift_metrics gauge\n")
+        start = end - days * DAY
+        t = start - start % step
+        while t <= end:
+            for dataset, version, column, metric, v in lines_at(t):
+                out.write(f'drift_metrics{{column_name="{column}",dataset_name="{dataset}",'
+                          f'dataset_version="{version}",instance="{instance}",job="{job}",'
+                          f'metric_name="{metric}"}} {v:.6g} {t}\n')
+            t += step
+        out.write("# EOF\n")
 
 
 def datagrams(lines, limit=1400):
@@ -106,31 +106,42 @@ def main():
     parser.add_argument("--port", type=int, default=9125, help="statsd UDP port (default 9125)")
     parser.add_argument("--interval", type=float, default=5.0, help="seconds between batches (default 5)")
     parser.add_argument("--batches", type=int, default=0, help="stop after this many batches (0 = run until killed)")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--anomaly-after", type=float, default=90.0, help="first anomaly this long after start")
+    parser.add_argument("--anomaly-every", type=float, default=600.0, help="seconds between anomalies (0 = none)")
+    parser.add_argument("--anomaly-seconds", type=float, default=120.0, help="how long an anomaly lasts")
+    parser.add_argument("--anomaly-factor", type=float, default=6.0, help="drift level during an anomaly")
+    parser.add_argument("--backfill", metavar="FILE", help="write OpenMetrics history to FILE and exit")
+    parser.add_argument("--days", type=int, default=7, help="days of history for --backfill")
+    parser.add_argument("--step", type=int, default=60, help="seconds between backfilled samples")
+    parser.add_argument("--job", default="promcast", help="job label of the backfilled series")
+    parser.add_argument("--instance", default="127.0.0.1:9102", help="instance label of the backfilled series")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
 
-    rng = random.Random(args.seed)
-    references = {
-        (dataset, column): [rng.gauss(mean, sd) for _ in range(SAMPLE_SIZE)]
-        for dataset, (_, columns) in DATASETS.items()
-        for column, (mean, sd) in columns.items()
-    }
+    if args.backfill:
+        backfill(args.backfill, int(time.time()), args.days, args.step, args.job, args.instance)
+        return 0
+
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     address = (args.host, args.port)
+    start = time.time()
     batch = 0
     try:
         while args.batches == 0 or batch < args.batches:
             started = time.monotonic()
-            lines = batch_lines(rng, references, batch)
+            now = time.time()
+            drifting = anomalous_column(now, start, args)
+            lines = [f"drift_metrics.{d}.{ver}.{c}.{m}:{v:.6g}|g"
+                     for d, ver, c, m, v in lines_at(now, drifting, args.anomaly_factor)]
             for packet in datagrams(lines):
                 try:
                     sock.sendto(packet.encode(), address)
                 except OSError as err:  # the exporter may not be up yet; the next batch retries
                     print(f"drift_pipeline: send failed: {err}", file=sys.stderr)
             if not args.quiet:
-                print(f"drift_pipeline: batch {batch}: sent {len(lines)} drift metrics to {args.host}:{args.port}",
-                      flush=True)
+                note = f" (anomaly on {drifting})" if drifting else ""
+                print(f"drift_pipeline: batch {batch}: sent {len(lines)} drift metrics to "
+                      f"{args.host}:{args.port}{note}", flush=True)
             batch += 1
             if args.batches == 0 or batch < args.batches:
                 time.sleep(max(0.0, args.interval - (time.monotonic() - started)))

@@ -162,10 +162,10 @@ def load_windows(labels):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    shared = os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "data", "nab"))
+    nab_dir = os.path.normpath(os.path.join(here, "..", "..", "tests", "data", "nab"))  # in the repository
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--results", required=True)
-    ap.add_argument("--labels", default=os.path.join(shared, "labels", "combined_windows.json"))
+    ap.add_argument("--labels", default=os.path.join(nab_dir, "labels", "combined_windows.json"))
     ap.add_argument("--data", help="data directory: check every results file against its data file's rows")
     ap.add_argument("--markdown", action="store_true", help="print a markdown table")
     args = ap.parse_args()

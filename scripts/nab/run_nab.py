@@ -99,11 +99,11 @@ def promcast_scores(promcast, values, detector_args):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    shared = os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "data", "nab"))
+    nab_dir = os.path.normpath(os.path.join(here, "..", "..", "tests", "data", "nab"))  # in the repository
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--promcast", required=True)
-    ap.add_argument("--data", default=os.path.join(shared, "data"))
-    ap.add_argument("--labels", default=os.path.join(shared, "labels", "combined_windows.json"))
+    ap.add_argument("--data", default=os.path.join(nab_dir, "data"))
+    ap.add_argument("--labels", default=os.path.join(nab_dir, "labels", "combined_windows.json"))
     ap.add_argument("--out", default="/tmp/promcast-nab-results")
     ap.add_argument("--only", nargs="*", help="detector names to run (default: all)")
     ap.add_argument("--ablation", action="store_true", help="run the ABLATION configurations instead")

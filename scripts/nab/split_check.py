@@ -34,11 +34,11 @@ def score(results, labels, files):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    shared = os.path.normpath(os.path.join(here, "..", "..", "..", "shared", "data", "nab"))
+    nab_dir = os.path.normpath(os.path.join(here, "..", "..", "tests", "data", "nab"))  # in the repository
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--promcast", required=True)
-    ap.add_argument("--data", default=os.path.join(shared, "data"))
-    ap.add_argument("--labels", default=os.path.join(shared, "labels", "combined_windows.json"))
+    ap.add_argument("--data", default=os.path.join(nab_dir, "data"))
+    ap.add_argument("--labels", default=os.path.join(nab_dir, "labels", "combined_windows.json"))
     args = ap.parse_args()
     labels = nab_score.load_windows(args.labels)
     files = run_nab.nab_files(args.data, labels)

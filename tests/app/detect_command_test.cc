@@ -8,11 +8,14 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/commands.h"
 #include "tests/app/temp_file.h"
+#include "tests/forecaster/fixtures/detectors/read_csv.h"
 
 namespace promcast::app {
 namespace {
@@ -463,6 +466,55 @@ TEST(DetectCommand, SpacingThatIsNotAWholeStepIsAnError) {
             std::string::npos)
       << err;
   EXPECT_EQ(out, "");
+}
+
+// `--method esd --robust` is Twitter's hybrid ESD (median and MAD): on every series and setting of the ESD
+// fixtures it flags exactly the R reference's points (scripts/fixtures/make_hybrid_esd_fixtures.R), and
+// without --robust the classic reference's.
+TEST(DetectCommand, EsdRobustIsTheHybridEsdOfTheReference) {
+  namespace fx = promcast::forecaster::testing;
+  for (const auto& [file, robust] :
+       {std::pair{"esd_hybrid_expected.csv", true}, {"esd_expected.csv", false}}) {
+    const auto cases = fx::read_csv(fx::fixture_path(file));
+    ASSERT_GE(cases.rows(), 40u);
+    std::size_t flagged = 0;
+    for (std::size_t c = 0; c < cases.rows(); ++c) {
+      const std::string& name = cases.text.at("name")[c];
+      std::string csv = "index,value\n";
+      const auto y = fx::read_csv(fx::fixture_path("esd_" + name + ".csv")).column("y");
+      for (std::size_t i = 0; i < y.size(); ++i) csv += fmt::format("{},{}\n", i, y[i]);
+      const std::string path = write_temp("detect_esd_" + name + ".csv", csv);
+      std::vector<std::string> args = {"--input",     path,
+                                       "--method",    "esd",
+                                       "--alpha",     cases.text.at("alpha")[c],
+                                       "--max-anoms", cases.text.at("max_count")[c],
+                                       "--direction", cases.text.at("direction")[c]};
+      if (robust) args.push_back("--robust");
+      std::string out, err;
+      ASSERT_EQ(run(args, out, err), 0) << err;
+      std::vector<int64_t> want;
+      std::stringstream ss(cases.text.at("anomalies")[c]);
+      for (int64_t v; ss >> v;) want.push_back(v);
+      std::sort(want.begin(), want.end());
+      EXPECT_EQ(anomaly_indices(out), want) << file << " row " << c + 2;
+      flagged += want.size();
+      simdjson::dom::parser parser;
+      EXPECT_EQ(bool(parser.parse(out)["parameters"]["robust"]), robust);
+    }
+    EXPECT_GT(flagged, 50u);
+  }
+}
+
+TEST(DetectCommand, RobustAppliesToZscoreAndEsdOnly) {
+  const std::string path = write_temp("detect_robust_scope.csv", nab_like_csv(150));
+  std::string out, err;
+  EXPECT_EQ(run({"--input", path, "--method", "shesd", "--period", "24", "--robust"}, out, err), 2);
+  EXPECT_NE(err.find("--robust does not apply to shesd (only to zscore, esd)"), std::string::npos) << err;
+  ASSERT_EQ(run({"--input", path, "--method", "esd", "--robust"}, out, err), 0) << err;
+  const auto found = anomaly_indices(out);
+  EXPECT_NE(std::find(found.begin(), found.end(), 150), found.end()) << out;
+  EXPECT_EQ(run({"--help"}, out, err), 2);
+  EXPECT_NE(err.find("esd: median and MAD instead of mean and sd"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -384,5 +384,25 @@ TEST(ForecastCommand, CsvFormatEqualsJson) {
   EXPECT_EQ(step, 3u);
 }
 
+// Column names reach the JSON as exogenous parameter names: a hostile one (quote, backslash, a control
+// character, a byte that is not UTF-8) must still give valid JSON, with the bad byte as U+FFFD.
+TEST(ForecastCommand, HostileColumnNamesGiveValidJson) {
+  const std::string name = std::string("pr\"o\x01\\m") + "\xFF" + "o";
+  std::string csv = series_csv(true);
+  csv.replace(0, csv.find('\n'), "timestamp,value,\"pr\"\"o\x01\\m\xFFo\"");
+  const std::string path = write_temp("fc_hostile.csv", csv);
+  std::string out, err;
+  ASSERT_EQ(run({"--input", path, "--order", "1,1,0", "--exog", name, "--horizon", "2"}, out, &err), 0)
+      << err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_EQ(parser.parse(out).get(doc), simdjson::SUCCESS) << out;  // simdjson also checks the UTF-8
+  const std::string want = std::string("pr\"o\x01\\m") + "\xEF\xBF\xBD" + "o";
+  double coefficient = 0;
+  EXPECT_EQ(doc["params"][want].get(coefficient), simdjson::SUCCESS) << out;
+  EXPECT_NEAR(coefficient, 5.0, 1.0);  // the promo effect the series carries
+  EXPECT_NE(out.find("\"pr\\\"o\\u0001\\\\m"), std::string::npos) << out;  // escaped as JSON requires
+}
+
 }  // namespace
 }  // namespace promcast::app

@@ -175,20 +175,20 @@ TEST(HttpServer, BadReloadKeepsOldMapping) {
   App a(true, mapping.string());
   ASSERT_TRUE(a.app);
   EXPECT_EQ(a.app->self_metrics().value("statsd_exporter_loaded_mappings"), 1);
-  EXPECT_EQ(a.app->self_metrics().value("statsd_exporter_config_last_reload_successful"), 1);
+  EXPECT_EQ(a.app->self_metrics().value("promcast_config_last_reload_successful"), 1);
   const auto before = a.app->mappings().get();
 
   dir.write("m.yml", "mappings:\n- match: \"svc.*\"\n  bogus_key: 1\n");
   EXPECT_FALSE(a.app->reload());  // the SIGHUP path calls exactly this
   EXPECT_EQ(a.app->mappings().get(), before);
-  EXPECT_EQ(a.app->self_metrics().value("statsd_exporter_config_last_reload_successful"), 0);
+  EXPECT_EQ(a.app->self_metrics().value("promcast_config_last_reload_successful"), 0);
   EXPECT_EQ(a.app->self_metrics().value("statsd_exporter_config_reloads_total", "outcome", "failure"), 1);
   EXPECT_EQ(a.app->self_metrics().value("statsd_exporter_loaded_mappings"), 1);
 
   dir.write("m.yml", std::string(kMappingV1) + "- match: \"other.*\"\n  name: other\n");
   EXPECT_TRUE(a.app->reload());
   EXPECT_NE(a.app->mappings().get(), before);
-  EXPECT_EQ(a.app->self_metrics().value("statsd_exporter_config_last_reload_successful"), 1);
+  EXPECT_EQ(a.app->self_metrics().value("promcast_config_last_reload_successful"), 1);
   EXPECT_EQ(a.app->self_metrics().value("statsd_exporter_loaded_mappings"), 2);
   auto r = http_get(a.base + "/metrics");
   ASSERT_TRUE(r.has_value());

@@ -29,13 +29,13 @@ TEST(Esd, AnomaliesAreExactlyTheReferences) {
     const auto& name = cases.text.at("name")[c];
     const auto series = read_csv(fixture_path("esd_" + name + ".csv"));
     EsdOptions o;
-    o.alpha = cases.numbers.at("alpha")[c];
-    o.max_count = static_cast<std::size_t>(cases.numbers.at("max_count")[c]);
+    o.alpha = cases.column("alpha")[c];
+    o.max_count = static_cast<std::size_t>(cases.column("max_count")[c]);
     o.direction = parse_direction(cases.text.at("direction")[c]);
     std::vector<std::size_t> want;
     std::stringstream ss(cases.text.at("anomalies")[c]);
     for (std::size_t v; ss >> v;) want.push_back(v);
-    auto r = generalized_esd(series.numbers.at("y"), o);
+    auto r = generalized_esd(series.column("y"), o);
     ASSERT_TRUE(r.has_value());
     const std::vector<std::size_t> got(r->removed.begin(), r->removed.begin() + r->num_anomalies);
     EXPECT_EQ(got, want) << name << " alpha=" << o.alpha << " r=" << o.max_count
@@ -43,6 +43,38 @@ TEST(Esd, AnomaliesAreExactlyTheReferences) {
     total += want.size();
   }
   EXPECT_GT(total, 50u);  // the fixtures do contain anomalies
+}
+
+// The median/MAD ("hybrid") statistic of Twitter's S-H-ESD, on the same series and settings, against an R
+// reference (scripts/fixtures/make_hybrid_esd_fixtures.R: R's median(), mad(), qt()). Exact indices in
+// removal order.
+TEST(Esd, HybridMedianMadMatchesTheRReference) {
+  const auto cases = read_csv(fixture_path("esd_hybrid_expected.csv"));
+  ASSERT_GE(cases.rows(), 40u);
+  std::size_t total = 0;
+  std::size_t differs_from_classic = 0;
+  const auto classic = read_csv(fixture_path("esd_expected.csv"));
+  ASSERT_EQ(classic.rows(), cases.rows());
+  for (std::size_t c = 0; c < cases.rows(); ++c) {
+    const auto& name = cases.text.at("name")[c];
+    EsdOptions o;
+    o.alpha = cases.column("alpha")[c];
+    o.max_count = static_cast<std::size_t>(cases.column("max_count")[c]);
+    o.direction = parse_direction(cases.text.at("direction")[c]);
+    o.statistic = EsdStatistic::kMedianMad;
+    std::vector<std::size_t> want;
+    std::stringstream ss(cases.text.at("anomalies")[c]);
+    for (std::size_t v; ss >> v;) want.push_back(v);
+    auto r = generalized_esd(read_csv(fixture_path("esd_" + name + ".csv")).column("y"), o);
+    ASSERT_TRUE(r.has_value());
+    const std::vector<std::size_t> got(r->removed.begin(), r->removed.begin() + r->num_anomalies);
+    EXPECT_EQ(got, want) << name << " alpha=" << o.alpha << " r=" << o.max_count
+                         << " dir=" << cases.text.at("direction")[c];
+    total += want.size();
+    differs_from_classic += cases.text.at("anomalies")[c] != classic.text.at("anomalies")[c];
+  }
+  EXPECT_GT(total, 50u);
+  EXPECT_GT(differs_from_classic, 5u);  // the two statistics are told apart by these fixtures
 }
 
 TEST(Esd, CriticalValueMatchesRosnersTable) {

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 
 #include "forecaster/detector_factory.h"
 #include "tests/forecaster/fixtures/detectors/read_csv.h"
@@ -53,21 +54,21 @@ TEST(Shesd, AnomaliesAreExactlyTheReferences) {
   std::size_t quirk_mismatches = 0;
   for (std::size_t c = 0; c < cases.rows(); ++c) {
     const auto& series = cases.text.at("series")[c];
-    const auto y = read_csv(fixture_path("shesd_" + series + ".csv")).numbers.at("y");
+    const auto y = read_csv(fixture_path("shesd_" + series + ".csv")).column("y");
     ShesdOptions o;
-    o.period = static_cast<int>(cases.numbers.at("period")[c]);
-    o.max_anoms = cases.numbers.at("max_anoms")[c];
+    o.period = static_cast<int>(cases.column("period")[c]);
+    o.max_anoms = cases.column("max_anoms")[c];
     o.direction = parse_direction(cases.text.at("direction")[c]);
-    o.alpha = cases.numbers.at("alpha")[c];
+    o.alpha = cases.column("alpha")[c];
     o.threshold = parse_threshold(cases.text.at("threshold")[c]);
-    o.only_last = cases.numbers.at("only_last")[c] != 0.0;
-    o.longterm_period = static_cast<std::size_t>(cases.numbers.at("longterm_period")[c]);
+    o.only_last = cases.column("only_last")[c] != 0.0;
+    o.longterm_period = static_cast<std::size_t>(cases.column("longterm_period")[c]);
     auto d = shesd_detect(y, o);
     ASSERT_TRUE(d.has_value()) << d.error().message;
     const auto want = parse_indices(cases.text.at("anomalies")[c]);
     const auto got = d->anomalies();
     total += want.size();
-    if (cases.numbers.at("r_stl_quirk")[c] == 0.0) {
+    if (cases.column("r_stl_quirk")[c] == 0.0) {
       EXPECT_EQ(got, want) << "row " << c + 2 << " " << series;
       continue;
     }
@@ -82,13 +83,15 @@ TEST(Shesd, AnomaliesAreExactlyTheReferences) {
   EXPECT_LE(quirk_mismatches * 10, quirk_rows);
 }
 
-std::vector<double> twitter_raw_data() {
-  const auto t = read_csv(std::string(PROMCAST_SHARED_DATA_DIR) + "/twitter_anomalydetection_raw_data.csv");
-  return t.numbers.at("count");
-}
+// Twitter's example data, carried in tests/data/twitter/ (GPL-3.0, see its README).
+std::string twitter_raw_data_path() { return std::string(PROMCAST_TEST_DATA_DIR) + "/twitter/raw_data.csv"; }
+
+std::vector<double> twitter_raw_data() { return read_csv(twitter_raw_data_path()).column("count"); }
 
 std::vector<std::size_t> read_expected(const std::string& name) {
-  std::ifstream in(fixture_path(name));
+  const std::string path = fixture_path(name);
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot open test input " + path);
   std::string line;
   std::getline(in, line);
   return parse_indices(line);

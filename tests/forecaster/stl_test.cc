@@ -29,17 +29,17 @@ TEST(Stl, MatchesRStlOnEveryFixture) {
     SCOPED_TRACE(name);
     const auto t = read_csv(fixture_path("stl_" + name + ".csv"));
     StlOptions o;
-    o.period = static_cast<int>(manifest.numbers.at("period")[c]);
-    const int s_window = static_cast<int>(manifest.numbers.at("s_window")[c]);
+    o.period = static_cast<int>(manifest.column("period")[c]);
+    const int s_window = static_cast<int>(manifest.column("s_window")[c]);
     o.periodic = s_window == 0;
     o.seasonal_window = s_window;
-    o.robust = manifest.numbers.at("robust")[c] != 0.0;
-    auto r = stl(t.numbers.at("y"), o);
+    o.robust = manifest.column("robust")[c] != 0.0;
+    auto r = stl(t.column("y"), o);
     ASSERT_TRUE(r.has_value()) << r.error().message;
-    expect_close(r->seasonal, t.numbers.at("seasonal"), "seasonal");
-    expect_close(r->trend, t.numbers.at("trend"), "trend");
-    expect_close(r->remainder, t.numbers.at("remainder"), "remainder");
-    expect_close(r->weights, t.numbers.at("weights"), "weights");
+    expect_close(r->seasonal, t.column("seasonal"), "seasonal");
+    expect_close(r->trend, t.column("trend"), "trend");
+    expect_close(r->remainder, t.column("remainder"), "remainder");
+    expect_close(r->weights, t.column("weights"), "weights");
   }
 }
 

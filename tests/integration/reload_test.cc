@@ -1,5 +1,5 @@
 // Mapping reloads through the lifecycle API and SIGHUP: a broken file keeps the old mapping and
-// sets statsd_exporter_config_last_reload_successful to 0; a fixed file applies and sets it to 1.
+// sets promcast_config_last_reload_successful to 0; a fixed file applies and sets it to 1.
 // Also /-/quit, and that lifecycle endpoints do nothing without --web.enable-lifecycle.
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -30,7 +30,7 @@ constexpr std::string_view kNewMapping = R"(mappings:
       service: "$1"
       tier: "fixed"
 )";
-constexpr std::string_view kReloadGauge = "statsd_exporter_config_last_reload_successful";
+constexpr std::string_view kReloadGauge = "promcast_config_last_reload_successful";
 
 // Sends `line` (a counter increment of 1 per send) until `series` shows up; returns whether it did.
 // Counting is not asserted here: the point is which mapping applied.

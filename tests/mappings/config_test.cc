@@ -258,6 +258,32 @@ mappings:
               ElementsAre(Quantile{0.5, 0.05}, Quantile{0.9, 0.01}, Quantile{0.99, 0.001}));
 }
 
+// statsd_exporter 0.27-0.29 accept the deprecated timer_type and 0.30 rejects it: we accept it and return a
+// warning per use, with the file and the value's line and column, for the caller to log (no logging here).
+TEST(MappingConfig, TimerTypeIsAcceptedWithADeprecationWarningPerUse) {
+  MappingConfig c = parse_ok(R"y(defaults:
+  timer_type: histogram
+mappings:
+- match: a.*
+  name: "a"
+  timer_type: summary
+- match: b.*
+  name: "b"
+  observer_type: histogram
+)y");
+  EXPECT_EQ(c.defaults.observer_type, ObserverType::Histogram);
+  EXPECT_EQ(c.mappings[0].observer_type, ObserverType::Summary);
+  ASSERT_EQ(c.warnings.size(), 2u);
+  EXPECT_EQ(c.warnings[0].file, "test.yml");
+  EXPECT_EQ(c.warnings[0].line, 2);
+  EXPECT_EQ(c.warnings[0].column, 15);
+  EXPECT_EQ(c.warnings[1].line, 6);
+  EXPECT_THAT(c.warnings[1].to_string(), HasSubstr("test.yml:6:15: timer_type is deprecated"));
+  EXPECT_THAT(c.warnings[1].message, HasSubstr("use observer_type"));
+  // observer_type alone warns about nothing
+  EXPECT_TRUE(parse_ok("mappings:\n- match: a.*\n  name: a\n  observer_type: summary\n").warnings.empty());
+}
+
 TEST(MappingConfig, ScalarForms) {
   // yaml.v2 conventions: integer ttl is nanoseconds, yes/no are booleans, numbers may be
   // written as strings only for string fields.

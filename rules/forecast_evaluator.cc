@@ -1,0 +1,380 @@
+#include "rules/forecast_evaluator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+
+#include "forecaster/auto_arima.h"
+#include "forecaster/fourier.h"
+#include "forecaster/sarimax.h"
+
+namespace promcast::rules {
+
+namespace {
+
+namespace fc = promcast::forecaster;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+int to_steps(Duration d, Duration step) { return static_cast<int>(d.count() / step.count()); }
+
+// What one series keeps between evaluations.
+struct SeriesModel {
+  std::optional<fc::Sarimax> model;
+  std::vector<fc::FourierTerm> user_terms;  // fixed harmonics: regressors we supply
+  std::vector<fc::FourierTerm> auto_terms;  // harmonics chosen by the search
+  Eigen::Index n = 0;                       // grid points absorbed (Fourier phase)
+  TimestampMs fitted_at = 0;
+  std::string description;
+  double aicc = kNaN;
+  // the last outputs, re-exported while no new point arrives
+  double h0_mean = kNaN;
+  std::vector<double> h0_lower, h0_upper;
+  std::optional<fc::Forecast> forecast;
+  double last_value = kNaN;
+  std::string state = "ok";
+};
+
+// Regressor rows t = start .. start+count-1 in the column order the model was fitted with.
+Eigen::MatrixXd exog_rows(const SeriesModel& m, Eigen::Index start, Eigen::Index count) {
+  const Eigen::MatrixXd user = fc::fourier_matrix(m.user_terms, start, count);
+  const Eigen::MatrixXd chosen = fc::fourier_matrix(m.auto_terms, start, count);
+  Eigen::MatrixXd out(count, user.cols() + chosen.cols());
+  if (user.cols() > 0) out.leftCols(user.cols()) = user;
+  if (chosen.cols() > 0) out.rightCols(chosen.cols()) = chosen;
+  return out;
+}
+
+class ForecastEvaluator final : public RuleEvaluator {
+ public:
+  ForecastEvaluator(const ForecastRule& rule, Shard shard)
+      : rule_(rule),
+        windows_(rule.common.step, rule.common.history,
+                 std::max(rule.common.step * 5, Duration{5 * 60 * 1000}), shard) {
+    const Duration step = rule_.common.step;
+    season_ = rule_.model.seasonal_period ? to_steps(*rule_.model.seasonal_period, step) : 0;
+    for (const auto& f : rule_.model.fourier) {
+      if (f.harmonics > 0)
+        user_terms_.push_back({static_cast<double>(to_steps(f.period, step)), f.harmonics});
+      else
+        auto_periods_.push_back(to_steps(f.period, step));
+    }
+    for (Duration h : rule_.horizons) horizon_steps_.push_back(to_steps(h, step));
+    for (double l : rule_.intervals) levels_.push_back(l * 100.0);
+  }
+
+  [[nodiscard]] const RuleCommon& common() const override { return rule_.common; }
+
+  [[nodiscard]] std::optional<SeriesChart> chart(std::uint64_t series_hash) const override {
+    auto w = windows_.windows().find(series_hash);
+    if (w == windows_.windows().end()) return std::nullopt;
+    SeriesChart c;
+    c.labels = w->second.labels;
+    c.step = rule_.common.step;
+    c.values = w->second.values;
+    c.start = windows_.end() - static_cast<TimestampMs>(c.values.size() - 1) * c.step.count();
+    const std::size_t n = c.values.size();
+    c.expected.assign(n, kNaN);
+    c.lower.assign(n, kNaN);
+    c.upper.assign(n, kNaN);
+    auto m = models_.find(series_hash);
+    if (m == models_.end() || !m->second.forecast) return c;
+    const SeriesModel& sm = m->second;
+    c.model = sm.description;
+    const fc::Forecast& f = *sm.forecast;
+    const std::size_t widest = static_cast<std::size_t>(
+        std::max_element(rule_.intervals.begin(), rule_.intervals.end()) - rule_.intervals.begin());
+    c.level = rule_.intervals[widest];
+    c.forecast_mean = f.mean;
+    c.forecast_lower = f.lower[widest];
+    c.forecast_upper = f.upper[widest];
+    // in-sample: the model's one-step expectations with the band's width for that level
+    const double z = (f.upper[widest][0] - f.mean[0]) / f.std_err[0];
+    if (sm.model) {
+      const auto& r = sm.model->result();
+      const std::size_t have = std::min(n, r.fitted.size());
+      for (std::size_t i = 0; i < have; ++i) {
+        const std::size_t src = r.fitted.size() - have + i, dst = n - have + i;
+        c.expected[dst] = r.fitted[src];
+        double sd = std::sqrt(r.sigma2);
+        if (src < r.standardized_residuals.size() && std::isfinite(r.standardized_residuals[src]) &&
+            r.standardized_residuals[src] != 0.0)
+          sd = std::abs(r.residuals[src] / r.standardized_residuals[src]);
+        if (static_cast<int>(src) < r.diffuse_steps) continue;  // no prediction variance there
+        c.lower[dst] = r.fitted[src] - z * sd;
+        c.upper[dst] = r.fitted[src] + z * sd;
+      }
+    }
+    return c;
+  }
+
+  [[nodiscard]] std::vector<Series> forecast_paths() const override {
+    std::vector<Series> out;
+    const TimestampMs step = rule_.common.step.count();
+    for (const auto& [key, m] : models_) {
+      if (!m.forecast) continue;
+      auto w = windows_.windows().find(key);
+      if (w == windows_.windows().end()) continue;
+      const Labels base = output_labels(
+          w->second.labels, expand_rule_labels(w->second.labels, rule_.common.labels, m.last_value));
+      auto path = [&](const std::string& name, const Labels& labels, const std::vector<double>& values) {
+        Series s;
+        s.labels = labels;
+        set_label(s.labels, "__name__", name);
+        for (std::size_t k = 0; k < values.size(); ++k) {
+          s.timestamps.push_back(windows_.end() + static_cast<TimestampMs>(k + 1) * step);
+          s.values.push_back(values[k]);
+        }
+        out.push_back(std::move(s));
+      };
+      path(rule_.common.name + ":yhat_path", base, m.forecast->mean);
+      for (std::size_t j = 0; j < rule_.intervals.size(); ++j) {
+        Labels l = base;
+        set_label(l, "level", format_sample_value(rule_.intervals[j]));
+        path(rule_.common.name + ":yhat_path_lower", l, m.forecast->lower[j]);
+        path(rule_.common.name + ":yhat_path_upper", l, m.forecast->upper[j]);
+      }
+    }
+    return out;
+  }
+
+  std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
+                                                const EvalEnv& env) override {
+    RangeQuery base;
+    base.expr = rule_.common.expr;
+    base.max_series = rule_.common.max_series;
+    base.max_samples = rule_.common.max_samples;
+    base.rule_name = rule_.common.name;
+    auto refreshed = windows_.refresh(now, base, query);
+    if (!refreshed) return std::unexpected(refreshed.error());
+    const bool refit_all = last_refit_ == 0 || now - last_refit_ >= rule_.refit.count();
+    if (refit_all) last_refit_ = now;
+
+    std::erase_if(models_, [&](const auto& e) { return !windows_.windows().contains(e.first); });
+    const Duration step = rule_.common.step;
+    const int future_steps = static_cast<int>(env.future_window.count() / step.count());
+    int max_h = std::max(1, future_steps);
+    for (int h : horizon_steps_) max_h = std::max(max_h, h);
+
+    std::vector<std::function<void()>> tasks;
+    std::vector<std::pair<SeriesWindow*, SeriesModel*>> work;
+    std::size_t fits = 0, failures = 0;
+    std::mutex count_mutex;
+    for (auto& [key, w] : windows_.windows()) {
+      SeriesModel& m = models_[key];
+      work.emplace_back(&w, &m);
+      tasks.emplace_back([&, wp = &w, mp = &m] {
+        const bool fit = refit_all || wp->is_new || !mp->model;
+        const bool ok = fit ? fit_series(*mp, *wp, now, max_h) : update_series(*mp, *wp, max_h);
+        if (fit) {
+          std::lock_guard lock(count_mutex);
+          if (mp->state != "insufficient history") ok ? ++fits : ++failures;
+        }
+      });
+    }
+    if (env.pool != nullptr) {
+      env.pool->run_all(std::move(tasks));
+    } else {
+      for (auto& t : tasks) t();
+    }
+
+    RuleEvaluation out;
+    out.samples_read = refreshed->samples;
+    out.queries = refreshed->queries;
+    out.fits = fits;
+    out.fit_failures = failures;
+    const std::string& name = rule_.common.name;
+    for (auto [w, m] : work) {
+      SeriesStatus status;
+      status.labels = w->labels;
+      status.model = m->description;
+      status.aicc = m->aicc;
+      status.last_fit = m->fitted_at;
+      status.value = m->last_value;
+      status.expected = m->h0_mean;
+      status.lower = m->h0_lower.empty() ? kNaN : m->h0_lower.back();
+      status.upper = m->h0_upper.empty() ? kNaN : m->h0_upper.back();
+      status.score = kNaN;
+      status.state = m->state;
+      out.series.push_back(status);
+      if (m->state == "insufficient history") ++out.insufficient;
+      if (!m->forecast) continue;  // never fitted: nothing to export yet
+      const Labels labels =
+          output_labels(w->labels, expand_rule_labels(w->labels, rule_.common.labels, m->last_value));
+      auto emit = [&](const std::string& metric, Labels l, double value) {
+        out.samples.push_back({metric, std::move(l), value});
+      };
+      for (std::size_t i = 0; i < rule_.horizons.size(); ++i) {
+        const int h = horizon_steps_[i];
+        Labels l = labels;
+        set_label(l, "horizon", format_duration(rule_.horizons[i]));
+        const double mean = h == 0 ? m->h0_mean : m->forecast->mean[static_cast<std::size_t>(h - 1)];
+        emit(name + ":yhat", l, mean);
+        for (std::size_t k = 0; k < levels_.size(); ++k) {
+          Labels ll = l;
+          set_label(ll, "level", format_sample_value(rule_.intervals[k]));
+          const double lo = h == 0 ? m->h0_lower[k] : m->forecast->lower[k][static_cast<std::size_t>(h - 1)];
+          const double hi = h == 0 ? m->h0_upper[k] : m->forecast->upper[k][static_cast<std::size_t>(h - 1)];
+          emit(name + ":yhat_lower", ll, lo);
+          emit(name + ":yhat_upper", std::move(ll), hi);
+        }
+      }
+      // the future path for remote write (written at its own timestamps)
+      for (int k = 1; k <= future_steps && k <= static_cast<int>(m->forecast->mean.size()); ++k) {
+        const TimestampMs t = windows_.end() + static_cast<TimestampMs>(k) * step.count();
+        if (t - now > env.future_window.count()) break;
+        const auto idx = static_cast<std::size_t>(k - 1);
+        out.remote.push_back({with_name(labels, name + ":yhat_path", env), t, m->forecast->mean[idx]});
+        for (std::size_t j = 0; j < levels_.size(); ++j) {
+          Labels ll = labels;
+          set_label(ll, "level", format_sample_value(rule_.intervals[j]));
+          out.remote.push_back(
+              {with_name(ll, name + ":yhat_path_lower", env), t, m->forecast->lower[j][idx]});
+          out.remote.push_back(
+              {with_name(ll, name + ":yhat_path_upper", env), t, m->forecast->upper[j][idx]});
+        }
+      }
+    }
+    for (const auto& s : out.samples) out.remote.push_back({with_name(s.labels, s.name, env), now, s.value});
+    return out;
+  }
+
+ private:
+  static Labels with_name(Labels labels, const std::string& name, const EvalEnv& env) {
+    for (const auto& [k, v] : env.external_labels)
+      if (label_value(labels, k).empty()) set_label(labels, k, v);
+    set_label(labels, "__name__", name);
+    return labels;
+  }
+
+  [[nodiscard]] std::size_t min_points() const {
+    return std::max<std::size_t>(20, season_ >= 2 ? 2 * static_cast<std::size_t>(season_) + 1 : 0);
+  }
+
+  // Full estimation on the window: fit on all points but the last, take the one-step expectation for
+  // the last (horizon 0s), absorb it, forecast.
+  bool fit_series(SeriesModel& m, const SeriesWindow& w, TimestampMs now, int max_h) {
+    m.last_value = last_finite(w.values);
+    if (w.finite_count() < min_points()) {
+      m = SeriesModel{};
+      m.last_value = last_finite(w.values);
+      m.state = "insufficient history";
+      return false;
+    }
+    const std::span<const double> all(w.values);
+    const std::span<const double> head = all.first(all.size() - 1);
+    const auto n = static_cast<Eigen::Index>(head.size());
+    SeriesModel next;
+    next.user_terms = user_terms_;
+    const Eigen::MatrixXd exog = fc::fourier_matrix(next.user_terms, 0, n);
+    if (rule_.model.auto_order) {
+      fc::AutoArimaOptions o;
+      o.period = season_ >= 2 ? season_ : 1;
+      o.seasonal = season_ >= 2;
+      o.fourier_periods = auto_periods_;
+      auto r = fc::auto_arima(head, exog, fc::fourier_names(next.user_terms), o);
+      if (!r) return fail(m, r.error());
+      next.auto_terms = r->fourier;
+      next.description = r->spec.describe();
+      next.model.emplace(std::move(r->model));
+    } else {
+      fc::SarimaxSpec spec;
+      spec.order = {rule_.model.p,
+                    rule_.model.d,
+                    rule_.model.q,
+                    rule_.model.P,
+                    rule_.model.D,
+                    rule_.model.Q,
+                    season_ >= 2 ? season_ : 0};
+      spec.trend = rule_.model.trend.value_or(fc::Trend::kNone);
+      spec.exog_names = fc::fourier_names(next.user_terms);
+      fc::FitOptions fo;
+      fo.standard_errors = false;
+      auto r = fc::Sarimax::fit(spec, head, exog, fo);
+      if (!r) return fail(m, r.error());
+      next.description = spec.describe();
+      next.model.emplace(std::move(*r));
+    }
+    next.aicc = next.model->result().aicc;
+    next.n = n;
+    next.fitted_at = now;
+    next.last_value = m.last_value;
+    if (auto a = absorb(next, all.subspan(all.size() - 1), max_h, levels_); !a) return fail(m, a.error());
+    m = std::move(next);
+    return true;
+  }
+
+  // Between refits: the new points go through the filter; the parameters stay.
+  bool update_series(SeriesModel& m, const SeriesWindow& w, int max_h) {
+    if (w.new_points == 0) return true;
+    m.last_value = last_finite(w.values);
+    const std::size_t k = std::min(w.new_points, w.values.size());
+    const std::span<const double> fresh = std::span<const double>(w.values).last(k);
+    if (k > 1) {
+      auto r = m.model->update(fresh.first(k - 1), exog_rows(m, m.n, static_cast<Eigen::Index>(k - 1)));
+      if (!r) return fail_update(m, r.error());
+      m.n += static_cast<Eigen::Index>(k - 1);
+    }
+    if (auto a = absorb(m, fresh.last(1), max_h, levels_); !a) return fail_update(m, a.error());
+    return true;
+  }
+
+  // One-step expectation for `last` (horizon 0s), then absorbs it and forecasts max_h steps.
+  static std::expected<void, Error> absorb(SeriesModel& m, std::span<const double> last, int max_h,
+                                           const std::vector<double>& levels) {
+    auto one = m.model->forecast(1, exog_rows(m, m.n, 1), levels);
+    if (!one) return std::unexpected(one.error());
+    m.h0_mean = one->mean[0];
+    m.h0_lower.clear();
+    m.h0_upper.clear();
+    for (std::size_t k = 0; k < levels.size(); ++k) {
+      m.h0_lower.push_back(one->lower[k][0]);
+      m.h0_upper.push_back(one->upper[k][0]);
+    }
+    auto r = m.model->update(last, exog_rows(m, m.n, 1));
+    if (!r) return std::unexpected(r.error());
+    m.n += 1;
+    auto f = m.model->forecast(max_h, exog_rows(m, m.n, max_h), levels);
+    if (!f) return std::unexpected(f.error());
+    m.forecast = std::move(*f);
+    m.state = "ok";
+    return {};
+  }
+  // A failed fit keeps the last good model (and its outputs); the state says why.
+  static bool fail(SeriesModel& m, const Error& e) {
+    m.state = "fit failed: " + e.message;
+    return false;
+  }
+  // The filter's position is unknown after a failed update: the next evaluation refits; the last
+  // outputs stay exported until then.
+  static bool fail_update(SeriesModel& m, const Error& e) {
+    m.model.reset();
+    return fail(m, e);
+  }
+  static double last_finite(const std::vector<double>& v) {
+    for (auto it = v.rbegin(); it != v.rend(); ++it)
+      if (std::isfinite(*it)) return *it;
+    return kNaN;
+  }
+
+  ForecastRule rule_;
+  SeriesWindows windows_;
+  int season_ = 0;
+  std::vector<fc::FourierTerm> user_terms_;
+  std::vector<int> auto_periods_;
+  std::vector<int> horizon_steps_;
+  std::vector<double> levels_;
+  std::map<std::uint64_t, SeriesModel> models_;
+  TimestampMs last_refit_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<RuleEvaluator> make_forecast_evaluator(const ForecastRule& rule, Shard shard) {
+  return std::make_unique<ForecastEvaluator>(rule, shard);
+}
+
+}  // namespace promcast::rules

@@ -1,0 +1,95 @@
+#pragma once
+// What one evaluation of one rule produces, and the interface both rule kinds implement. An evaluator
+// owns the rule's state across evaluations (series windows, fitted models, alert state); the engine
+// calls evaluate() from the rule's group loop, one call at a time.
+#include <cstddef>
+#include <expected>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.h"
+#include "rules/notifier.h"
+#include "rules/output_store.h"
+#include "rules/remote_write.h"
+#include "rules/rule_config.h"
+#include "rules/series_windows.h"
+#include "rules/worker_pool.h"
+
+namespace promcast::rules {
+
+/// Per-series state for the status pages and the API.
+struct SeriesStatus {
+  Labels labels;
+  std::string model;  ///< e.g. "SARIMAX(1,0,1)(0,1,1,24)" or the detector
+  double aicc = 0;    ///< NaN when not applicable
+  TimestampMs last_fit = 0;
+  double value = 0;                           ///< last observed value (NaN when none)
+  double expected = 0, lower = 0, upper = 0;  ///< one-step expectation and its widest band
+  double score = 0;                           ///< anomaly rules
+  std::string state;  ///< "ok", "insufficient history", "fit failed: ...", "pending", "firing"
+};
+
+struct RuleEvaluation {
+  std::vector<OutputSample> samples;  ///< to /metrics (replaces the rule's previous samples)
+  std::vector<Sample> remote;         ///< to remote write (labels include __name__)
+  std::vector<Alert> alerts;          ///< due to Alertmanager now
+  std::vector<SeriesStatus> series;
+  std::size_t insufficient = 0;
+  std::size_t fits = 0;
+  std::size_t fit_failures = 0;
+  std::size_t samples_read = 0;
+  std::size_t queries = 0;
+};
+
+/// What evaluations need from the engine besides the rule.
+struct EvalEnv {
+  Labels external_labels;
+  Duration interval{60 * 1000};
+  Duration resend_delay{60 * 1000};
+  Duration future_window{0};  ///< forecast path written ahead of now (0 = none)
+  std::string generator_url;  ///< link to the rule's page
+  WorkerPool* pool = nullptr;
+};
+
+/// What a chart of one series shows (status pages, backtest reports): the history on the rule's grid,
+/// the model's expectation for each point with its band, the forecast after the last point, anomalies.
+struct SeriesChart {
+  Labels labels;          ///< the source series' labels
+  TimestampMs start = 0;  ///< grid time of values[0]
+  Duration step{};
+  std::vector<double> values;
+  std::vector<double> expected, lower, upper;  ///< aligned with values; NaN where there is none
+  std::vector<double> forecast_mean, forecast_lower, forecast_upper;  ///< from start + values.size() * step
+  double level = 0;                    ///< the band's level (the widest interval), e.g. 0.95
+  std::vector<std::size_t> anomalies;  ///< indices into values
+  std::string model;
+};
+
+class RuleEvaluator {
+ public:
+  virtual ~RuleEvaluator() = default;
+  /// The chart of the series with this labels_hash, if the rule has it. Call between evaluations (the
+  /// engine holds the rule's evaluation lock).
+  [[nodiscard]] virtual std::optional<SeriesChart> chart(std::uint64_t series_hash) const = 0;
+  /// Forecast rules: every series' forecast path at its future timestamps, as R:yhat_path{L} and
+  /// R:yhat_path_lower/_upper{L,level} (labels include __name__). Empty for anomaly rules.
+  [[nodiscard]] virtual std::vector<Series> forecast_paths() const { return {}; }
+  /// One evaluation at `now`. An error (query failed, limits exceeded) leaves the state as it was.
+  virtual std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
+                                                        const EvalEnv& env) = 0;
+  [[nodiscard]] virtual const RuleCommon& common() const = 0;
+};
+
+/// The evaluator for a rule of either kind.
+std::unique_ptr<RuleEvaluator> make_evaluator(const Rule& rule, Shard shard = {});
+
+/// The rule's labels for one series: values with {{ ... }} are expanded as alert templates with the
+/// series' labels (without __name__) and `value` as $value; others are taken as they are.
+Labels expand_rule_labels(const Labels& series, const Labels& rule_labels, double value);
+
+/// Output labels of a source series: its labels without __name__, then the rule's labels over them.
+Labels output_labels(const Labels& series, const Labels& rule_labels);
+
+}  // namespace promcast::rules

@@ -118,7 +118,12 @@ Attempt attempt_once(const std::string& url, const std::string& form, const Http
   if (duration != nullptr) {
     duration->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  if (!response) return {std::unexpected(response.error()), true, std::nullopt};
+  if (!response) {
+    // Transport failures are worth another try, except an answer over the size limit: it would be
+    // just as large again.
+    const bool oversized = response.error().message.find("response body larger than") != std::string::npos;
+    return {std::unexpected(response.error()), !oversized, std::nullopt};
+  }
   // Error answers carry Prometheus' {"status":"error","errorType":...,"error":...} when they come
   // from the API itself; a proxy's page is described by its status and first bytes instead.
   auto parsed = parse_query_response(response->body);
@@ -172,7 +177,9 @@ std::expected<std::vector<Series>, Error> QueryClient::query_range(const RangeQu
   }
   const auto chunk_points = static_cast<std::int64_t>(std::max<std::size_t>(config_.max_points_per_query, 1));
 
-  const std::string url = config_.url + "/api/v1/query_range";
+  std::string_view prefix = config_.url;
+  while (prefix.ends_with('/')) prefix.remove_suffix(1);  // "http://prom:9090/" is a common spelling
+  const std::string url = fmt::format("{}/api/v1/query_range", prefix);
   std::minstd_rand random(std::random_device{}());
   std::map<Labels, Series> joined;  // ordered by labels: the output order
   std::size_t samples = 0;

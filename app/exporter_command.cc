@@ -16,6 +16,7 @@
 #include "exporter/flags.h"
 #include "exporter/pipeline.h"
 #include "rules/engine.h"
+#include "web/web_ui.h"
 
 namespace promcast::app {
 
@@ -87,31 +88,23 @@ int run_exporter(int argc, char** argv) {
     }
     engine = std::move(*started);
   }
-  ExporterExtension extension;
-  if (engine) {
-    rules::RuleEngine* e = engine.get();
-    extension.write_metrics = [e](std::vector<std::string>& sections) {
-      std::string self_metrics, outputs;
-      e->write_metrics(self_metrics, outputs);
-      sections.push_back(std::move(self_metrics));
-      sections.push_back(std::move(outputs));
-    };
-    extension.reload = [e] { return e->reload(); };
-    extension.handle = [e](const HttpRequest& request) -> std::optional<exporter::HttpResponse> {
-      if (request.path != "/api/v1/rules" && request.path != "/rules" && !request.path.starts_with("/rules/"))
-        return std::nullopt;
-      exporter::HttpResponse r;  // not promcast::HttpResponse (common/http_client.h)
-      r.content_type = "application/json";
-      r.body = e->status_json();
-      return r;
-    };
-  }
+  web::WebOptions web_options;
+  web_options.version = PROMCAST_VERSION;
+  web_options.telemetry_path = flags.telemetry_path;
+  web_options.lifecycle = flags.enable_lifecycle;
+  web_options.args.assign(all_args.begin(), all_args.end());
+  web_options.mapping_file = flags.mapping_config;
+  web_options.rule_files = rules_flags->rule_files;
+  web_options.engine = engine.get();
+  auto web = std::make_shared<web::WebUi>(std::move(web_options));
+  ExporterExtension extension = web::make_extension(web, engine.get());
 
   auto app = ExporterApp::start(flags, PROMCAST_VERSION, std::move(extension));
   if (!app) {
     for (const auto& e : app.error()) spdlog::error("{}", e.to_string());
     return 1;
   }
+  web->set_mappings(&(*app)->mappings());
   for (;;) {
     if ((*app)->wait_for_quit(std::chrono::milliseconds(0))) break;  // /-/quit (logged by the handler)
     timespec timeout{0, 200'000'000};
@@ -119,7 +112,7 @@ int run_exporter(int argc, char** argv) {
     if (sig == SIGHUP) {
       if (engine) {
         spdlog::info("Received signal, attempting reload signal=hangup");
-        (*app)->reload_all();
+        (*app)->reload_all();  // the extension records the outcome
         continue;
       }
       if (flags.mapping_config.empty()) {
@@ -127,7 +120,7 @@ int run_exporter(int argc, char** argv) {
         continue;
       }
       spdlog::info("Received signal, attempting reload signal=hangup");
-      (*app)->reload();
+      web->record_reload((*app)->reload());
     } else if (sig == SIGINT || sig == SIGTERM) {
       spdlog::info("Received os signal, exiting signal={}", sig == SIGINT ? "interrupt" : "terminated");
       break;

@@ -50,10 +50,15 @@ struct RuleRuntime {
   std::string group;
   std::string kind;
   std::unique_ptr<RuleEvaluator> evaluator;
-  std::mutex evaluation_mutex;  // one evaluation at a time, also across a reload
+  // One evaluation at a time, also across a reload. Timed: readers (charts on the status pages) wait a
+  // bounded time, never for an evaluation stuck on a slow query.
+  std::timed_mutex evaluation_mutex;
   mutable std::mutex status_mutex;
   RuleStatus status;
   std::vector<SeriesStatus> series;
+  // Forecast paths of the last successful evaluation: remote read and the query API read this copy,
+  // because an evaluation may be waiting on the very Prometheus whose remote read asks for it.
+  std::vector<Series> paths;
 };
 
 struct GroupRuntime {
@@ -305,7 +310,10 @@ struct RuleEngine::Impl {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rule_evaluations->Add(labels).Increment();
     rule_last_duration->Add(labels).Set(seconds);
+    std::vector<Series> paths;
+    if (result && rt.kind == "forecast") paths = rt.evaluator->forecast_paths();
     std::lock_guard lock(rt.status_mutex);
+    if (result && rt.kind == "forecast") rt.paths = std::move(paths);
     rt.status.last_evaluation_ms = now;
     rt.status.last_duration_seconds = seconds;
     if (!result) {
@@ -443,7 +451,8 @@ std::optional<SeriesChart> RuleEngine::chart(const std::string& rule, std::uint6
         if (r->evaluator->common().name == rule) found = r;
   }
   if (!found) return std::nullopt;
-  std::lock_guard evaluation(found->evaluation_mutex);
+  std::unique_lock evaluation(found->evaluation_mutex, std::chrono::seconds(2));
+  if (!evaluation.owns_lock()) return std::nullopt;  // an evaluation is taking long: no chart this time
   return found->evaluator->chart(series_hash);
 }
 
@@ -456,9 +465,8 @@ std::vector<Series> RuleEngine::forecast_paths() const {
   std::vector<Series> out;
   for (const auto& r : rules) {
     if (r->kind != "forecast") continue;
-    std::lock_guard evaluation(r->evaluation_mutex);
-    auto paths = r->evaluator->forecast_paths();
-    std::move(paths.begin(), paths.end(), std::back_inserter(out));
+    std::lock_guard lock(r->status_mutex);
+    out.insert(out.end(), r->paths.begin(), r->paths.end());
   }
   return out;
 }

@@ -70,11 +70,12 @@ class RuleEngine {
   [[nodiscard]] std::vector<RuleStatus> status() const;
   /// Per-series state of one rule (model, expectation, state) from its last evaluation.
   [[nodiscard]] std::vector<SeriesStatus> series_status(const std::string& rule) const;
-  /// The chart of one series (labels_hash of its source labels) of the named rule; waits for a
-  /// running evaluation of that rule to finish.
+  /// The chart of one series (labels_hash of its source labels) of the named rule; waits up to 2 s for a
+  /// running evaluation of that rule to finish, then gives up (nullopt).
   [[nodiscard]] std::optional<SeriesChart> chart(const std::string& rule, std::uint64_t series_hash) const;
-  /// Every forecast rule's paths at future timestamps (R:yhat_path, _lower, _upper), for remote read
-  /// and the query API.
+  /// Every forecast rule's paths at future timestamps (R:yhat_path, _lower, _upper) as of each rule's last
+  /// successful evaluation, for remote read and the query API. Never waits for a running evaluation
+  /// (that evaluation may be querying the Prometheus whose remote read calls this).
   [[nodiscard]] std::vector<Series> forecast_paths() const;
   /// The samples currently exported on /metrics by the rules (name as __name__), for the query API.
   [[nodiscard]] std::vector<Series> current_outputs() const;

@@ -85,13 +85,14 @@ inline std::vector<QueryResult> instant_query(const std::string& base, const std
 /// A real Prometheus with its own data dir (optionally backfilled) scraping `scrape_port` every second.
 class PrometheusServer {
  public:
+  /// `extra_config` is appended to prometheus.yml (e.g. a remote_read section).
   PrometheusServer(const std::string& binary, std::uint16_t port, std::uint16_t scrape_port,
-                   const std::string& openmetrics = {})
+                   const std::string& openmetrics = {}, const std::string& extra_config = {})
       : binary_(binary), port_(port) {
     write_file(dir_.file("prometheus.yml"),
                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
                "  - job_name: promcast\n    static_configs:\n      - targets: ['127.0.0.1:" +
-                   std::to_string(scrape_port) + "']\n");
+                   std::to_string(scrape_port) + "']\n" + extra_config);
     if (!openmetrics.empty()) {
       write_file(dir_.file("history.om"), openmetrics);
       const std::string promtool = find_executable("promtool");

@@ -111,7 +111,7 @@ class DriftPipeline {
   void run() {
     int i = 0;
     while (!stop_) {
-      const double v = value_ + 0.002 * ((i++ % 5) - 2);  // a little jitter around the level
+      const double v = value_ + 0.002 * (i++ % 5);  // a little jitter above the level
       send_udp(port_, "drift_metrics.mushroom.v1.cap-diameter.wasserstein:" + std::to_string(v) + "|g");
       std::this_thread::sleep_for(200ms);
     }

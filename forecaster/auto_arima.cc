@@ -8,12 +8,16 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
 #include <numbers>
 #include <optional>
 #include <tuple>
 #include <utility>
 
+#include "forecaster/css.h"
 #include "forecaster/polynomial.h"
+#include "forecaster/sarimax_model.h"
+#include "forecaster/transforms.h"
 
 namespace promcast::forecaster {
 namespace {
@@ -103,61 +107,85 @@ struct Key {
   auto operator<=>(const Key&) const = default;
 };
 
-// One stepwise search at fixed d, D, m and regressors.
+// Residuals of w ~ [1] + X (OLS on the finite rows); NaN rows stay NaN. The regression part of
+// the conditional-sum-of-squares approximation: computed once per design, shared by all orders.
+std::vector<double> ols_residuals(const std::vector<double>& w, const Eigen::MatrixXd& X, bool intercept) {
+  const auto k = X.cols() + (intercept ? 1 : 0);
+  std::vector<double> out = w;
+  if (k == 0) return out;
+  std::vector<Eigen::Index> rows;
+  for (Eigen::Index t = 0; t < static_cast<Eigen::Index>(w.size()); ++t)
+    if (std::isfinite(w[static_cast<std::size_t>(t)])) rows.push_back(t);
+  if (static_cast<Eigen::Index>(rows.size()) <= k) return out;
+  Eigen::MatrixXd A(static_cast<Eigen::Index>(rows.size()), k);
+  Eigen::VectorXd b(static_cast<Eigen::Index>(rows.size()));
+  for (Eigen::Index r = 0; r < A.rows(); ++r) {
+    if (intercept) A(r, 0) = 1.0;
+    if (X.cols() > 0) A.row(r).tail(X.cols()) = X.row(rows[static_cast<std::size_t>(r)]);
+    b[r] = w[static_cast<std::size_t>(rows[static_cast<std::size_t>(r)])];
+  }
+  const Eigen::VectorXd res = b - A * A.colPivHouseholderQr().solve(b);
+  for (Eigen::Index r = 0; r < A.rows(); ++r) out[static_cast<std::size_t>(rows[static_cast<std::size_t>(r)])] = res[r];
+  return out;
+}
+
+// One stepwise search at fixed d, D, m and regressors (the design X, owned).
 class Search {
  public:
-  Search(std::span<const double> y, const Eigen::MatrixXd& exog, std::vector<std::string> exog_names,
-         const AutoArimaOptions& options, int d, int D, int m, std::vector<FourierTerm> fourier)
+  Search(std::span<const double> y, Eigen::MatrixXd exog, std::vector<std::string> exog_names,
+         const AutoArimaOptions& options, int d, int D, int m, std::vector<FourierTerm> fourier, bool approximate)
       : y_(y),
-        exog_(exog),
+        exog_(std::move(exog)),
         names_(std::move(exog_names)),
         opt_(options),
         d_(d),
         D_(D),
         m_(m),
-        fourier_(std::move(fourier)) {}
-
-  // Fits (or recalls) a candidate; returns its criterion. A fresh fit is parked in last_model_ so
-  // the caller can keep it when it becomes the best.
-  double evaluate(const Key& k) {
-    last_model_.reset();
-    if (auto it = fits_.find(k); it != fits_.end()) return it->second.ic;
-    Entry e;
-    SarimaxSpec spec;
-    spec.order = SarimaxOrder{k.p, d_, k.q, k.P, D_, k.Q, (k.P + k.Q + D_ > 0) ? m_ : 0};
-    spec.trend = k.constant ? Trend::kConstant : Trend::kNone;
-    spec.exog_names = names_;
-    FitOptions fo = opt_.fit_options;
-    fo.standard_errors = false;
-    auto fit = Sarimax::fit(spec, y_, exog_, fo);
-    e.ic = kInf;
-    if (fit) {
-      const double ic = information_criterion(fit->result(), opt_.ic);
-      if (std::isfinite(ic) && min_root_modulus(fit->result()) >= 1.01) e.ic = ic;
-      e.params = fit->result().params;
-      last_model_.emplace(std::move(*fit));
-    }
-    e.spec = spec;
-    candidates_.push_back(AutoArimaCandidate{spec.order, k.constant, fourier_, e.ic});
-    ++models_;
-    const double ic = e.ic;
-    fits_.emplace(k, std::move(e));
-    return ic;
+        fourier_(std::move(fourier)),
+        approximate_(approximate) {
+    if (approximate_) prepare_css();
   }
-
-  [[nodiscard]] bool seen(const Key& k) const { return fits_.contains(k); }
-
-  struct Best;
-  /// Fits one model and returns it as the result (no search).
-  Best single(const Key& k);
-  [[nodiscard]] int models() const { return models_; }
 
   struct Best {
     SarimaxSpec spec;
     std::vector<double> params;
     double ic = kInf;
     std::optional<Sarimax> model;  ///< the fitted best candidate (without standard errors)
+    const Search* search = nullptr;
   };
+
+  // Fits (or recalls) a candidate; returns its criterion (CSS-approximate in approximate mode).
+  // `warm` is the model the search comes from (its estimate seeds this fit). A fresh exact fit is
+  // parked in last_model_ so the caller can keep it when it becomes the best.
+  double evaluate(const Key& k, const Key* warm = nullptr) {
+    last_model_.reset();
+    if (auto it = fits_.find(k); it != fits_.end()) return it->second.ic;
+    Entry e;
+    e.spec = spec_of(k);
+    if (approximate_) {
+      e.ic = css_score(k, warm, &e.params);
+    } else {
+      // No warm start here: the exact search stays today's reference search, fit for fit.
+      auto fit = exact_fit(k, {});
+      e.ic = kInf;
+      if (fit) {
+        e.ic = exact_score(fit->result());
+        e.params = arma_part(fit->result());
+        last_model_.emplace(std::move(*fit));
+      }
+    }
+    candidates_.push_back(AutoArimaCandidate{e.spec.order, k.constant, fourier_, e.ic, approximate_});
+    ++models_;
+    const double ic = e.ic;
+    fits_.emplace(k, std::move(e));
+    return ic;
+  }
+
+  /// Fits one model and returns it as the result (no search).
+  Best single(const Key& k) {
+    consider(k, nullptr);
+    return best();
+  }
 
   Best run(int max_p, int max_q, int max_P, int max_Q, bool constant, int n_points) {
     bounds_ = {max_p, max_q, max_P, max_Q};
@@ -176,37 +204,243 @@ class Search {
     if (max_q > 0 || max_Q > 0)
       starts.push_back({0, max_q > 0 ? 1 : 0, 0, (m_ > 1 && max_Q > 0) ? 1 : 0, constant});
     if (constant) starts.push_back({0, 0, 0, 0, false});
-    for (const Key& k : starts) consider(k);
+    for (const Key& k : starts) consider(k, nullptr);
     // R's search: climb from the best start model.
     climb(best_, opt_.max_models);
-    // Our addition: the greedy climb depends on the path (R's own path differs from ours because it
-    // scores long series by CSS); climbing again from the other start models, with the fits cached,
-    // finds neighbouring optima R may reach and we would otherwise miss.
+    // Our addition: the greedy climb depends on the path; climbing again from the other start
+    // models, with the fits cached, finds neighbouring optima we would otherwise miss.
     for (const Key& k : starts) {
       if (k == best_) continue;
       climb(k, 2 * opt_.max_models);
     }
-    const Entry& e = fits_.at(best_);
-    return Best{e.spec, e.params, best_ic_, std::move(best_model_)};
+    return best();
+  }
+
+  /// Approximate mode: the candidates with a finite approximate score not yet refitted, best first.
+  [[nodiscard]] std::vector<std::pair<double, Key>> ranked() const {
+    std::vector<std::pair<double, Key>> out;
+    for (const auto& [k, e] : fits_)
+      if (std::isfinite(e.ic) && !e.exact) out.emplace_back(e.ic, k);
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  /// Exact maximum likelihood fit of k, warm-started from its CSS estimate; recorded as a candidate
+  /// and, from now on, scored by its exact criterion in the search (+inf when R's root check fails).
+  Best refit_exactly(const Key& k) {
+    std::vector<double> warm;
+    auto it = fits_.find(k);
+    if (it != fits_.end()) warm = full_start(k, it->second.params);
+    auto fit = exact_fit(k, warm, /*thorough=*/false);
+    Best b;
+    b.spec = spec_of(k);
+    b.search = this;
+    if (fit) {
+      b.ic = exact_score(fit->result());
+      b.params = fit->result().params;
+      if (it != fits_.end() && std::isfinite(b.ic)) it->second.params = arma_part(fit->result());
+      b.model.emplace(std::move(*fit));
+    }
+    if (it != fits_.end()) {
+      it->second.ic = b.ic;
+      it->second.exact = true;
+    }
+    candidates_.push_back(AutoArimaCandidate{b.spec.order, k.constant, fourier_, b.ic, false});
+    return b;
+  }
+
+  /// After exact refits changed some scores: climb again from the best model by the current
+  /// (mixed) scores, with up to `budget` new candidates.
+  void reclimb(int budget) {
+    Key from = best_;
+    double from_ic = kInf;
+    for (const auto& [k, e] : fits_)
+      if (e.ic < from_ic) {
+        from_ic = e.ic;
+        from = k;
+      }
+    if (std::isfinite(from_ic)) climb(from, models_ + budget);
   }
 
   std::vector<AutoArimaCandidate>& candidates() { return candidates_; }
+  [[nodiscard]] const Eigen::MatrixXd& exog() const { return exog_; }
+  [[nodiscard]] const std::vector<FourierTerm>& fourier() const { return fourier_; }
+  [[nodiscard]] bool approximate() const { return approximate_; }
 
  private:
   struct Entry {
     SarimaxSpec spec;
-    std::vector<double> params;
+    std::vector<double> params;  // ARMA part: ar, ma, sar, sma (CSS or exact estimate)
     double ic = kInf;
+    bool exact = false;  // ic is an exact fit's criterion (always so outside approximate mode)
   };
-  std::span<const double> y_;
-  const Eigen::MatrixXd& exog_;
-  std::vector<std::string> names_;
-  const AutoArimaOptions& opt_;
-  int d_, D_, m_;
-  std::vector<FourierTerm> fourier_;
+
+  [[nodiscard]] SarimaxSpec spec_of(const Key& k) const {
+    SarimaxSpec spec;
+    spec.order = SarimaxOrder{k.p, d_, k.q, k.P, D_, k.Q, (k.P + k.Q + D_ > 0) ? m_ : 0};
+    spec.trend = k.constant ? Trend::kConstant : Trend::kNone;
+    spec.exog_names = names_;
+    return spec;
+  }
+
+  std::expected<Sarimax, Error> exact_fit(const Key& k, std::vector<double> warm, bool thorough = true) const {
+    FitOptions fo = opt_.fit_options;
+    fo.standard_errors = false;
+    // Refits after the approximate search start near their optimum; one that does not converge
+    // quickly is mostly running into R's root check (a seasonal MA going to -1 after an
+    // unneeded difference), so no simplex restart and fewer iterations there.
+    if (!thorough) {
+      fo.simplex_fallback = false;
+      fo.max_iterations = std::min(fo.max_iterations, 100);
+    }
+    if (fo.start_params.empty()) fo.warm_start = std::move(warm);
+    return Sarimax::fit(spec_of(k), y_, exog_, fo);
+  }
+
+  double exact_score(const SarimaxFit& fit) const {
+    const double ic = information_criterion(fit, opt_.ic);
+    return std::isfinite(ic) && min_root_modulus(fit) >= 1.01 ? ic : kInf;
+  }
+
+  // The ARMA part of an exact fit (statsmodels order after the regression coefficients).
+  static std::vector<double> arma_part(const SarimaxFit& fit) {
+    const auto& o = fit.spec.order;
+    const auto k_arma = static_cast<std::size_t>(o.p + o.q + o.P + o.Q);
+    const std::size_t end = fit.params.size() - 1;  // sigma2 last
+    return {fit.params.begin() + static_cast<std::ptrdiff_t>(end - k_arma),
+            fit.params.begin() + static_cast<std::ptrdiff_t>(end)};
+  }
+
+  // The ARMA estimate of `from` rearranged for the orders of `to`: shared lags keep their values,
+  // new ones start at zero. The neighbouring model is a good start: moves change one or two orders.
+  [[nodiscard]] std::vector<double> arma_warm(const Key& from, const Key& to) const {
+    auto it = fits_.find(from);
+    if (it == fits_.end() || it->second.params.size() != static_cast<std::size_t>(from.p + from.q + from.P + from.Q))
+      return {};
+    const auto& src = it->second.params;
+    std::vector<double> out;
+    std::size_t at = 0;
+    for (auto [n_from, n_to] : {std::pair{from.p, to.p}, {from.q, to.q}, {from.P, to.P}, {from.Q, to.Q}}) {
+      for (int i = 0; i < n_to; ++i) out.push_back(i < n_from ? src[at + static_cast<std::size_t>(i)] : 0.0);
+      at += static_cast<std::size_t>(n_from);
+    }
+    return out;
+  }
+
+  // A statsmodels-ordered start (regression part zero: it is profiled out) from ARMA values.
+  [[nodiscard]] std::vector<double> full_start(const Key& k, const std::vector<double>& arma) const {
+    if (arma.size() != static_cast<std::size_t>(k.p + k.q + k.P + k.Q)) return {};
+    std::vector<double> out(static_cast<std::size_t>(exog_.cols() + (k.constant ? 1 : 0)), 0.0);
+    out.insert(out.end(), arma.begin(), arma.end());
+    return out;
+  }
+
+  [[nodiscard]] std::vector<double> warm_start(const Key& from, const Key& to) const {
+    return full_start(to, arma_warm(from, to));
+  }
+
+  // The differenced series with the regression (and the constant) removed by OLS, once per design.
+  void prepare_css() {
+    std::vector<double> w(y_.begin(), y_.end());
+    for (int k = 0; k < D_; ++k) w = seasonal_difference(w, m_);
+    for (int k = 0; k < d_; ++k) w = seasonal_difference(w, 1);
+    const Eigen::MatrixXd Xd = difference_rows(difference_rows(exog_, m_, D_), 1, d_);
+    css_w_[0] = ols_residuals(w, Xd, false);
+    css_w_[1] = ols_residuals(w, Xd, true);
+    css_nobs_ = 0;
+    for (double v : w) css_nobs_ += std::isfinite(v) ? 1 : 0;
+  }
+
+  // R's approximate criterion: n* log(sigma2_css) + 2k (plus n* log(2 pi e) to sit near the exact
+  // -2 loglik), k counting every coefficient of the model and sigma2, n* the differenced length.
+  double css_score(const Key& k, const Key* warm, std::vector<double>* params) const {
+    CssOrder o{k.p, k.q, k.P, k.Q, std::max(m_, 1)};
+    const std::vector<double> start = warm ? arma_warm(*warm, k) : std::vector<double>{};
+    const CssFit fit = css_fit(css_w_[k.constant ? 1 : 0], o, start);
+    *params = fit.params;
+    if (!fit.finite || !(fit.sigma2 > 0)) return kInf;
+    // CSS estimates need not be stationary or invertible (ML ones are, by construction). Such an
+    // estimate is pulled inside (partial autocorrelations within +-0.95) rather than scored +inf:
+    // the exact optimum may well be admissible (an inf here blocked the path to the exact
+    // search's pick on over-differenced series). R's root check is left to the exact refit.
+    const int s = std::max(m_, 1);
+    auto seg = [&](int at, int count) {
+      return std::span<const double>(params->data() + at, static_cast<std::size_t>(count));
+    };
+    const double ar_inv = max_inverse_root(poly_mul(ar_polynomial(seg(0, k.p), 1), ar_polynomial(seg(k.p + k.q, k.P), s)));
+    const double ma_inv =
+        max_inverse_root(poly_mul(ma_polynomial(seg(k.p, k.q), 1), ma_polynomial(seg(k.p + k.q + k.P, k.Q), s)));
+    if (std::max(ar_inv, ma_inv) > 1.0 / 1.01) pull_inside(k, params);
+    const double npar = k.p + k.q + k.P + k.Q + static_cast<double>(exog_.cols()) + (k.constant ? 1 : 0) + 1;
+    // The exact likelihood at the CSS estimate (regression and scale profiled out): one filter pass,
+    // a lower bound on the maximum, so the score is an upper bound on the exact criterion and far
+    // closer to it than the CSS sum of squares, whose conditioning on the first p + P s values
+    // misjudges seasonal MA terms near the unit circle (co2: the pick was 3.7 AICc off).
+    double n = css_nobs_, minus2ll = n * (std::log(2.0 * std::numbers::pi * fit.sigma2) + 1.0);
+    if (const auto exact = exact_at(k, *params)) {
+      n = exact->first;
+      minus2ll = -2.0 * exact->second;
+    }
+    const double aic = minus2ll + 2.0 * npar;
+    switch (opt_.ic) {
+      case InformationCriterion::kAic:
+        return aic;
+      case InformationCriterion::kBic:
+        return aic - 2.0 * npar + npar * std::log(n);
+      case InformationCriterion::kAicc:
+        break;
+    }
+    return n - npar - 1.0 > 0.0 ? aic + 2.0 * npar * (npar + 1.0) / (n - npar - 1.0) : kInf;
+  }
+
+  static void pull_inside(const Key& k, std::vector<double>* params) {
+    std::size_t at = 0;
+    for (auto [count, sign] : {std::pair{k.p, 1.0}, {k.q, -1.0}, {k.P, 1.0}, {k.Q, -1.0}}) {
+      if (count > 0) {
+        Eigen::VectorXd block(count);
+        for (int i = 0; i < count; ++i) block[i] = sign * (*params)[at + static_cast<std::size_t>(i)];
+        Eigen::VectorXd u = unconstrain_stationary(block);
+        u = u.cwiseMax(-3.0).cwiseMin(3.0);  // partial autocorrelation u / sqrt(1 + u^2) within +-0.95
+        if (!u.allFinite()) u.setZero();
+        block = constrain_stationary(u);
+        for (int i = 0; i < count; ++i) (*params)[at + static_cast<std::size_t>(i)] = sign * block[i];
+      }
+      at += static_cast<std::size_t>(count);
+    }
+  }
+
+  // (nobs_effective, loglik on R's scale) of the exact likelihood at given ARMA parameters, or
+  // nothing when it cannot be had in one pass (too many gaps to profile the regression out).
+  [[nodiscard]] std::optional<std::pair<double, double>> exact_at(const Key& k, const std::vector<double>& arma) const {
+    const SarimaxSpec spec = spec_of(k);
+    const detail::SarimaxModel model(spec, y_eigen_, exog_);
+    if (model.needs_full_filter()) return std::nullopt;
+    const Eigen::VectorXd a = Eigen::Map<const Eigen::VectorXd>(arma.data(), static_cast<Eigen::Index>(arma.size()));
+    const bool regression = exog_.cols() > 0 || k.constant;
+    double ll;
+    if (regression || model.profiled_gaps() > 0) {
+      if (!model.can_profile()) return std::nullopt;
+      ll = model.profile_loglik(a);
+    } else {
+      ll = model.concentrated_loglik(a);
+    }
+    if (!std::isfinite(ll)) return std::pair{1.0, -kInf};
+    const int first_regular = spec.order.d + spec.order.D * spec.order.s;
+    int regular = 0, diffuse = 0;
+    for (Eigen::Index t = 0; t < y_eigen_.size(); ++t)
+      if (std::isfinite(y_eigen_[t])) ++(t < first_regular ? diffuse : regular);
+    return std::pair{static_cast<double>(regular), ll + 0.5 * diffuse * std::log(2.0 * std::numbers::pi)};
+  }
+
+  Best best() {
+    if (!fits_.contains(best_)) return Best{};
+    const Entry& e = fits_.at(best_);
+    return Best{e.spec, e.params, best_ic_, std::move(best_model_), this};
+  }
+
   // Fits k; keeps it as the overall best when it improves on it. Returns its criterion.
-  double consider(const Key& k) {
-    const double ic = evaluate(k);
+  double consider(const Key& k, const Key* warm) {
+    const double ic = evaluate(k, warm);
     if (ic < best_ic_) {
       best_ic_ = ic;
       best_ = k;
@@ -247,9 +481,10 @@ class Search {
         if (k.p < 0 || k.q < 0 || k.P < 0 || k.Q < 0 || k.p > max_p || k.q > max_q || k.P > max_P ||
             k.Q > max_Q)
           continue;
-        if (seen(k)) continue;
+        if (opt_.stepwise_max_order > 0 && k.p + k.q + k.P + k.Q > opt_.stepwise_max_order) continue;
+        if (fits_.contains(k)) continue;
         if (models_ >= budget) break;
-        const double ic = consider(k);
+        const double ic = consider(k, &current);
         if (ic < current_ic) {
           current_ic = ic;
           current = k;
@@ -260,8 +495,8 @@ class Search {
       if (moved) continue;
       if (allow_toggle_ && models_ < budget) {
         const Key k{current.p, current.q, current.P, current.Q, !current.constant};
-        if (!seen(k)) {
-          const double ic = consider(k);
+        if (!fits_.contains(k)) {
+          const double ic = consider(k, &current);
           if (ic < current_ic) {
             current_ic = ic;
             current = k;
@@ -271,6 +506,16 @@ class Search {
     }
   }
 
+  std::span<const double> y_;
+  Eigen::VectorXd y_eigen_ = Eigen::Map<const Eigen::VectorXd>(y_.data(), static_cast<Eigen::Index>(y_.size()));
+  Eigen::MatrixXd exog_;
+  std::vector<std::string> names_;
+  const AutoArimaOptions& opt_;
+  int d_, D_, m_;
+  std::vector<FourierTerm> fourier_;
+  bool approximate_ = false;
+  std::array<std::vector<double>, 2> css_w_;  // without / with the constant
+  int css_nobs_ = 0;
   std::map<Key, Entry> fits_;
   std::vector<AutoArimaCandidate> candidates_;
   int models_ = 0;
@@ -281,13 +526,6 @@ class Search {
   std::optional<Sarimax> last_model_;
   std::optional<Sarimax> best_model_;
 };
-
-Search::Best Search::single(const Key& k) {
-  consider(k);
-  if (!fits_.contains(best_)) return Best{};
-  const Entry& e = fits_.at(best_);
-  return Best{e.spec, e.params, best_ic_, std::move(best_model_)};
-}
 
 }  // namespace
 
@@ -444,40 +682,40 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
   const bool allow_mean = options.allow_mean && d + D == 0;
   const bool constant = allow_drift || allow_mean;
 
+  // R's rule for the approximation, on the length and on the seasonal ARIMA period.
+  bool approximate = false;
+  switch (options.approximation) {
+    case SearchApproximation::kExact:
+      break;
+    case SearchApproximation::kCss:
+      approximate = true;
+      break;
+    case SearchApproximation::kAuto:
+      approximate = series_length > 150 || m > 12;
+      break;
+  }
+
   std::optional<Search::Best> best;  // the best over all Fourier choices
-  std::vector<FourierTerm> best_terms;
-  Eigen::MatrixXd best_X;
-  std::vector<AutoArimaCandidate> all_candidates;
-  auto search_with = [&](const std::vector<int>& ks) {
+  std::vector<std::unique_ptr<Search>> searches;
+  auto new_search = [&](const std::vector<int>& ks) -> Search& {
     std::vector<FourierTerm> t;
     std::vector<std::string> nm;
     Eigen::MatrixXd X = design(ks, &t, &nm);
-    Search s(y, X, nm, options, d, D, m, t);
-    Search::Best b = s.run(max_p, max_q, max_P, max_Q, constant, n);
-    for (auto& c : s.candidates()) all_candidates.push_back(std::move(c));
-    const double ic = b.ic;
-    if (!best || ic < best->ic) {
-      best = std::move(b);
-      best_terms = t;
-      best_X = std::move(X);
-    }
-    return ic;
+    searches.push_back(std::make_unique<Search>(y, std::move(X), nm, options, d, D, m, t, approximate));
+    return *searches.back();
+  };
+  auto keep_if_better = [&](Search::Best b) {
+    if (!best || b.ic < best->ic) best = std::move(b);
   };
 
   if (fourier_periods.empty()) {
-    search_with({});
+    keep_if_better(new_search({}).run(max_p, max_q, max_P, max_Q, constant, n));
   } else {
     // Harmonics first, scored with one pilot ARIMA(min(2, max_p), d, 0) per K (greedy per period,
     // raising K while the criterion improves), then one order search at that K, then K +- 1 at the
     // chosen order while that improves. A full order search per K costs ~5x more for the same pick.
     auto pilot = [&](const std::vector<int>& ks) {
-      std::vector<FourierTerm> t;
-      std::vector<std::string> nm;
-      const Eigen::MatrixXd X = design(ks, &t, &nm);
-      Search s(y, X, nm, options, d, D, m, t);
-      const double ic = s.single(Key{std::min(2, max_p), 0, 0, 0, constant}).ic;
-      for (auto& c : s.candidates()) all_candidates.push_back(std::move(c));
-      return ic;
+      return new_search(ks).single(Key{std::min(2, max_p), 0, 0, 0, constant}).ic;
     };
     std::vector<int> ks(fourier_periods.size(), 1);
     double current = pilot(ks);
@@ -491,7 +729,7 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
         ks = std::move(next);
       }
     }
-    search_with(ks);
+    keep_if_better(new_search(ks).run(max_p, max_q, max_P, max_Q, constant, n));
     if (best) {
       const auto& o = best->spec.order;
       const Key chosen{o.p, o.q, o.P, o.Q, best->spec.trend == Trend::kConstant};
@@ -501,27 +739,76 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
             std::vector<int> next = ks;
             next[i] += step;
             if (next[i] < 1 || next[i] > max_k[i]) break;
-            std::vector<FourierTerm> t;
-            std::vector<std::string> nm;
-            Eigen::MatrixXd X = design(next, &t, &nm);
-            Search s(y, X, nm, options, d, D, m, t);
-            Search::Best b = s.single(chosen);
-            for (auto& c : s.candidates()) all_candidates.push_back(std::move(c));
+            Search::Best b = new_search(next).single(chosen);
             if (!(b.ic < best->ic)) break;
             best = std::move(b);
-            best_terms = t;
-            best_X = std::move(X);
             ks = std::move(next);
           }
         }
       }
     }
   }
-  if (!best || !std::isfinite(best->ic)) return fail("auto_arima: no candidate model could be fitted");
 
-  // Final refit with standard errors (skipped in the search to save the Hessians); the search's own
-  // fit is kept if the refit lands lower.
+  if (approximate) {
+    // The search ranked by CSS; the pick is decided by exact fits of the best few candidates over
+    // all designs (warm-started from their CSS estimates). R refits only the CSS winner.
+    struct Finalist {
+      double ic;
+      Search* search;
+      Key key;
+    };
+    best.reset();
+    const int refits = std::max(1, options.approximation_refits);
+    // Rounds: refit the best few by the current scores; when some of them fail exactly (R's root
+    // check), their +inf steers a new climb away from them, and the new best few are refitted.
+    for (int round = 0; round < 3; ++round) {
+      std::vector<Finalist> finalists;
+      for (auto& s : searches)
+        for (const auto& [ic, key] : s->ranked()) finalists.push_back(Finalist{ic, s.get(), key});
+      std::stable_sort(finalists.begin(), finalists.end(),
+                       [](const Finalist& a, const Finalist& b) { return a.ic < b.ic; });
+      if (finalists.empty()) break;
+      bool rejected = false;
+      for (std::size_t i = 0; i < finalists.size() && static_cast<int>(i) < refits; ++i) {
+        // Not worth an exact fit: its approximate score, an upper bound on its exact criterion up
+        // to the optimizer, is far above an exact result we already have.
+        if (best && finalists[i].ic > best->ic + 10.0) break;
+        Search::Best b = finalists[i].search->refit_exactly(finalists[i].key);
+        rejected = rejected || !std::isfinite(b.ic);
+        keep_if_better(std::move(b));
+      }
+      if (!rejected && best && std::isfinite(best->ic)) break;
+      // Nothing admissible at all: the scores are misleading here, go to the exact search below.
+      if (!best || !std::isfinite(best->ic)) break;
+      for (auto& s : searches) s->reclimb(options.max_models / 2);
+    }
+    if (!best || !std::isfinite(best->ic)) {
+      // Every refit failed R's root check: typically an unneeded seasonal difference, after which
+      // nearly every model's seasonal MA goes to -1 by exact ML while its CSS estimate does not.
+      // The approximate scores cannot steer there; the exact search can (and costs what it costs).
+      AutoArimaOptions exact = options;
+      exact.approximation = SearchApproximation::kExact;
+      exact.d = d;
+      exact.D = D;
+      // Its candidates are fitted as the refits are (no simplex restart, <= 100 iterations): about
+      // half the cost of the reference search, for the same picks on the benchmark.
+      exact.fit_options.simplex_fallback = false;
+      exact.fit_options.max_iterations = std::min(exact.fit_options.max_iterations, 100);
+      return auto_arima(y, exog, exog_names, exact);
+    }
+  }
+  std::vector<AutoArimaCandidate> all_candidates;
+  for (auto& s : searches)
+    for (auto& c : s->candidates()) all_candidates.push_back(std::move(c));
+  if (!best || !std::isfinite(best->ic) || best->search == nullptr)
+    return fail("auto_arima: no candidate model could be fitted");
+
+  // Final refit with standard errors (skipped in the search to save the Hessians), started at the
+  // search's estimate; the search's own fit is kept if the refit lands lower.
   FitOptions fo = options.fit_options;
+  fo.simplex_fallback = true;  // the final fit is worth the thorough optimizer
+  if (fo.start_params.empty() && best->model) fo.warm_start = best->model->result().params;
+  const Eigen::MatrixXd& best_X = best->search->exog();
   auto refit = Sarimax::fit(best->spec, y, best_X, fo);
   std::optional<Sarimax> chosen;
   if (refit && (!best->model || refit->result().loglik >= best->model->result().loglik - 1e-6)) {
@@ -532,7 +819,7 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
     return std::unexpected(refit.error());
   }
   const double ic = information_criterion(chosen->result(), options.ic);
-  AutoArimaResult out{best->spec,        best_terms, std::move(best_X), ic, std::move(all_candidates),
+  AutoArimaResult out{best->spec, best->search->fourier(), best_X, ic, std::move(all_candidates),
                       std::move(*chosen)};
   return out;
 }

@@ -1,7 +1,10 @@
 #pragma once
 // Automatic SARIMA order selection: the stepwise Hyndman-Khandakar (2008) search of R's
-// forecast::auto.arima (forecast 8.20 defaults), fitted by exact maximum likelihood throughout
-// (R approximates with CSS on long series during the search; we never need to).
+// forecast::auto.arima (forecast 8.20 defaults). As R (approximation = TRUE when n > 150 or m > 12),
+// long or seasonal series are scored during the search by conditional sum of squares (css.h: one
+// O(n) pass per evaluation, warm-started from the neighbouring model) and only the best few
+// candidates are refitted by exact maximum likelihood; the chosen model is always an exact fit and
+// its criterion exact. With the approximation off every candidate is an exact fit.
 //
 //   1. D by nsdiffs (seasonal strength > 0.64 by default, or OCSB), d by repeated KPSS (ndiffs),
 //      both on the residuals of a regression on the exogenous columns, as R does.
@@ -28,6 +31,11 @@ namespace promcast::forecaster {
 
 enum class InformationCriterion { kAicc, kAic, kBic };
 
+/// How candidates are scored during the search. kAuto is R's rule: CSS when the series has more
+/// than 150 points or the seasonal period m > 12 (after long seasons went to Fourier terms, m is
+/// that of the seasonal ARIMA part; Fourier designs on more than 150 points are approximated too).
+enum class SearchApproximation { kAuto, kExact, kCss };
+
 struct AutoArimaOptions {
   int period = 1;  ///< seasonal period m (1 = non-seasonal)
   int d = -1;      ///< -1: chosen by ndiffs
@@ -45,6 +53,12 @@ struct AutoArimaOptions {
   bool allow_drift = true;
   bool allow_mean = true;
   int max_models = 94;  ///< R's nmodels
+  SearchApproximation approximation = SearchApproximation::kAuto;
+  /// With the approximation: how many of the best CSS-scored candidates are refitted exactly (the
+  /// exact criterion picks among them; R refits one).
+  int approximation_refits = 3;
+  /// Cap on p + q + P + Q for models visited by the stepwise moves (0: none, as R).
+  int stepwise_max_order = 0;
   /// Seasonal periods above this go to Fourier terms in the automatic search even when seasonal
   /// ARIMA could represent them (prefer_fourier): each seasonal candidate with s = 288 costs seconds
   /// and the stepwise search fits dozens, so a search over s = 288 SARIMA would take minutes.
@@ -61,6 +75,9 @@ struct AutoArimaCandidate {
   bool constant = false;
   std::vector<FourierTerm> fourier;
   double ic = 0;
+  /// true: ic is the CSS approximation n log(2 pi e sigma2_css) + penalty, close to but not equal
+  /// to the exact criterion; false: an exact maximum likelihood fit.
+  bool approximate = false;
 };
 
 struct AutoArimaResult {

@@ -404,7 +404,15 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   // statsmodels' start values (Hannan-Rissanen / conditional least squares regressions, computed on
   // the same scaled series), kept when admissible and better than the OLS start with ARMA at zero.
   Eigen::VectorXd hr_start;
-  if (options.start_params.empty()) {
+  const int k_arma = k_mean - k_reg;
+  if (options.start_params.empty() && static_cast<int>(options.warm_start.size()) >= k_mean) {
+    Eigen::VectorXd v = start;
+    for (int i = k_reg; i < k_mean; ++i) v[i] = options.warm_start[static_cast<std::size_t>(i)];
+    Eigen::VectorXd x = model.unconstrain(v);
+    x.head(k_reg).array() *= col_scale.head(k_reg).array();
+    if (x.allFinite()) hr_start = std::move(x);
+  }
+  if (options.start_params.empty() && hr_start.size() == 0) {
     if (auto sv = sarimax_start_params(
             spec, std::span<const double>(ys.data(), static_cast<std::size_t>(ys.size())), exog);
         sv && sv->size() > k_mean) {
@@ -422,7 +430,7 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   // short). When it does not converge, a Nelder-Mead simplex from its best point, then L-BFGS again.
   auto minimize_robustly = [&](const Objective& f, const Eigen::VectorXd& x) {
     MinimizeResult r = minimize(f, x, mopt);
-    if (r.converged || r.x.size() == 0) return r;
+    if (r.converged || r.x.size() == 0 || !options.simplex_fallback) return r;
     const MinimizeResult simplex = nelder_mead(f, r.x, mopt, 400 * static_cast<int>(r.x.size() + 1));
     if (!(simplex.value < r.value) && !simplex.converged) return r;
     MinimizeResult polished = minimize(f, simplex.x, mopt);
@@ -435,7 +443,6 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   // ARIMA(2,0,1) with six Fourier pairs and an intercept), and integrate gap dummies out, so that the
   // filter stays the gap-free Chandrasekhar one. Same maximum: the profile likelihood peaks at the
   // joint MLE, and the dummies' marginal likelihood is the exact likelihood of the observed points.
-  const int k_arma = k_mean - k_reg;
   MinimizeResult best;
   Eigen::VectorXd centered;  // the estimate on the scaled (and centered) problem
   Eigen::MatrixXd reg_cov;

@@ -57,6 +57,14 @@ struct FitOptions {
   double tolerance = 1e-10;
   /// Optional start (statsmodels order, with or without sigma2); empty = CSS / Hannan-Rissanen.
   std::vector<double> start_params;
+  /// Optional warm start (statsmodels order, sigma2 optional), e.g. a neighbouring model's or a
+  /// conditional-sum-of-squares estimate. Only its ARMA part is used, in place of the
+  /// Hannan-Rissanen start (and, like it, only when it beats ARMA at zero); unlike start_params it
+  /// keeps the trend and regression coefficients profiled out. Ignored when start_params is given.
+  std::vector<double> warm_start;
+  /// When L-BFGS does not converge: a Nelder-Mead simplex, then L-BFGS again (slow but thorough).
+  /// auto_arima's search turns it off for its many candidate fits and keeps it for the final one.
+  bool simplex_fallback = true;
   /// Standard errors from the numerical Hessian of the loglik (statsmodels' cov_type="approx").
   bool standard_errors = true;
 };

@@ -1,6 +1,6 @@
 // libFuzzer target: any bytes as a rule file and as a backends file. Whatever loads must satisfy the
 // loader's promises (horizons and periods whole numbers of steps, intervals in (0, 1), templates that
-// compile), and its annotation templates are expanded with extreme values. Every error must carry the
+// compile), and its label and annotation templates are expanded with extreme values. Every error must carry the
 // file name. Nothing may crash, hang or allocate without bound.
 #include <cmath>
 #include <cstddef>
@@ -48,7 +48,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       check(g.interval.count() > 0 && !g.name.empty());
       for (const auto& rule : g.rules) {
         const RuleCommon& c = common_of(rule);
-        check(c.step.count() > 0 && !c.expr.empty() && !c.name.empty());
+        check(c.step.count() > 0 && !c.expr.empty() && !c.name.empty() && !c.fingerprint.empty());
+        for (const auto& [name, text] : c.labels) {  // templates in labels of either kind compile
+          auto t = AlertTemplate::compile(text);
+          check(t.has_value());
+          (void)t->expand(td);
+        }
         if (const auto* f = std::get_if<ForecastRule>(&rule)) {
           check(!f->horizons.empty());
           for (auto h : f->horizons) check(h.count() % c.step.count() == 0);
@@ -58,11 +63,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           const auto& a = std::get<AnomalyRule>(rule);
           check(a.online.refit_every >= 1);
           for (const auto& [name, text] : a.annotations) {
-            auto t = AlertTemplate::compile(text);
-            check(t.has_value());
-            (void)t->expand(td);
-          }
-          for (const auto& [name, text] : c.labels) {
             auto t = AlertTemplate::compile(text);
             check(t.has_value());
             (void)t->expand(td);

@@ -3,7 +3,6 @@
 #include "rules/query_client.h"
 
 #include <fmt/format.h>
-#include <openssl/evp.h>
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
@@ -11,13 +10,12 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "common/http_client.h"
+#include "rules/client_auth.h"
 
 namespace promcast::rules {
 
@@ -47,50 +45,13 @@ std::string seconds_text(std::int64_t ms) {
   return fmt::format("{}{}.{:03}", sign, abs / 1000, abs % 1000);
 }
 
-std::string base64(std::string_view text) {
-  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
-  const int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-// Secret files are read at each request so rotated credentials work without a reload; surrounding
-// whitespace (the trailing newline of `echo token > file`) is dropped, as Prometheus does.
-std::expected<std::string, Error> read_secret(const std::string& path, std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in) return std::unexpected(error_of(fmt::format("cannot read {} {}", what, path)));
-  std::string secret = std::move(text).str();
-  const auto first = secret.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return std::string();
-  return secret.substr(first, secret.find_last_not_of(" \t\r\n") - first + 1);
-}
-
+// The shared ClientConfig mapping (auth, secret files re-read, TLS, headers) plus what a query
+// answer needs.
 std::expected<HttpOptions, Error> http_options(const ClientConfig& client) {
-  HttpOptions options;
-  options.timeout = client.timeout;
-  options.tls = client.tls;
-  options.headers = {{"Content-Type", "application/x-www-form-urlencoded"}, {"Accept", "application/json"}};
-  if (client.basic_auth) {
-    std::string password = client.basic_auth->second;
-    if (!client.basic_auth_password_file.empty()) {
-      auto secret = read_secret(client.basic_auth_password_file, "basic_auth password_file");
-      if (!secret) return std::unexpected(secret.error());
-      password = std::move(*secret);
-    }
-    options.headers.emplace_back("Authorization",
-                                 "Basic " + base64(client.basic_auth->first + ":" + password));
-  } else if (!client.bearer_token_file.empty()) {
-    auto token = read_secret(client.bearer_token_file, "bearer_token_file");
-    if (!token) return std::unexpected(token.error());
-    options.headers.emplace_back("Authorization", "Bearer " + *token);
-  } else if (!client.bearer_token.empty()) {
-    options.headers.emplace_back("Authorization", "Bearer " + client.bearer_token);
-  }
-  options.headers.insert(options.headers.end(), client.headers.begin(), client.headers.end());
+  auto options = http_options_for(client);
+  if (!options) return options;
+  options->headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  options->headers.emplace_back("Accept", "application/json");
   return options;
 }
 
@@ -118,12 +79,17 @@ Attempt attempt_once(const std::string& url, const std::string& form, const Http
   if (duration != nullptr) {
     duration->Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
-  if (!response) return {std::unexpected(response.error()), true, std::nullopt};
+  if (!response) {
+    // Transport failures are worth another try, except an answer over the size limit: it would be
+    // just as large again.
+    const bool oversized = response.error().message.find("response body larger than") != std::string::npos;
+    return {std::unexpected(response.error()), !oversized, std::nullopt};
+  }
   // Error answers carry Prometheus' {"status":"error","errorType":...,"error":...} when they come
   // from the API itself; a proxy's page is described by its status and first bytes instead.
   auto parsed = parse_query_response(response->body);
   if (response->status == 200) return {std::move(parsed), false, std::nullopt};
-  const bool retriable = response->status >= 500 || response->status == 429;
+  const bool retriable = is_retryable_status(response->status);
   const std::string detail = parsed ? std::string("unexpected success body") : parsed.error().message;
   return {std::unexpected(error_of(fmt::format("HTTP {}: {}", response->status, detail))), retriable,
           retry_after(*response)};
@@ -172,7 +138,9 @@ std::expected<std::vector<Series>, Error> QueryClient::query_range(const RangeQu
   }
   const auto chunk_points = static_cast<std::int64_t>(std::max<std::size_t>(config_.max_points_per_query, 1));
 
-  const std::string url = config_.url + "/api/v1/query_range";
+  std::string_view prefix = config_.url;
+  while (prefix.ends_with('/')) prefix.remove_suffix(1);  // "http://prom:9090/" is a common spelling
+  const std::string url = fmt::format("{}/api/v1/query_range", prefix);
   std::minstd_rand random(std::random_device{}());
   std::map<Labels, Series> joined;  // ordered by labels: the output order
   std::size_t samples = 0;
@@ -190,9 +158,8 @@ std::expected<std::vector<Series>, Error> QueryClient::query_range(const RangeQu
       if (attempt.result || !attempt.retriable || retry >= config_.client.max_retries) break;
       // Exponential backoff with "equal jitter": half the delay fixed, half random, so clients that
       // failed together do not retry together.
-      const auto cap = config_.client.max_backoff.count();
-      const auto base =
-          std::min<std::int64_t>(cap, config_.client.min_backoff.count() << std::min(retry, 30));
+      const auto cap = std::max(config_.client.max_backoff, config_.client.min_backoff).count();
+      const auto base = backoff_delay(config_.client, retry).count();
       auto delay = std::chrono::milliseconds(base / 2 + std::uniform_int_distribution<std::int64_t>(
                                                             0, std::max<std::int64_t>(base / 2, 0))(random));
       if (attempt.retry_after) {

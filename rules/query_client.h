@@ -42,7 +42,8 @@ class QueryClient {
   /// query_range between start and end (both aligned down to step so query caches hit). Reads of
   /// more than max_points_per_query points per series are split into aligned chunks and joined.
   /// Retries 5xx, 429 and connection errors with exponential backoff (ClientConfig), never 4xx.
-  /// Stale markers and NaN values come back as NaN samples; series are sorted by labels.
+  /// NaN values come back as NaN samples; stale markers and gaps as missing timestamps (Prometheus
+  /// leaves such steps out of query_range answers); series are sorted by labels.
   std::expected<std::vector<Series>, Error> query_range(const RangeQuery& query) const;
 
   [[nodiscard]] const SourceConfig& config() const { return config_; }

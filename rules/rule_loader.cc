@@ -36,6 +36,9 @@ namespace fc = promcast::forecaster;
 // billions of nodes) is refused after this many visits.
 constexpr std::size_t kVisitBudget = 2'000'000;
 
+// Counts of steps (windows, periods, histories) beyond this are mistakes, and would overflow an int period.
+constexpr long long kMaxSteps = 10'000'000;
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -200,8 +203,12 @@ class Reader {
   std::optional<std::size_t> steps(const YAML::Node& node, std::string_view key, Duration step,
                                    long long min) {
     if (node.IsScalar() && node.Tag() != "!" && !node.Scalar().empty() &&
-        std::all_of(node.Scalar().begin(), node.Scalar().end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return count(node, key, min);
+        std::all_of(node.Scalar().begin(), node.Scalar().end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
+      auto v = integer(node, key, min, kMaxSteps);
+      if (!v) return std::nullopt;
+      return static_cast<std::size_t>(*v);
+    }
     if (!node.IsScalar()) {
       error(node, fmt::format("{}: expected a duration (e.g. 1d) or a number of steps, got {}", key,
                               describe(node)));
@@ -210,9 +217,11 @@ class Reader {
     auto d = duration(node, key);
     if (!d) return std::nullopt;
     auto n = whole_steps(node, key, *d, step);
-    if (n && static_cast<long long>(*n) < min) {
-      error(node, fmt::format("{}: {} is {} steps of {}, expected at least {}", key, node.Scalar(), *n,
-                              format_duration(step), min));
+    if (n && (static_cast<long long>(*n) < min || static_cast<long long>(*n) > kMaxSteps)) {
+      error(node,
+            fmt::format("{}: {} is {} steps of {}, expected {} {}", key, node.Scalar(), *n,
+                        format_duration(step), static_cast<long long>(*n) < min ? "at least" : "at most",
+                        static_cast<long long>(*n) < min ? min : kMaxSteps));
       return std::nullopt;
     }
     return n;
@@ -511,6 +520,8 @@ std::vector<M> detector_key_scope(std::string_view key) {
   if (key == "alpha" || key == "max_anoms") return {M::kEsd, M::kShesd};
   if (key == "direction" || key == "min_rel_scale") return {M::kEsd, M::kShesd, M::kZscore};
   if (key == "window" || key == "z" || key == "robust") return {M::kZscore};
+  if (key == "threshold" || key == "only_last" || key == "longterm_period" || key == "piecewise_weeks")
+    return {M::kShesd};
   if (key == "order" || key == "seasonal_order" || key == "trend" || key == "level" || key == "k" ||
       key == "n")
     return {M::kResidual};
@@ -551,7 +562,8 @@ DetectorResult read_detector(Reader& r, const YAML::Node& node, const RuleCommon
   std::optional<fc::Direction> direction;
   std::optional<double> alpha, max_anoms;
   std::optional<std::size_t> period;
-  std::optional<YAML::Node> period_node, max_anoms_node, peers_node;
+  std::optional<YAML::Node> period_node, max_anoms_node, peers_node, longterm_node, piecewise_node;
+  std::optional<long long> piecewise_weeks;
   std::optional<long long> k, n;
   std::optional<YAML::Node> k_node;
   std::optional<YAML::Node> likelihood_map_node;
@@ -571,10 +583,28 @@ DetectorResult read_detector(Reader& r, const YAML::Node& node, const RuleCommon
       return;
     }
     const std::string what = fmt::format("detector {}", key);
-    if (key == "threshold" || key == "only_last" || key == "longterm_period" || key == "piecewise_weeks") {
-      r.error(v, fmt::format("{}: applies only to batch detection (promcast detect without --online); a rule "
-                             "judges each new point as it arrives",
-                             what));
+    // The engine runs the batch detector over each series' window, so S-H-ESD's batch options apply.
+    if (key == "threshold") {
+      if (auto t = r.string(v, what)) {
+        if (*t == "none" || *t == "None")
+          c.shesd.threshold = fc::ShesdThreshold::kNone;
+        else if (*t == "med_max")
+          c.shesd.threshold = fc::ShesdThreshold::kMedMax;
+        else if (*t == "p95")
+          c.shesd.threshold = fc::ShesdThreshold::kP95;
+        else if (*t == "p99")
+          c.shesd.threshold = fc::ShesdThreshold::kP99;
+        else
+          r.error(v, fmt::format("{}: expected none, med_max, p95 or p99, got \"{}\"", what, *t));
+      }
+    } else if (key == "only_last") {
+      if (auto b = r.boolean(v, what)) c.shesd.only_last = *b;
+    } else if (key == "longterm_period") {
+      longterm_node.emplace(v);
+      if (auto n = r.steps(v, what, step, 0)) c.shesd.longterm_period = *n;
+    } else if (key == "piecewise_weeks") {
+      piecewise_node.emplace(v);
+      if (auto n = r.integer(v, what, 1, 1000)) piecewise_weeks = *n;
     } else if (key == "period") {
       period_node.emplace(v);
       period = r.steps(v, what, step, 2);
@@ -757,6 +787,11 @@ DetectorResult read_detector(Reader& r, const YAML::Node& node, const RuleCommon
     r.error(*peers_node, "detector peers: needs period");
   if (period)
     c.shesd.period = c.iforest_features.period = static_cast<int>(std::min<std::size_t>(*period, 1u << 30));
+  // Twitter's AnomalyDetectionTs: pieces of period * 7 * piecewise_median_period_weeks points.
+  if (piecewise_weeks && longterm_node)
+    r.error(*piecewise_node, "detector piecewise_weeks: give either piecewise_weeks or longterm_period");
+  else if (piecewise_weeks && period)
+    c.shesd.longterm_period = *period * 7 * static_cast<std::size_t>(*piecewise_weeks);
   if (direction)
     c.esd.direction = c.shesd.direction = c.zscore.direction = *direction;
   else
@@ -803,9 +838,6 @@ std::optional<Rule> read_rule(Reader& r, const YAML::Node& node, Duration group_
   const std::string_view kind = is_forecast ? "forecast" : "anomaly";
   RuleCommon common;
   common.position = r.position(node);
-  // The rule as written plus its group's interval: the engine keeps the fitted models of a rule
-  // whose fingerprint did not change across a reload.
-  common.fingerprint = YAML::Dump(node) + "\ninterval=" + std::to_string(group_interval.count());
   common.step = group_interval;
   common.history = Duration{7LL * 24 * 3600 * 1000};
   // Step first: durations given in steps depend on it.
@@ -894,10 +926,10 @@ std::optional<Rule> read_rule(Reader& r, const YAML::Node& node, Duration group_
   if (is_forecast) {
     if (labels_node) {
       if (auto l = r.labels(*labels_node, "labels", {"horizon", "level"})) {
-        for (const auto& [k, v] : *l)
-          if (v.find("{{") != std::string::npos)
-            r.error(std::as_const(*labels_node)[k],
-                    fmt::format("labels.{}: templates are expanded only in anomaly rules' labels", k));
+        for (const auto& [k, v] : *l) {  // expanded per series ($labels, $value) like an alert's
+          if (auto t = AlertTemplate::compile(v); !t)
+            r.error(std::as_const(*labels_node)[k], fmt::format("labels.{}: {}", k, t.error().message));
+        }
         common.labels = std::move(*l);
       }
     }
@@ -970,6 +1002,10 @@ std::optional<Rule> read_rule(Reader& r, const YAML::Node& node, Duration group_
     }
   }
   if (r.error_count() != errors_before) return std::nullopt;
+  // The rule as written plus its group's interval: the engine keeps the fitted models of a rule whose
+  // fingerprint did not change across a reload. Only for a valid rule: its every node was visited within
+  // the budget, so aliases cannot make the dump explode.
+  common.fingerprint = YAML::Dump(node) + "\ninterval=" + std::to_string(group_interval.count());
   if (is_forecast) {
     forecast.common = std::move(common);
     return Rule{std::move(forecast)};

@@ -90,6 +90,15 @@ TEST(QueryClient, PostsAnAlignedFormToQueryRange) {
   EXPECT_EQ((*series)[0].values.back(), 1700000580.0);
 }
 
+TEST(QueryClient, UrlPrefixesWithPathsAndTrailingSlashes) {
+  // Mimir and VictoriaMetrics cluster serve the API under a path prefix.
+  FakeHttpServer server([](const FakeRequest& r) { return range_answer(r, {"a"}); });
+  auto config = source_for(server);
+  config.url = server.url() + "/select/0/prometheus/";
+  ASSERT_TRUE(QueryClient(config, nullptr).query_range(query(kT0, kT0, 60s)).has_value());
+  EXPECT_EQ(server.requests().at(0).target, "/select/0/prometheus/api/v1/query_range");
+}
+
 TEST(QueryClient, SubSecondStepsAndTimesKeepMilliseconds) {
   FakeHttpServer server([](const FakeRequest& r) { return range_answer(r, {"a"}); });
   QueryClient client(source_for(server), nullptr);
@@ -265,6 +274,40 @@ TEST(QueryClient, MalformedTruncatedAndNonJsonAnswers) {
     ASSERT_FALSE(series.has_value());
     EXPECT_EQ(server.requests().size(), c.requests);
     EXPECT_NE(series.error().message.find(c.expected), std::string::npos) << series.error().message;
+  }
+}
+
+TEST(QueryClient, HugeAnswerIsRefusedOnceNotRetried) {
+  // The length alone is over HttpOptions' default body limit (256 MB): refused before any body byte.
+  FakeHttpServer server([](const FakeRequest&) {
+    return FakeResponse::raw_bytes("HTTP/1.1 200 OK\r\nContent-Length: 4000000000\r\n\r\n{");
+  });
+  QueryClient client(source_for(server), nullptr);
+  const auto series = client.query_range(query(kT0, kT0, 60s));
+  ASSERT_FALSE(series.has_value());
+  EXPECT_NE(series.error().message.find("response body larger than"), std::string::npos)
+      << series.error().message;
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+TEST(QueryClient, ManySeriesAreJoinedAndSorted) {
+  // 400 series x 500 points in two chunks (a 9 MB answer each): all there, sorted by labels.
+  std::vector<std::string> names;
+  for (int i = 399; i >= 0; --i) names.push_back(fmt::format("s{:03}", i));
+  FakeHttpServer server([&](const FakeRequest& r) { return range_answer(r, names); });
+  auto config = source_for(server);
+  config.max_points_per_query = 250;
+  QueryClient client(config, nullptr);
+  const auto series = client.query_range(query(kT0, kT0 + 499 * 60'000, 60s));
+  ASSERT_TRUE(series.has_value()) << series.error().to_string();
+  ASSERT_EQ(series->size(), 400u);
+  for (std::size_t i = 0; i < series->size(); ++i) {
+    const Series& one = (*series)[i];
+    ASSERT_EQ(label_value(one.labels, "name"), fmt::format("s{:03}", i));
+    ASSERT_EQ(one.timestamps.size(), 500u);
+    // range_answer adds the series' index in `names` (reverse order) to the time.
+    ASSERT_EQ(one.values.back(),
+              static_cast<double>(kT0 + 499 * 60'000) / 1000.0 + static_cast<double>(399 - i));
   }
 }
 

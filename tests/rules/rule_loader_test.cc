@@ -194,6 +194,9 @@ groups:
         detector:
           method: shesd
           period: 1d
+          threshold: p99
+          only_last: true
+          piecewise_weeks: 2
           refit_every: 1h
           history: 2d
           recent_max_window: 36
@@ -243,6 +246,10 @@ groups:
   EXPECT_EQ(iso.iforest_features.period, 288);
   EXPECT_TRUE(iso.iforest_features.difference);
 
+  const auto& sh = std::get<AnomalyRule>(rules[4]).detector.shesd;
+  EXPECT_EQ(sh.threshold, fc::ShesdThreshold::kP99);
+  EXPECT_TRUE(sh.only_last);
+  EXPECT_EQ(sh.longterm_period, 288u * 7 * 2);  // Twitter's period * 7 * piecewise weeks
   const auto& on = std::get<AnomalyRule>(rules[4]).online;
   EXPECT_EQ(on.refit_every, 12u);
   EXPECT_EQ(on.history, 576u);
@@ -340,12 +347,13 @@ TEST(RuleLoader, ErrorsWithPositions) {
         "r.yml:9:26: interval: expected a level in (0, 1) such as 0.95, got 1.5",
         "r.yml:9:31: interval: 0.8 repeated", "r.yml:9:36: interval: expected a number, got \"x\"",
         "r.yml:10:19: detector: applies only to anomaly rules (this is a forecast rule)",
-        "r.yml:11:18: labels: label \"horizon\" is set by promcast on this rule's outputs",
-        "r.yml:11:34: labels.ok: templates are expanded only in anomaly rules' labels"}},
+        "r.yml:11:18: labels: label \"horizon\" is set by promcast on this rule's outputs"}},
       {"forecast template label",
-       rule("      - forecast: f\n        expr: up\n        horizons: [1h]\n        labels: {ok: \"{{ $value "
-            "}}\"}\n"),
-       {"r.yml:8:22: labels.ok: templates are expanded only in anomaly rules' labels"}},
+       rule("      - forecast: f\n        expr: up\n        horizons: [1h]\n        labels: {ok: \"{{ "
+            "$labels.job }}\", "
+            "bad: \"{{ $job }}\"}\n"),
+       {"r.yml:8:48: labels.bad: template column 4: undefined variable \"$job\" (expected $labels, $value, "
+        "$expected, $lower, $upper, $score or $externalLabels)"}},
       {"missing expr and horizons",
        rule("      - forecast: f\n"),
        {"r.yml:5:9: forecast rule: missing required key \"expr\"",
@@ -424,22 +432,24 @@ TEST(RuleLoader, ErrorsWithPositions) {
             "          period: 1d\n"
             "          max_anoms: 0.6\n"
             "          direction: up\n"
-            "          threshold: p95\n"
+            "          threshold: p90\n"
             "          refit_every: 10\n"
             "          likelihood: false\n"
             "          likelihood_average: 3\n"
             "          range_tolerance: -1\n"
+            "          history: 20000000\n"
+            "          recent_max_window: 100y\n"
             "          methd: x\n"),
        {"r.yml:7:16: refit: give either refit or detector refit_every, not both",
         "r.yml:9:11: detector: likelihood: false contradicts the likelihood_* keys",
         "r.yml:11:22: detector max_anoms: shesd's max_anoms is a fraction in (0, 0.49] as in Twitter's "
         "AnomalyDetection, got 0.6",
         "r.yml:12:22: detector direction: expected both, pos or neg, got \"up\"",
-        "r.yml:13:22: detector threshold: applies only to batch detection (promcast detect without "
-        "--online); a "
-        "rule judges each new point as it arrives",
+        "r.yml:13:22: detector threshold: expected none, med_max, p95 or p99, got \"p90\"",
         "r.yml:17:28: detector range_tolerance: expected a number >= 0, got -1",
-        "r.yml:18:11: unknown key \"methd\" in detector (did you mean method? expected one of method, "
+        "r.yml:18:20: detector history: expected an integer from 2 to 10000000, got 20000000",
+        "r.yml:19:30: detector recent_max_window: 100y is 52560000 steps of 1m, expected at most 10000000",
+        "r.yml:20:11: unknown key \"methd\" in detector (did you mean method? expected one of method, "
         "period, "
         "alpha, max_anoms, direction, min_rel_scale, threshold, only_last, longterm_period, piecewise_weeks, "
         "window, z, robust, order, seasonal_order, trend, level, k, n, trees, subsample, contamination, "

@@ -45,8 +45,8 @@ constexpr std::string_view kDriftGroup = R"yaml(  - name: data-quality
       - anomaly: DriftAnomaly
         expr: drift_metrics{metric_name="wasserstein"}
         step: 1s
-        history: 2m
-        detector: {method: zscore, window: 30, robust: true, z: 4, min_rel_scale: 0.01}
+        history: 5m
+        detector: {method: zscore, window: 120, robust: true, z: 4, min_rel_scale: 0.01}
         for: 3s
         labels: {severity: warning}
         annotations:

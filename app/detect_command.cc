@@ -633,7 +633,8 @@ int run_detect(int argc, char** argv) {
     c.shesd.period = period;
     c.iforest_features.period = period;
     if (args->piecewise_weeks > 0)
-      c.shesd.longterm_period = static_cast<std::size_t>(period) * 7 * static_cast<std::size_t>(args->piecewise_weeks);
+      c.shesd.longterm_period =
+          static_cast<std::size_t>(period) * 7 * static_cast<std::size_t>(args->piecewise_weeks);
   }
   auto d = args->online ? fc::detect_online(args->config, series->values, args->online_options)
                         : fc::detect(args->config, series->values);

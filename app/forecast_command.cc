@@ -263,11 +263,12 @@ int run_forecast(int argc, char** argv) {
       if (!periods) return fail(periods.error().to_string());
       for (const auto& p : *periods) found_periods.push_back(p.period);
       s = found_periods.empty() ? 0 : found_periods.front();
-      std::fputs(fmt::format("promcast forecast: --period auto: {}\n",
-                             s == 0 ? std::string("no significant seasonal period; non-seasonal model")
-                                    : fmt::format("period {} (all found: {})", s, fmt::join(found_periods, ", ")))
-                     .c_str(),
-                 stderr);
+      std::fputs(
+          fmt::format("promcast forecast: --period auto: {}\n",
+                      s == 0 ? std::string("no significant seasonal period; non-seasonal model")
+                             : fmt::format("period {} (all found: {})", s, fmt::join(found_periods, ", ")))
+              .c_str(),
+          stderr);
     } else {
       auto steps = forecaster::duration_in_steps(opt.period_text, fill->step);
       if (!steps) return fail(steps.error().message);
@@ -356,9 +357,8 @@ int run_forecast(int argc, char** argv) {
     ao.period = std::max(1, period);
     for (const auto& f : opt.fourier) ao.fourier_periods.push_back(static_cast<int>(std::lround(f.period)));
     for (std::size_t i = 1; i < found_periods.size(); ++i)  // e.g. a weekly cycle next to the daily one
-      if (found_periods[i] > ao.period &&
-          std::find(ao.fourier_periods.begin(), ao.fourier_periods.end(), found_periods[i]) ==
-              ao.fourier_periods.end())
+      if (found_periods[i] > ao.period && std::find(ao.fourier_periods.begin(), ao.fourier_periods.end(),
+                                                    found_periods[i]) == ao.fourier_periods.end())
         ao.fourier_periods.push_back(found_periods[i]);
     auto chosen = forecaster::auto_arima(y, exog, opt.exog, ao);
     if (!chosen) return fail(chosen.error().to_string());

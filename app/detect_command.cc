@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <expected>
@@ -23,6 +24,7 @@
 #include "app/csv_input.h"
 #include "common/json.h"
 #include "forecaster/detector_factory.h"
+#include "forecaster/periods.h"
 
 namespace promcast::app {
 namespace {
@@ -33,7 +35,8 @@ constexpr std::string_view kUsage =
     R"(usage: promcast detect --input FILE.csv --method esd|shesd|zscore|residual|iforest [options]
   --column NAME            value column (default: 'value', else the last column)
   --timestamp-column NAME  must name the time column the CSV reader picked (a check, not a choice)
-  --period P               points per season (shesd: required; iforest seasonal peers)
+  --period P               points per season (shesd: required; iforest seasonal peers); also a
+                           duration (1d, 1h, 1w: needs timestamps) or 'auto' (found in the data)
   --alpha A                significance in (0, 1) (esd, shesd; default 0.05)
   --max-anoms F            esd: fraction in (0, 1) or integer count >= 1 (default 0.1);
                            shesd: fraction in (0, 0.49] as Twitter's (default 0.1)
@@ -70,6 +73,7 @@ struct Series {
   std::vector<std::string> timestamps;
   std::vector<double> values;
   std::string fill_summary;  ///< rows inserted for missing times (empty: none)
+  double step = 0;           ///< seconds between rows (0: an index axis)
 };
 
 // The series to judge, read with the shared CSV reader (app/csv_input.h) so that detect and forecast
@@ -98,6 +102,7 @@ std::expected<Series, Error> read_series(const std::string& path, const std::str
   if (values->empty()) return std::unexpected(Error{"no data rows", path, 0, 0});
   Series s;
   s.fill_summary = fill->summary();
+  s.step = fill->step;
   s.values = *values;
   s.timestamps.reserve(csv->rows());
   for (double t : csv->times) s.timestamps.push_back(csv->format_time(t));
@@ -123,6 +128,8 @@ struct Args {
   bool scores = false, online = false;
   fc::OnlineOptions online_options;
   fc::DetectorConfig config;
+  std::string period_text;  ///< --period as "auto" or a duration, resolved once the series is read
+  int piecewise_weeks = 0;
 };
 
 std::expected<int, Error> to_int(std::string_view flag, const std::string& v) {
@@ -230,8 +237,13 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
       a.ts_column = *v;
     } else if (flag == "--period") {
       PROMCAST_VALUE(v);
-      PROMCAST_CONVERT(p, to_int(flag, *v));
-      period = *p;
+      if (!v->empty() && !std::isdigit(static_cast<unsigned char>(v->back()))) {
+        a.period_text = *v;  // "auto" or a duration: resolved with the series' step
+        period = 2;          // a placeholder that passes the checks below
+      } else {
+        PROMCAST_CONVERT(p, to_int(flag, *v));
+        period = *p;
+      }
     } else if (flag == "--alpha") {
       PROMCAST_VALUE(v);
       PROMCAST_CONVERT(p, to_double(flag, *v));
@@ -439,6 +451,7 @@ std::expected<Args, Error> parse_args(int argc, char** argv) {
   c.shesd.period = period;
   c.iforest_features.period = period;
   if (piecewise_weeks > 0) c.shesd.longterm_period = static_cast<std::size_t>(period) * 7 * piecewise_weeks;
+  a.piecewise_weeks = piecewise_weeks;
   if (direction) {
     c.esd.direction = c.shesd.direction = c.zscore.direction = *direction;
   } else {
@@ -589,6 +602,37 @@ int run_detect(int argc, char** argv) {
   if (!series->fill_summary.empty())
     std::fprintf(stderr, "promcast detect: %s: %s\n", args->input == "-" ? "<stdin>" : args->input.c_str(),
                  series->fill_summary.c_str());
+  if (!args->period_text.empty()) {
+    int period = 0;
+    if (args->period_text == "auto") {
+      fc::PeriodSearchOptions po;
+      po.step_seconds = series->step;
+      auto found = fc::find_periods(series->values, po);
+      if (!found) {
+        std::fprintf(stderr, "promcast detect: %s\n", found.error().to_string().c_str());
+        return 1;
+      }
+      if (found->empty()) {
+        std::fprintf(stderr, "promcast detect: --period auto: no significant seasonal period in the data\n");
+        return 1;
+      }
+      period = found->front().period;
+      std::fprintf(stderr, "promcast detect: --period auto: %d points\n", period);
+    } else {
+      auto steps = fc::duration_in_steps(args->period_text, series->step);
+      if (!steps) {
+        std::fprintf(stderr, "promcast detect: --period: %s\n", steps.error().message.c_str());
+        return 1;
+      }
+      period = *steps;
+    }
+    auto& c = args->config;
+    c.shesd.period = period;
+    c.iforest_features.period = period;
+    if (args->piecewise_weeks > 0)
+      c.shesd.longterm_period =
+          static_cast<std::size_t>(period) * 7 * static_cast<std::size_t>(args->piecewise_weeks);
+  }
   auto d = args->online ? fc::detect_online(args->config, series->values, args->online_options)
                         : fc::detect(args->config, series->values);
   if (!d) {

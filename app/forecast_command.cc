@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "common/json.h"
 #include "forecaster/auto_arima.h"
 #include "forecaster/fourier.h"
+#include "forecaster/periods.h"
 #include "forecaster/sarimax.h"
 #include "forecaster/stat_tests.h"
 
@@ -32,7 +34,10 @@ constexpr std::string_view kUsage =
     "                         [--levels 80,95] [--format json|csv] [--value-column value]\n"
     "With --auto the search chooses the orders, the trend and the number of Fourier harmonics:\n"
     "  --seasonal-order 0,0,0,s gives it the seasonal period s (P, D, Q must be 0), --fourier takes\n"
-    "  bare periods (e.g. --fourier 2016) always modelled by Fourier terms, and --trend is an error.\n";
+    "  bare periods (e.g. --fourier 2016) always modelled by Fourier terms, and --trend is an error.\n"
+    "The seasonal period s may be a duration (--seasonal-order 0,1,1,1d: converted with the series'\n"
+    "  step, which needs timestamps) or 'auto' (found in the data: periods.h); --period S is short for\n"
+    "  --seasonal-order 0,0,0,S (with --auto, extra periods found go to Fourier terms).\n";
 
 struct Options {
   std::string input;
@@ -47,6 +52,7 @@ struct Options {
   std::vector<double> levels = {80, 95};
   std::string format = "json";
   std::string value_column = "value";
+  std::string period_text;  ///< seasonal period as "auto" or a duration ("1d"), resolved with the data
 };
 
 std::vector<std::string> split(std::string_view s, char sep) {
@@ -101,9 +107,17 @@ std::expected<Options, std::string> parse_args(int argc, char** argv) {
     } else if (arg == "--order") {
       o.order = parse_ints(*v, 3);
       if (!o.order) return std::unexpected(fmt::format("--order '{}' is not p,d,q", *v));
-    } else if (arg == "--seasonal-order") {
-      o.seasonal = parse_ints(*v, 4);
-      if (!o.seasonal) return std::unexpected(fmt::format("--seasonal-order '{}' is not P,D,Q,s", *v));
+    } else if (arg == "--seasonal-order" || arg == "--period") {
+      // s as "auto" or a duration is resolved once the series (and its step) is read.
+      std::string text = arg == "--period" ? "0,0,0," + *v : *v;
+      const auto last = text.rfind(',');
+      if (const std::string s_text = text.substr(last == std::string::npos ? 0 : last + 1);
+          !s_text.empty() && !std::isdigit(static_cast<unsigned char>(s_text.back()))) {
+        o.period_text = s_text;
+        text = text.substr(0, last + 1) + "1";
+      }
+      o.seasonal = parse_ints(text, 4);
+      if (!o.seasonal) return std::unexpected(fmt::format("{} '{}' is not P,D,Q,s", arg, *v));
     } else if (arg == "--trend") {
       if (!forecaster::parse_trend(*v))
         return std::unexpected(fmt::format("--trend '{}' is not n, c, t or ct", *v));
@@ -218,6 +232,33 @@ int run_forecast(int argc, char** argv) {
   if (n == 0) return fail(fmt::format("{}: column '{}' has no values", opt.input, opt.value_column));
   const std::size_t future_rows = value->size() - n;
   const std::vector<double> y(value->begin(), value->begin() + static_cast<std::ptrdiff_t>(n));
+  std::vector<int> found_periods;  // --period auto: every significant period, strongest first
+  if (!opt.period_text.empty()) {
+    int s = 0;
+    if (opt.period_text == "auto") {
+      forecaster::PeriodSearchOptions po;
+      po.step_seconds = fill->step;
+      auto periods = forecaster::find_periods(y, po);
+      if (!periods) return fail(periods.error().to_string());
+      for (const auto& p : *periods) found_periods.push_back(p.period);
+      s = found_periods.empty() ? 0 : found_periods.front();
+      std::fputs(
+          fmt::format("promcast forecast: --period auto: {}\n",
+                      s == 0 ? std::string("no significant seasonal period; non-seasonal model")
+                             : fmt::format("period {} (all found: {})", s, fmt::join(found_periods, ", ")))
+              .c_str(),
+          stderr);
+    } else {
+      auto steps = forecaster::duration_in_steps(opt.period_text, fill->step);
+      if (!steps) return fail(steps.error().message);
+      s = *steps;
+    }
+    if (s == 0) {
+      opt.seasonal.reset();
+    } else {
+      (*opt.seasonal)[3] = s;
+    }
+  }
 
   // User exogenous columns.
   const auto h = static_cast<std::size_t>(opt.horizon);
@@ -294,6 +335,10 @@ int run_forecast(int argc, char** argv) {
     forecaster::AutoArimaOptions ao;
     ao.period = std::max(1, period);
     for (const auto& f : opt.fourier) ao.fourier_periods.push_back(static_cast<int>(std::lround(f.period)));
+    for (std::size_t i = 1; i < found_periods.size(); ++i)  // e.g. a weekly cycle next to the daily one
+      if (found_periods[i] > ao.period && std::find(ao.fourier_periods.begin(), ao.fourier_periods.end(),
+                                                    found_periods[i]) == ao.fourier_periods.end())
+        ao.fourier_periods.push_back(found_periods[i]);
     auto chosen = forecaster::auto_arima(y, exog, opt.exog, ao);
     if (!chosen) return fail(chosen.error().to_string());
     future_exog = forecaster::auto_arima_future_exog(*chosen, future, opt.horizon);

@@ -47,8 +47,8 @@ double cpu_seconds() {
 std::vector<double> simulate(std::mt19937_64& rng, int n, int s, const std::vector<double>& phi,
                              const std::vector<double>& theta, const std::vector<double>& sphi,
                              const std::vector<double>& stheta, int d, int D, double sd) {
-  const Eigen::VectorXd ar = poly_mul(poly_mul(ar_polynomial(phi, 1), ar_polynomial(sphi, s)),
-                                      differencing_polynomial(d, D, s));
+  const Eigen::VectorXd ar =
+      poly_mul(poly_mul(ar_polynomial(phi, 1), ar_polynomial(sphi, s)), differencing_polynomial(d, D, s));
   const Eigen::VectorXd ma = poly_mul(ma_polynomial(theta, 1), ma_polynomial(stheta, s));
   std::normal_distribution<double> noise(0.0, sd);
   const int burn = 5 * s;
@@ -86,7 +86,8 @@ std::vector<Series> hourly(int count) {
         y = simulate(rng, n, 24, {0.3 + 0.3 * u(rng), 0.2 * u(rng)}, {}, {}, {}, 0, 0, sd);
         const double a1 = 5 * sd * u(rng), a2 = 2 * sd * u(rng), ph = 2 * std::numbers::pi * u(rng);
         for (int t = 0; t < n; ++t)
-          y[t] += a1 * std::sin(2 * std::numbers::pi * t / 24 + ph) + a2 * std::cos(4 * std::numbers::pi * t / 24);
+          y[t] += a1 * std::sin(2 * std::numbers::pi * t / 24 + ph) +
+                  a2 * std::cos(4 * std::numbers::pi * t / 24);
         break;
       }
     }
@@ -103,7 +104,8 @@ std::vector<Series> fivemin(int count) {
     std::uniform_real_distribution<double> u(0.0, 1.0);
     const int n = 4032;
     const double sd = 0.5 + 2.0 * u(rng);
-    std::vector<double> y = simulate(rng, n, 1, {0.3 + 0.65 * u(rng)}, {-0.3 + 0.6 * u(rng)}, {}, {}, 0, 0, sd);
+    std::vector<double> y =
+        simulate(rng, n, 1, {0.3 + 0.65 * u(rng)}, {-0.3 + 0.6 * u(rng)}, {}, {}, 0, 0, sd);
     const double day = 5 * sd * (0.2 + u(rng)), peak = 4 * sd * u(rng), drift = (u(rng) - 0.5) * 2e-3 * sd;
     std::exponential_distribution<double> spike(1.0);
     for (int t = 0; t < n; ++t) {
@@ -217,8 +219,9 @@ int main(int argc, char** argv) {
     auto fast = auto_arima(s.y, none, {}, opt);
     const double t_fast = cpu_seconds() - t0;
     (s.period == 24 ? cpu_h : cpu_f).push_back(t_fast);
-    std::string line = fmt::format("{:<44} {:>5} {:>8.3f} {:>12.2f} {:<28}", s.name, s.y.size(), t_fast,
-                                   fast ? fast->ic : NAN, fast ? describe(*fast) : fast.error().message.substr(0, 28));
+    std::string line =
+        fmt::format("{:<44} {:>5} {:>8.3f} {:>12.2f} {:<28}", s.name, s.y.size(), t_fast,
+                    fast ? fast->ic : NAN, fast ? describe(*fast) : fast.error().message.substr(0, 28));
     if (!fast) ++failed;
     if (exact) {
       AutoArimaOptions eo = opt;
@@ -242,8 +245,8 @@ int main(int argc, char** argv) {
   }
   auto summary = [](const char* what, const std::vector<double>& v) {
     if (!v.empty())
-      fmt::print("{}: {} series, CPU s per series median {:.3f}, p95 {:.3f}, max {:.3f}, total {:.1f}\n", what,
-                 v.size(), quantile(v, 0.5), quantile(v, 0.95), *std::max_element(v.begin(), v.end()),
+      fmt::print("{}: {} series, CPU s per series median {:.3f}, p95 {:.3f}, max {:.3f}, total {:.1f}\n",
+                 what, v.size(), quantile(v, 0.5), quantile(v, 0.95), *std::max_element(v.begin(), v.end()),
                  [&] {
                    double t = 0;
                    for (double x : v) t += x;
@@ -256,7 +259,7 @@ int main(int argc, char** argv) {
   summary("exhaustive exact search", cpu_exact);
   if (failed > 0) fmt::print("failed (an error, e.g. a constant series): {}\n", failed);
   if (exact)
-    fmt::print("exact AICc of the pick within 0.5 of the exhaustive exact search's: {}/{} ({:.1f}%)\n", within,
-               compared, compared > 0 ? 100.0 * within / compared : 0.0);
+    fmt::print("exact AICc of the pick within 0.5 of the exhaustive exact search's: {}/{} ({:.1f}%)\n",
+               within, compared, compared > 0 ? 100.0 * within / compared : 0.0);
   return 0;
 }

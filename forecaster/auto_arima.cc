@@ -125,7 +125,8 @@ std::vector<double> ols_residuals(const std::vector<double>& w, const Eigen::Mat
     b[r] = w[static_cast<std::size_t>(rows[static_cast<std::size_t>(r)])];
   }
   const Eigen::VectorXd res = b - A * A.colPivHouseholderQr().solve(b);
-  for (Eigen::Index r = 0; r < A.rows(); ++r) out[static_cast<std::size_t>(rows[static_cast<std::size_t>(r)])] = res[r];
+  for (Eigen::Index r = 0; r < A.rows(); ++r)
+    out[static_cast<std::size_t>(rows[static_cast<std::size_t>(r)])] = res[r];
   return out;
 }
 
@@ -133,7 +134,8 @@ std::vector<double> ols_residuals(const std::vector<double>& w, const Eigen::Mat
 class Search {
  public:
   Search(std::span<const double> y, Eigen::MatrixXd exog, std::vector<std::string> exog_names,
-         const AutoArimaOptions& options, int d, int D, int m, std::vector<FourierTerm> fourier, bool approximate)
+         const AutoArimaOptions& options, int d, int D, int m, std::vector<FourierTerm> fourier,
+         bool approximate)
       : y_(y),
         exog_(std::move(exog)),
         names_(std::move(exog_names)),
@@ -283,7 +285,8 @@ class Search {
     return spec;
   }
 
-  std::expected<Sarimax, Error> exact_fit(const Key& k, std::vector<double> warm, bool thorough = true) const {
+  std::expected<Sarimax, Error> exact_fit(const Key& k, std::vector<double> warm,
+                                          bool thorough = true) const {
     FitOptions fo = opt_.fit_options;
     fo.standard_errors = false;
     // Refits after the approximate search start near their optimum; one that does not converge
@@ -315,7 +318,8 @@ class Search {
   // new ones start at zero. The neighbouring model is a good start: moves change one or two orders.
   [[nodiscard]] std::vector<double> arma_warm(const Key& from, const Key& to) const {
     auto it = fits_.find(from);
-    if (it == fits_.end() || it->second.params.size() != static_cast<std::size_t>(from.p + from.q + from.P + from.Q))
+    if (it == fits_.end() ||
+        it->second.params.size() != static_cast<std::size_t>(from.p + from.q + from.P + from.Q))
       return {};
     const auto& src = it->second.params;
     std::vector<double> out;
@@ -367,9 +371,10 @@ class Search {
     auto seg = [&](int at, int count) {
       return std::span<const double>(params->data() + at, static_cast<std::size_t>(count));
     };
-    const double ar_inv = max_inverse_root(poly_mul(ar_polynomial(seg(0, k.p), 1), ar_polynomial(seg(k.p + k.q, k.P), s)));
-    const double ma_inv =
-        max_inverse_root(poly_mul(ma_polynomial(seg(k.p, k.q), 1), ma_polynomial(seg(k.p + k.q + k.P, k.Q), s)));
+    const double ar_inv =
+        max_inverse_root(poly_mul(ar_polynomial(seg(0, k.p), 1), ar_polynomial(seg(k.p + k.q, k.P), s)));
+    const double ma_inv = max_inverse_root(
+        poly_mul(ma_polynomial(seg(k.p, k.q), 1), ma_polynomial(seg(k.p + k.q + k.P, k.Q), s)));
     if (std::max(ar_inv, ma_inv) > 1.0 / 1.01) pull_inside(k, params);
     const double npar = k.p + k.q + k.P + k.Q + static_cast<double>(exog_.cols()) + (k.constant ? 1 : 0) + 1;
     // The exact likelihood at the CSS estimate (regression and scale profiled out): one filter pass,
@@ -411,11 +416,13 @@ class Search {
 
   // (nobs_effective, loglik on R's scale) of the exact likelihood at given ARMA parameters, or
   // nothing when it cannot be had in one pass (too many gaps to profile the regression out).
-  [[nodiscard]] std::optional<std::pair<double, double>> exact_at(const Key& k, const std::vector<double>& arma) const {
+  [[nodiscard]] std::optional<std::pair<double, double>> exact_at(const Key& k,
+                                                                  const std::vector<double>& arma) const {
     const SarimaxSpec spec = spec_of(k);
     const detail::SarimaxModel model(spec, y_eigen_, exog_);
     if (model.needs_full_filter()) return std::nullopt;
-    const Eigen::VectorXd a = Eigen::Map<const Eigen::VectorXd>(arma.data(), static_cast<Eigen::Index>(arma.size()));
+    const Eigen::VectorXd a =
+        Eigen::Map<const Eigen::VectorXd>(arma.data(), static_cast<Eigen::Index>(arma.size()));
     const bool regression = exog_.cols() > 0 || k.constant;
     double ll;
     if (regression || model.profiled_gaps() > 0) {
@@ -507,7 +514,8 @@ class Search {
   }
 
   std::span<const double> y_;
-  Eigen::VectorXd y_eigen_ = Eigen::Map<const Eigen::VectorXd>(y_.data(), static_cast<Eigen::Index>(y_.size()));
+  Eigen::VectorXd y_eigen_ =
+      Eigen::Map<const Eigen::VectorXd>(y_.data(), static_cast<Eigen::Index>(y_.size()));
   Eigen::MatrixXd exog_;
   std::vector<std::string> names_;
   const AutoArimaOptions& opt_;
@@ -819,8 +827,8 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
     return std::unexpected(refit.error());
   }
   const double ic = information_criterion(chosen->result(), options.ic);
-  AutoArimaResult out{best->spec, best->search->fourier(), best_X, ic, std::move(all_candidates),
-                      std::move(*chosen)};
+  AutoArimaResult out{best->spec, best->search->fourier(),   best_X,
+                      ic,         std::move(all_candidates), std::move(*chosen)};
   return out;
 }
 

@@ -24,11 +24,11 @@ struct CssOrder {
 struct CssFit {
   /// ar (p), ma (q), seasonal ar (P), seasonal ma (Q), statsmodels' signs and order.
   std::vector<double> params;
-  double ssq = 0.0;      ///< sum of squared conditional residuals
-  int nobs_used = 0;     ///< residuals in ssq (finite w after the conditioning period)
-  double sigma2 = 0.0;   ///< ssq / nobs_used
-  bool finite = false;   ///< false when no residual could be formed or the sum is not finite
-  int iterations = 0;    ///< Levenberg-Marquardt iterations taken
+  double ssq = 0.0;     ///< sum of squared conditional residuals
+  int nobs_used = 0;    ///< residuals in ssq (finite w after the conditioning period)
+  double sigma2 = 0.0;  ///< ssq / nobs_used
+  bool finite = false;  ///< false when no residual could be formed or the sum is not finite
+  int iterations = 0;   ///< Levenberg-Marquardt iterations taken
 };
 
 /// Fits by Levenberg-Marquardt on the residual vector (forward-difference Jacobian), from `start`

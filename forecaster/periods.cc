@@ -12,7 +12,9 @@
 namespace promcast::forecaster {
 namespace {
 
-std::unexpected<Error> fail(std::string message) { return std::unexpected(Error{std::move(message), "", 0, 0}); }
+std::unexpected<Error> fail(std::string message) {
+  return std::unexpected(Error{std::move(message), "", 0, 0});
+}
 
 // Interior NaN linearly interpolated; leading and trailing NaN dropped.
 std::vector<double> fill_gaps(std::span<const double> y) {
@@ -25,7 +27,8 @@ std::vector<double> fill_gaps(std::span<const double> y) {
   for (std::size_t t = 1; t < out.size(); ++t) {
     if (!std::isfinite(out[t])) continue;
     for (std::size_t u = prev + 1; u < t; ++u)
-      out[u] = out[prev] + (out[t] - out[prev]) * static_cast<double>(u - prev) / static_cast<double>(t - prev);
+      out[u] =
+          out[prev] + (out[t] - out[prev]) * static_cast<double>(u - prev) / static_cast<double>(t - prev);
     prev = t;
   }
   return out;
@@ -134,7 +137,8 @@ TestResult harmonic_test(const std::vector<double>& x, int period, const std::ve
   TestResult r;
   const std::size_t cycles = x.size() / static_cast<std::size_t>(period);
   if (cycles < 1) return r;
-  std::vector<double> seg(x.end() - static_cast<std::ptrdiff_t>(cycles * static_cast<std::size_t>(period)), x.end());
+  std::vector<double> seg(x.end() - static_cast<std::ptrdiff_t>(cycles * static_cast<std::size_t>(period)),
+                          x.end());
   remove_linear_trend(seg);
   const Periodogram pg(std::move(seg));
   if (!(pg.sum_sq() > 0)) return r;
@@ -298,9 +302,10 @@ std::expected<int, Error> duration_in_steps(std::string_view text, double step_s
   if (number.empty() || ec != std::errc() || ptr != number.data() + number.size() || !(value > 0))
     return fail(fmt::format("'{}' is not a duration (a number followed by s, m, h, d or w)", text));
   if (!(step_seconds > 0))
-    return fail(fmt::format("the period '{}' is a duration, but the series has no timestamps to convert it "
-                            "with: give it in points",
-                            text));
+    return fail(
+        fmt::format("the period '{}' is a duration, but the series has no timestamps to convert it "
+                    "with: give it in points",
+                    text));
   const double points = value * seconds_per_unit / step_seconds;
   const double rounded = std::round(points);
   if (rounded < 1 || std::abs(points - rounded) > 1e-6 * points)

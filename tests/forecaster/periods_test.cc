@@ -148,9 +148,9 @@ TEST(DurationInSteps, ConvertsWholeDurations) {
   EXPECT_EQ(*duration_in_steps("1w", 3600), 168);
   EXPECT_EQ(*duration_in_steps("30m", 60), 30);
   EXPECT_EQ(*duration_in_steps("1.5h", 1800), 3);
-  EXPECT_FALSE(duration_in_steps("1d", 0).has_value());        // no timestamps
-  EXPECT_FALSE(duration_in_steps("7m", 300).has_value());      // not whole
-  EXPECT_FALSE(duration_in_steps("24", 3600).has_value());     // points, not a duration
+  EXPECT_FALSE(duration_in_steps("1d", 0).has_value());     // no timestamps
+  EXPECT_FALSE(duration_in_steps("7m", 300).has_value());   // not whole
+  EXPECT_FALSE(duration_in_steps("24", 3600).has_value());  // points, not a duration
   EXPECT_FALSE(duration_in_steps("xd", 3600).has_value());
   EXPECT_NE(duration_in_steps("1d", 0).error().message.find("timestamps"), std::string::npos);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Backfills a fresh Prometheus with N series (default 1000) of 14 days at 5-minute steps (a daily cycle
 # plus noise, each series its own level and phase), starts it on a free loopback port and runs
-# bench/rules_eval against it. Usage: scripts/bench_rules.sh [SERIES] [WORKERS]
+# bench/rules_eval against it. Usage: [BUILD_DIR=build] scripts/bench_rules.sh [SERIES] [WORKERS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 series=${1:-1000}; workers=${2:-2}
@@ -23,7 +23,7 @@ for t in range(start, end + 1, 300):
         out.write(f'bench_ingest{{series="{i}"}} {v:.3f} {t}\n')
 print("# EOF")
 PY
-promtool tsdb create-blocks-from openmetrics "$work/history.om" "$work/data" > /dev/null
+promtool tsdb create-blocks-from openmetrics --max-block-duration=24h "$work/history.om" "$work/data" > /dev/null
 rm "$work/history.om"
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 printf 'global:\n  scrape_interval: 1m\n' > "$work/prometheus.yml"
@@ -31,4 +31,4 @@ prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data"
   --web.listen-address=127.0.0.1:$port --storage.tsdb.retention.time=30d --log.level=warn &
 prom_pid=$!
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/-/ready" > /dev/null && break; sleep 0.5; done
-build/bench/rules_eval --prometheus "http://127.0.0.1:$port" --end "$end" --workers "$workers"
+"${BUILD_DIR:-build}"/bench/rules_eval --prometheus "http://127.0.0.1:$port" --end "$end" --workers "$workers"

@@ -129,12 +129,7 @@ class AnomalyEvaluator final : public RuleEvaluator {
 
   std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
                                                 const EvalEnv& env) override {
-    RangeQuery base;
-    base.expr = rule_.common.expr;
-    base.max_series = rule_.common.max_series;
-    base.max_samples = rule_.common.max_samples;
-    base.rule_name = rule_.common.name;
-    auto refreshed = windows_.refresh(now, base, query);
+    auto refreshed = windows_.refresh(now, rule_query(rule_.common), query);
     if (!refreshed) return std::unexpected(refreshed.error());
     std::erase_if(detectors_, [&](const auto& e) { return !windows_.windows().contains(e.first); });
 
@@ -152,11 +147,7 @@ class AnomalyEvaluator final : public RuleEvaluator {
         }
       });
     }
-    if (env.pool != nullptr) {
-      env.pool->run_all(std::move(tasks));
-    } else {
-      for (auto& t : tasks) t();
-    }
+    run_tasks(env, std::move(tasks));
 
     RuleEvaluation out;
     out.samples_read = refreshed->samples;
@@ -278,35 +269,6 @@ class AnomalyEvaluator final : public RuleEvaluator {
 
 std::unique_ptr<RuleEvaluator> make_anomaly_evaluator(const AnomalyRule& rule, Shard shard) {
   return std::make_unique<AnomalyEvaluator>(rule, shard);
-}
-
-std::unique_ptr<RuleEvaluator> make_evaluator(const Rule& rule, Shard shard) {
-  if (const auto* f = std::get_if<ForecastRule>(&rule)) return make_forecast_evaluator(*f, shard);
-  return make_anomaly_evaluator(std::get<AnomalyRule>(rule), shard);
-}
-
-Labels expand_rule_labels(const Labels& series, const Labels& rule_labels, double value) {
-  Labels out;
-  const Labels source = output_labels(series, {});
-  for (const auto& [k, v] : rule_labels) {
-    if (v.find("{{") == std::string::npos) {
-      out.emplace_back(k, v);
-      continue;
-    }
-    auto t = AlertTemplate::compile(v);  // validated at load; a failure here keeps the text
-    TemplateData data;
-    data.labels = &source;
-    data.value = value;
-    out.emplace_back(k, t ? t->expand(data) : v);
-  }
-  return out;
-}
-
-Labels output_labels(const Labels& series, const Labels& rule_labels) {
-  Labels out = series;
-  remove_label(out, "__name__");
-  for (const auto& [k, v] : rule_labels) set_label(out, k, v);
-  return out;
 }
 
 }  // namespace promcast::rules

@@ -143,12 +143,7 @@ class ForecastEvaluator final : public RuleEvaluator {
 
   std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
                                                 const EvalEnv& env) override {
-    RangeQuery base;
-    base.expr = rule_.common.expr;
-    base.max_series = rule_.common.max_series;
-    base.max_samples = rule_.common.max_samples;
-    base.rule_name = rule_.common.name;
-    auto refreshed = windows_.refresh(now, base, query);
+    auto refreshed = windows_.refresh(now, rule_query(rule_.common), query);
     if (!refreshed) return std::unexpected(refreshed.error());
     const bool refit_all = last_refit_ == 0 || now - last_refit_ >= rule_.refit.count();
     if (refit_all) last_refit_ = now;
@@ -175,11 +170,7 @@ class ForecastEvaluator final : public RuleEvaluator {
         }
       });
     }
-    if (env.pool != nullptr) {
-      env.pool->run_all(std::move(tasks));
-    } else {
-      for (auto& t : tasks) t();
-    }
+    run_tasks(env, std::move(tasks));
 
     RuleEvaluation out;
     out.samples_read = refreshed->samples;

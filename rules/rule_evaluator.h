@@ -4,6 +4,7 @@
 // calls evaluate() from the rule's group loop, one call at a time.
 #include <cstddef>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -81,6 +82,12 @@ class RuleEvaluator {
                                                         const EvalEnv& env) = 0;
   [[nodiscard]] virtual const RuleCommon& common() const = 0;
 };
+
+/// The read of a rule's expr with its limits (the windows set the range and step).
+RangeQuery rule_query(const RuleCommon& rule);
+
+/// Runs per-series tasks on the engine's pool, or on the calling thread when there is none (tests).
+void run_tasks(const EvalEnv& env, std::vector<std::function<void()>> tasks);
 
 /// The evaluator for a rule of either kind.
 std::unique_ptr<RuleEvaluator> make_evaluator(const Rule& rule, Shard shard = {});

@@ -11,15 +11,6 @@
 namespace promcast::testing {
 namespace {
 
-constexpr std::string_view kDriftMapping = R"(mappings:
-  - match: "drift_metrics.*.*.*.*"
-    name: "drift_metrics"
-    labels:
-      dataset_name: "$1"
-      dataset_version: "$2"
-      column_name: "$3"
-      metric_name: "$4"
-)";
 constexpr std::string_view kDriftLine = "drift_metrics.mushroom.v1.cap-diameter.wasserstein:42|g";
 constexpr std::string_view kDriftSeries =
     R"(drift_metrics{column_name="cap-diameter",dataset_name="mushroom",dataset_version="v1",metric_name="wasserstein"})";

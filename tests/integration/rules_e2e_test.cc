@@ -15,16 +15,6 @@
 namespace promcast::testing {
 namespace {
 
-constexpr std::string_view kDriftMapping = R"(mappings:
-  - match: "drift_metrics.*.*.*.*"
-    name: "drift_metrics"
-    labels:
-      dataset_name: "$1"
-      dataset_version: "$2"
-      column_name: "$3"
-      metric_name: "$4"
-)";
-
 constexpr std::string_view kForecastGroup = R"yaml(  - name: kafka-ingestion
     interval: 5s
     rules:

@@ -18,16 +18,6 @@ std::string statsd_load_binary() {
 #endif
 }
 
-constexpr std::string_view kDriftMapping = R"(mappings:
-  - match: "drift_metrics.*.*.*.*"
-    name: "drift_metrics"
-    labels:
-      dataset_name: "$1"
-      dataset_version: "$2"
-      column_name: "$3"
-      metric_name: "$4"
-)";
-
 TEST(StatsdLoad, SmallRunIsCountedExactly) {
   const std::string tool = statsd_load_binary();
   if (tool.empty()) GTEST_SKIP() << "statsd_load is built with the benchmarks (PROMCAST_BENCH=ON)";

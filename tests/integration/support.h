@@ -37,6 +37,17 @@ namespace promcast::testing {
 
 using namespace std::chrono_literals;
 
+/// The course's drift mapping: drift_metrics.<dataset>.<version>.<column>.<metric> to labels.
+constexpr std::string_view kDriftMapping = R"(mappings:
+  - match: "drift_metrics.*.*.*.*"
+    name: "drift_metrics"
+    labels:
+      dataset_name: "$1"
+      dataset_version: "$2"
+      column_name: "$3"
+      metric_name: "$4"
+)";
+
 /// Path of the promcast binary under test (set by tests/integration/CMakeLists.txt).
 inline std::string promcast_binary() {
 #ifdef PROMCAST_BINARY

@@ -43,16 +43,6 @@ constexpr std::string_view kRules = R"(groups:
 // A label value from the user's own data (a DogStatsD tag) that would be markup if a page did not escape it.
 constexpr std::string_view kHostile = "<script>alert('x')</script>&";
 
-constexpr std::string_view kMapping = R"(mappings:
-  - match: "drift_metrics.*.*.*.*"
-    name: "drift_metrics"
-    labels:
-      dataset_name: "$1"
-      dataset_version: "$2"
-      column_name: "$3"
-      metric_name: "$4"
-)";
-
 std::string chromium() {
   const std::string path = "/usr/bin/chromium";
   return std::filesystem::exists(path) ? path : std::string();
@@ -116,7 +106,7 @@ TEST(WebPages, StatusPagesRemoteReadAndQueryApiWithPrometheusAndChromium) {
   write_file(dir.file("rules.yml"), kRules);
   const std::uint16_t prometheus_port = free_port();
   const std::string prometheus_url = "http://127.0.0.1:" + std::to_string(prometheus_port);
-  PromcastExporter promcast(kMapping, {"--rules.config=" + dir.file("rules.yml"),
+  PromcastExporter promcast(kDriftMapping, {"--rules.config=" + dir.file("rules.yml"),
                                        "--rules.query.url=" + prometheus_url, "--web.enable-lifecycle"});
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
   PrometheusServer prometheus(

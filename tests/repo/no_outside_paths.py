@@ -7,7 +7,7 @@ only paths inside it. Checked in every tracked file (git ls-files; a tree walk w
 1. machine-specific absolute paths: /work/, /home/, /root/, /mnt/, /Users/ (system paths such as /usr/,
    /etc/, /tmp/ and /proc/ are fine, as are URLs);
 2. relative paths written with slashes (`../x/y`), resolved from the file's own folder, that leave the
-   repository, and any `../shared` whatever the folder;
+   repository, and any parent-relative path into a folder named "shared", whatever the folder;
 3. path pieces given one by one (`os.path.join(here, "..", "..", "..", "x")`, R's `file.path("..", ...)`),
    resolved the same way.
 

@@ -17,7 +17,6 @@ std::size_t SeriesWindow::finite_count() const {
 
 SeriesWindows::SeriesWindows(Duration step, Duration history, Duration staleness, Shard shard)
     : step_(step),
-      history_(history),
       staleness_(staleness),
       shard_(shard),
       capacity_(static_cast<std::size_t>(

@@ -65,7 +65,7 @@ class SeriesWindows {
  private:
   void place(SeriesWindow& w, const Series& s, TimestampMs from, std::size_t count) const;
 
-  Duration step_, history_, staleness_;
+  Duration step_, staleness_;
   Shard shard_;
   std::size_t capacity_;  ///< points per window (history / step)
   TimestampMs end_ = 0;

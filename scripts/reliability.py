@@ -3,15 +3,18 @@
 loopback, abuses it, and prints the figures docs/reliability.md quotes. Standard library only.
 
   scripts/reliability.py [--promcast build/app/promcast] [--statsd-load build-bench/bench/statsd_load]
-                         [--seconds 60] [scenario ...]      # scenarios: http udp-flood churn reload
+                         [--seconds 60] [--outage-seconds 300] [scenario ...]
+  scenarios: http udp-flood churn reload remote-write-outage
 
 Every scenario fails (exit 1) when promcast crashes or a stated bound is broken; figures go to stdout.
 Only loopback addresses are used.
 """
 import argparse
+import json
 import os
 import re
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -19,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 RESULTS = []
@@ -327,8 +331,125 @@ def scenario_reload(args, workdir):
     p.stop()
 
 
+DRIFT_MAPPING = """mappings:
+- match: "drift_metrics.*.*.*.*"
+  name: "drift_metrics"
+  labels: {dataset_name: "$1", dataset_version: "$2", column_name: "$3", metric_name: "$4"}
+"""
+
+DRIFT_RULES = """groups:
+  - name: data-quality
+    interval: 1s
+    rules:
+      - anomaly: DriftAnomaly
+        expr: drift_metrics{metric_name="wasserstein"}
+        step: 1s
+        history: 5m
+        detector: {method: zscore, window: 60, robust: true, z: 4, min_rel_scale: 0.01}
+"""
+
+
+class PrometheusProcess:
+    """A Prometheus on a free loopback port with a remote-write receiver, scraping one target."""
+
+    def __init__(self, binary, workdir, name, scrape_port, port=None):
+        self.port = port or free_port()
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        with open(os.path.join(self.dir, "prometheus.yml"), "w") as f:
+            f.write("global: {scrape_interval: 1s}\nscrape_configs:\n  - job_name: promcast\n"
+                    f"    static_configs: [{{targets: ['127.0.0.1:{scrape_port}']}}]\n")
+        self.binary, self.proc = binary, None
+        self.start()
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "log"), "a")
+        self.proc = subprocess.Popen(
+            [self.binary, f"--config.file={self.dir}/prometheus.yml", f"--storage.tsdb.path={self.dir}/data",
+             f"--web.listen-address=127.0.0.1:{self.port}", "--web.enable-remote-write-receiver",
+             "--log.level=warn"], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/-/ready", timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"prometheus did not start; see {self.log.name}")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(30)
+        self.log.close()
+
+    def query(self, expr):
+        url = f"http://127.0.0.1:{self.port}/api/v1/query?query=" + urllib.parse.quote(expr)
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return json.load(r)["data"]["result"]
+
+
+def scenario_remote_write_outage(args, workdir):
+    """The remote-write receiver down for --outage-seconds while a rule writes every second."""
+    prometheus = shutil.which("prometheus")
+    if prometheus is None:
+        raise RuntimeError("prometheus (Debian package) is needed")
+    source_port = free_port()
+    rules = os.path.join(workdir, "rules.yml")
+    with open(rules, "w") as f:
+        f.write(DRIFT_RULES)
+    # the receiver scrapes nothing of interest (a free port); promcast remote-writes to it
+    receiver = PrometheusProcess(prometheus, workdir, "receiver", free_port())
+    p = Promcast(args.promcast, workdir, DRIFT_MAPPING,
+                 [f"--rules.config={rules}", f"--rules.query.url=http://127.0.0.1:{source_port}",
+                  f"--rules.remote-write.url=http://127.0.0.1:{receiver.port}/api/v1/write"])
+    source = PrometheusProcess(prometheus, workdir, "source", p.web, source_port)
+    stop = threading.Event()
+
+    def pipeline():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            while not stop.is_set():
+                s.sendto(b"drift_metrics.mushroom.v1.cap-diameter.wasserstein:0.1|g", ("127.0.0.1", p.statsd))
+                time.sleep(0.2)
+
+    threading.Thread(target=pipeline, daemon=True).start()
+    series = 'DriftAnomaly:anomaly_score{column_name="cap-diameter"}'
+    deadline = time.time() + 180
+    while time.time() < deadline and not receiver.query(series):
+        time.sleep(1)
+    if not receiver.query(series):
+        raise RuntimeError("no anomaly score reached the receiver")
+    receiver.stop()
+    down_from = time.time()
+    time.sleep(args.outage_seconds)
+    queued = p.metric("promcast_remote_write_queue_samples")
+    receiver.start()
+    down_to = time.time()
+    recovered = None
+    while time.time() < down_to + 60:
+        if p.metric("promcast_remote_write_queue_samples") < 50:
+            recovered = time.time() - down_to
+            break
+        time.sleep(0.5)
+    time.sleep(2)
+    window = int(down_to - down_from) - 2
+    got = receiver.query(f"count_over_time({series}[{window}s] offset 2s)")
+    count = float(got[0]["value"][1]) if got else 0.0
+    dropped = p.metric("promcast_remote_write_samples_dropped_total")
+    stop.set()
+    check("remote-write-outage", "queued while down, nothing dropped", dropped == 0 and queued > 0,
+          f"{queued:,.0f} samples queued after {args.outage_seconds} s down, {dropped:,.0f} dropped")
+    check("remote-write-outage", "recovered within one interval plus the backoff cap (10 s)",
+          recovered is not None and recovered <= 11,
+          "queue drained in " + ("never" if recovered is None else f"{recovered:.1f} s"))
+    check("remote-write-outage", "the outage's samples arrived", count >= 0.9 * window,
+          f"{count:.0f} anomaly-score samples in the {window} s the receiver was down (1 per second expected)")
+    p.stop()
+    source.stop()
+    receiver.stop()
+
+
 SCENARIOS = {"http": scenario_http, "udp-flood": scenario_udp_flood, "churn": scenario_churn,
-             "reload": scenario_reload}
+             "reload": scenario_reload, "remote-write-outage": scenario_remote_write_outage}
 
 
 def main():
@@ -336,6 +457,7 @@ def main():
     parser.add_argument("--promcast", default="build/app/promcast")
     parser.add_argument("--statsd-load", default="build-bench/bench/statsd_load")
     parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--outage-seconds", type=int, default=300)
     parser.add_argument("scenarios", nargs="*", default=list(SCENARIOS))
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}, "

@@ -31,8 +31,9 @@ void openssl(std::vector<std::string> args) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
 }
 
-/// A throwaway PKI: a CA, a server certificate for 127.0.0.1 and two client certificates, one signed by
-/// the CA and one self-signed (same SAN, so only the signature tells them apart).
+/// A throwaway PKI: a CA, a server certificate for 127.0.0.1 and three client certificates: `client`
+/// (SAN scraper.test) and `other` (SAN other.test and 10.1.2.3) signed by the CA, and a self-signed
+/// `rogue` with client's SAN, so that only the signature tells those two apart.
 void make_pki(const TempDir& dir) {
   const auto f = [&](std::string_view name) { return dir.file(name); };
   const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"};
@@ -45,7 +46,8 @@ void make_pki(const TempDir& dir) {
   req({"-x509", "-keyout", f("ca.key"), "-out", f("ca.pem"), "-days", "2", "-subj", "/CN=promcast test CA"});
   write_file(f("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
   write_file(f("client.ext"), "subjectAltName=DNS:scraper.test\nextendedKeyUsage=clientAuth\n");
-  for (std::string name : {"server", "client"}) {
+  write_file(f("other.ext"), "subjectAltName=DNS:other.test,IP:10.1.2.3\nextendedKeyUsage=clientAuth\n");
+  for (std::string name : {"server", "client", "other"}) {
     req({"-keyout", f(name + ".key"), "-out", f(name + ".csr"), "-subj", "/CN=" + name});
     openssl({"x509", "-req", "-in", f(name + ".csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial",
              "-out", f(name + ".pem"), "-days", "2", "-extfile", f(name + ".ext")});
@@ -171,6 +173,30 @@ TEST_F(WebConfigTest, ClientCertificateRequiredWhenConfigured) {
   tls12.insert(tls12.end(), {"--tls-max", "1.2"});
   EXPECT_EQ(curl(pki_, https("/metrics"), tls12).status, 200);
   EXPECT_NE(curl(pki_, https("/metrics"), {"--cacert", pem("ca.pem"), "--tls-max", "1.2"}).status, 200);
+}
+
+std::vector<std::string> client_args(const TempDir& pki, std::string_view name) {
+  return {"--cacert", pki.file("ca.pem"), "--cert", pki.file(std::string(name) + ".pem"), "--key",
+          pki.file(std::string(name) + ".key")};
+}
+
+TEST_F(WebConfigTest, ClientAllowedSans) {
+  start("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
+        "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n"
+        "  client_allowed_sans: [scraper.test, 10.9.9.9]\n",
+        client_args(pki_, "client"));
+  EXPECT_EQ(curl(pki_, https("/metrics"), client_args(pki_, "client")).status, 200);
+  EXPECT_NE(curl(pki_, https("/metrics"), client_args(pki_, "other")).status, 200);  // CA-signed, SAN not listed
+  EXPECT_NE(curl(pki_, https("/metrics"), client_args(pki_, "rogue")).status, 200);  // SAN listed, not CA-signed
+
+  // RequireAnyClientCert does not verify the chain: the self-signed certificate passes on its SAN alone,
+  // and an IP SAN matches in its textual form.
+  write_file(config_path(), "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
+                            "  client_auth_type: RequireAnyClientCert\n  client_allowed_sans: [scraper.test, 10.1.2.3]\n");
+  EXPECT_TRUE(wait_until([&] { return curl(pki_, https("/metrics"), client_args(pki_, "rogue")).status == 200; },
+                         5000ms));
+  EXPECT_EQ(curl(pki_, https("/metrics"), client_args(pki_, "other")).status, 200);
+  EXPECT_NE(curl(pki_, https("/metrics"), {"--cacert", pem("ca.pem")}).status, 200);
 }
 
 TEST_F(WebConfigTest, FileIsReReadWhenItChanges) {

@@ -3,6 +3,7 @@
 // verdict cache, the Authorization header, and the TLS context's file errors.
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,7 +12,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/http_client.h"
 #include "exporter/basic_auth.h"
+#include "exporter/http_server.h"
 #include "exporter/web_config.h"
 #include "exporter/web_security.h"
 #include "exporter/web_tls.h"
@@ -357,6 +360,50 @@ TEST(WebSecurity, ReReadsTheFileWhenItChangesAndFailsClosed) {
   auto broken = (*security)->current();
   ASSERT_FALSE(broken.has_value());
   EXPECT_EQ(broken.error().front().line, 2);
+}
+
+TEST(WebSecurity, PlainHttpServerAuthenticatesAddsHeadersAndFailsClosed) {
+  TempDir dir;
+  const std::string path = dir.write(
+      "web.yml", fmt::format("http_server_config:\n  headers:\n    X-Content-Type-Options: nosniff\n"
+                             "basic_auth_users:\n  alice: {}\n",
+                             kHash));
+  auto security = WebSecurity::load(path);
+  ASSERT_TRUE(security.has_value());
+  std::atomic<int> handled = 0;  // written on the server thread
+  auto server = HttpServer::start(
+      "127.0.0.1:0",
+      [&handled](const HttpRequest&) {
+        ++handled;
+        HttpResponse r;
+        r.body = "hello\n";
+        return r;
+      },
+      *security);
+  ASSERT_TRUE(server.has_value()) << server.error().to_string();
+  const std::string url = fmt::format("http://127.0.0.1:{}/anything", (*server)->port());
+  auto get = [&](std::string authorization) {
+    promcast::HttpOptions options;
+    if (!authorization.empty()) options.headers.emplace_back("Authorization", std::move(authorization));
+    auto response = promcast::http_get(url, options);
+    EXPECT_TRUE(response.has_value());
+    return response ? *response : promcast::HttpResponse{};
+  };
+  auto denied = get("");
+  EXPECT_EQ(denied.status, 401);
+  EXPECT_EQ(denied.header("WWW-Authenticate").value_or(""), "Basic");
+  EXPECT_EQ(denied.header("X-Content-Type-Options").value_or(""), "nosniff");
+  EXPECT_EQ(get("Basic YWxpY2U6d3Jvbmc=").status, 401);  // alice:wrong
+  EXPECT_EQ(handled, 0);                                   // refused requests never reach the handler
+  auto ok = get("Basic YWxpY2U6c2VjcmV0");                  // alice:secret
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "hello\n");
+  EXPECT_EQ(ok.header("X-Content-Type-Options").value_or(""), "nosniff");
+  EXPECT_EQ(handled, 1);
+
+  (void)dir.write("web.yml", "basic_auth_users:\n  alice: broken\n");
+  EXPECT_EQ(get("Basic YWxpY2U6c2VjcmV0").status, 500);
+  EXPECT_EQ(handled, 1);
 }
 
 }  // namespace

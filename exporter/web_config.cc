@@ -1,5 +1,8 @@
 #include "exporter/web_config.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -7,9 +10,6 @@
 #include <optional>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 namespace promcast::exporter {
 namespace {
@@ -81,8 +81,10 @@ class Decoder {
     if (node.IsNull()) return fallback;
     if (node.IsScalar()) {
       // yaml.v2's booleans (YAML 1.1), which exporter-toolkit's files may use.
-      static constexpr std::array<std::string_view, 8> kTrue = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On"};
-      static constexpr std::array<std::string_view, 8> kFalse = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off"};
+      static constexpr std::array<std::string_view, 8> kTrue = {"true", "True", "TRUE", "yes",
+                                                                "Yes",  "YES",  "on",   "On"};
+      static constexpr std::array<std::string_view, 8> kFalse = {"false", "False", "FALSE", "no",
+                                                                 "No",    "NO",    "off",   "Off"};
       const std::string& s = node.Scalar();
       if (std::find(kTrue.begin(), kTrue.end(), s) != kTrue.end()) return true;
       if (std::find(kFalse.begin(), kFalse.end(), s) != kFalse.end()) return false;
@@ -161,16 +163,22 @@ void decode_tls(Decoder& d, const YAML::Node& node, std::string_view file, TlsSe
   YAML::Node client_auth_node, min_node, max_node, sans_node;
   d.fields(node, "tls_server_config",
            {"cert", "key", "client_ca", "cert_file", "key_file", "client_auth_type", "client_ca_file",
-            "client_allowed_sans", "min_version", "max_version", "cipher_suites", "prefer_server_cipher_suites",
-            "curve_preferences"},
+            "client_allowed_sans", "min_version", "max_version", "cipher_suites",
+            "prefer_server_cipher_suites", "curve_preferences"},
            [&](std::string_view key, const YAML::Node& k, const YAML::Node& v) {
              const int line = Decoder::line_of(k);
-             if (key == "cert") tls.cert = {d.string(v, key), line};
-             else if (key == "key") tls.key = {d.string(v, key), line};
-             else if (key == "client_ca") tls.client_ca = {d.string(v, key), line};
-             else if (key == "cert_file") tls.cert_file = {resolve_path(file, d.string(v, key)), line};
-             else if (key == "key_file") tls.key_file = {resolve_path(file, d.string(v, key)), line};
-             else if (key == "client_ca_file") tls.client_ca_file = {resolve_path(file, d.string(v, key)), line};
+             if (key == "cert")
+               tls.cert = {d.string(v, key), line};
+             else if (key == "key")
+               tls.key = {d.string(v, key), line};
+             else if (key == "client_ca")
+               tls.client_ca = {d.string(v, key), line};
+             else if (key == "cert_file")
+               tls.cert_file = {resolve_path(file, d.string(v, key)), line};
+             else if (key == "key_file")
+               tls.key_file = {resolve_path(file, d.string(v, key)), line};
+             else if (key == "client_ca_file")
+               tls.client_ca_file = {resolve_path(file, d.string(v, key)), line};
              else if (key == "client_auth_type") {
                client_auth = d.string(v, key);
                client_auth_node = v;
@@ -184,9 +192,8 @@ void decode_tls(Decoder& d, const YAML::Node& node, std::string_view file, TlsSe
                tls.cipher_suites = d.strings(v, key);
                std::size_t i = 0;
                for (const auto& item : v) {
-                 if (i < tls.cipher_suites.size() &&
-                     std::find(kGoCipherSuites.begin(), kGoCipherSuites.end(), tls.cipher_suites[i]) ==
-                         kGoCipherSuites.end())
+                 if (i < tls.cipher_suites.size() && std::find(kGoCipherSuites.begin(), kGoCipherSuites.end(),
+                                                               tls.cipher_suites[i]) == kGoCipherSuites.end())
                    d.error_at(item, fmt::format("unknown cipher: {}", tls.cipher_suites[i]));
                  ++i;
                }
@@ -212,16 +219,23 @@ void decode_tls(Decoder& d, const YAML::Node& node, std::string_view file, TlsSe
     d.error_at(client_auth_node, fmt::format("invalid ClientAuth: {}", client_auth));
   }
   if (!min_version.empty()) {
-    if (auto v = tls_version_of(min_version)) tls.min_version = *v;
-    else d.error_at(min_node, fmt::format("unknown TLS version: {} (TLS10, TLS11, TLS12 or TLS13)", min_version));
+    if (auto v = tls_version_of(min_version))
+      tls.min_version = *v;
+    else
+      d.error_at(min_node,
+                 fmt::format("unknown TLS version: {} (TLS10, TLS11, TLS12 or TLS13)", min_version));
   }
   if (!max_version.empty()) {
-    if (auto v = tls_version_of(max_version)) tls.max_version = *v;
-    else d.error_at(max_node, fmt::format("unknown TLS version: {} (TLS10, TLS11, TLS12 or TLS13)", max_version));
+    if (auto v = tls_version_of(max_version))
+      tls.max_version = *v;
+    else
+      d.error_at(max_node,
+                 fmt::format("unknown TLS version: {} (TLS10, TLS11, TLS12 or TLS13)", max_version));
   }
   if (!tls.enabled()) return;
   // The consistency rules of exporter-toolkit's ConfigToTLSConfig, plus two of ours (marked).
-  if (tls.cert_file.value.empty() && tls.cert.value.empty()) d.error_at(node, "missing one of cert or cert_file");
+  if (tls.cert_file.value.empty() && tls.cert.value.empty())
+    d.error_at(node, "missing one of cert or cert_file");
   if (tls.key_file.value.empty() && tls.key.value.empty()) d.error_at(node, "missing one of key or key_file");
   if (!tls.cert_file.value.empty() && !tls.cert.value.empty())
     d.error_at(node, "at most one of cert and cert_file must be configured");
@@ -236,7 +250,8 @@ void decode_tls(Decoder& d, const YAML::Node& node, std::string_view file, TlsSe
   // certificates is almost certainly a mistake, so the CA must be named.
   if (!has_ca && (tls.client_auth == ClientAuth::VerifyClientCertIfGiven ||
                   tls.client_auth == ClientAuth::RequireAndVerifyClientCert))
-    d.error_at(client_auth_node, fmt::format("client_auth_type {} needs client_ca_file or client_ca", client_auth));
+    d.error_at(client_auth_node,
+               fmt::format("client_auth_type {} needs client_ca_file or client_ca", client_auth));
   if (sans_node.IsDefined() && !sans_node.IsNull() && tls.client_auth != ClientAuth::RequireAnyClientCert &&
       tls.client_auth != ClientAuth::RequireAndVerifyClientCert)
     d.error_at(sans_node,
@@ -253,22 +268,23 @@ void decode_http(Decoder& d, const YAML::Node& node, WebConfig& out) {
                out.http2 = d.boolean(v, key, true);
                return;
              }
-             d.fields(v, "headers",
-                      {"Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options", "X-XSS-Protection",
-                       "Content-Security-Policy"},
-                      [&](std::string_view name, const YAML::Node&, const YAML::Node& value) {
-                        const std::string text = d.string(value, name);
-                        for (const auto& allowed : allowed_headers()) {
-                          if (allowed.name != name) continue;
-                          if (!allowed.values.empty() &&
-                              std::find(allowed.values.begin(), allowed.values.end(), text) == allowed.values.end()) {
-                            d.error_at(value, fmt::format("invalid value for {}: expected one of {}, got \"{}\"", name,
-                                                          fmt::join(allowed.values, ", "), text));
-                            return;
-                          }
-                        }
-                        if (!text.empty()) out.headers.emplace_back(std::string(name), text);  // blank = unset
-                      });
+             d.fields(
+                 v, "headers",
+                 {"Strict-Transport-Security", "X-Content-Type-Options", "X-Frame-Options",
+                  "X-XSS-Protection", "Content-Security-Policy"},
+                 [&](std::string_view name, const YAML::Node&, const YAML::Node& value) {
+                   const std::string text = d.string(value, name);
+                   for (const auto& allowed : allowed_headers()) {
+                     if (allowed.name != name) continue;
+                     if (!allowed.values.empty() && std::find(allowed.values.begin(), allowed.values.end(),
+                                                              text) == allowed.values.end()) {
+                       d.error_at(value, fmt::format("invalid value for {}: expected one of {}, got \"{}\"",
+                                                     name, fmt::join(allowed.values, ", "), text));
+                       return;
+                     }
+                   }
+                   if (!text.empty()) out.headers.emplace_back(std::string(name), text);  // blank = unset
+                 });
            });
 }
 
@@ -310,8 +326,8 @@ std::string bcrypt_hash_problem(std::string_view hash) {
   if (hash[2] != 'a' && hash[2] != 'b' && hash[2] != 'y')
     return fmt::format("unsupported bcrypt version $2{}$ (expected $2a$, $2b$ or $2y$)", hash[2]);
   if (hash.size() != 60) return fmt::format("bcrypt hash has {} characters, expected 60", hash.size());
-  if (!std::isdigit(static_cast<unsigned char>(hash[4])) || !std::isdigit(static_cast<unsigned char>(hash[5])) ||
-      hash[6] != '$')
+  if (!std::isdigit(static_cast<unsigned char>(hash[4])) ||
+      !std::isdigit(static_cast<unsigned char>(hash[5])) || hash[6] != '$')
     return "bcrypt hash has no two-digit cost";
   const int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
   if (cost < 4 || cost > 31) return fmt::format("bcrypt cost {} is outside 4..31", cost);
@@ -329,11 +345,13 @@ std::expected<WebConfig, std::vector<Error>> parse_web_config(std::string_view t
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     const bool has_mark = !e.mark.is_null();
-    errors.push_back(Error{e.msg, std::string(file), has_mark ? e.mark.line + 1 : 0, has_mark ? e.mark.column + 1 : 0});
+    errors.push_back(
+        Error{e.msg, std::string(file), has_mark ? e.mark.line + 1 : 0, has_mark ? e.mark.column + 1 : 0});
     return std::unexpected(std::move(errors));
   }
   Decoder d(file, errors);
-  d.fields(root, "the web config", {"tls_server_config", "http_server_config", "basic_auth_users", "rate_limit"},
+  d.fields(root, "the web config",
+           {"tls_server_config", "http_server_config", "basic_auth_users", "rate_limit"},
            [&](std::string_view key, const YAML::Node& k, const YAML::Node& v) {
              if (key == "tls_server_config") {
                out.tls.line = Decoder::line_of(k);
@@ -343,7 +361,8 @@ std::expected<WebConfig, std::vector<Error>> parse_web_config(std::string_view t
              } else if (key == "basic_auth_users") {
                decode_users(d, v, out);
              } else {
-               d.error_at(k, "rate_limit is not supported by promcast (put a reverse proxy in front to rate-limit)");
+               d.error_at(
+                   k, "rate_limit is not supported by promcast (put a reverse proxy in front to rate-limit)");
              }
            });
   if (!errors.empty()) return std::unexpected(std::move(errors));
@@ -355,7 +374,8 @@ std::expected<WebConfig, std::vector<Error>> load_web_config(const std::string& 
   if (!in) return std::unexpected(std::vector<Error>{Error{"cannot read the web config file", path, 0, 0}});
   std::ostringstream content;
   content << in.rdbuf();
-  if (in.bad()) return std::unexpected(std::vector<Error>{Error{"cannot read the web config file", path, 0, 0}});
+  if (in.bad())
+    return std::unexpected(std::vector<Error>{Error{"cannot read the web config file", path, 0, 0}});
   return parse_web_config(content.str(), path);
 }
 

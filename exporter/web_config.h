@@ -40,20 +40,20 @@ struct Sourced {
 };
 
 struct TlsServerConfig {
-  Sourced cert_file;       // resolved against the config file's folder, as exporter-toolkit does
+  Sourced cert_file;  // resolved against the config file's folder, as exporter-toolkit does
   Sourced key_file;
   Sourced client_ca_file;
-  Sourced cert;            // inline PEM (instead of cert_file)
-  Sourced key;             // inline PEM (instead of key_file)
-  Sourced client_ca;       // inline PEM (instead of client_ca_file)
+  Sourced cert;       // inline PEM (instead of cert_file)
+  Sourced key;        // inline PEM (instead of key_file)
+  Sourced client_ca;  // inline PEM (instead of client_ca_file)
   ClientAuth client_auth = ClientAuth::NoClientCert;
   TlsVersion min_version = TlsVersion::Tls12;
   TlsVersion max_version = TlsVersion::Tls13;
-  std::vector<std::string> cipher_suites;      // Go/IANA names; only TLS <= 1.2 ones take effect (as in Go)
+  std::vector<std::string> cipher_suites;  // Go/IANA names; only TLS <= 1.2 ones take effect (as in Go)
   bool prefer_server_cipher_suites = true;
-  std::vector<std::string> curve_preferences;  // CurveP256, CurveP384, CurveP521, X25519
+  std::vector<std::string> curve_preferences;    // CurveP256, CurveP384, CurveP521, X25519
   std::vector<std::string> client_allowed_sans;  // exact match against any DNS/IP/email/URI SAN
-  int line = 0;                                // line of `tls_server_config:`
+  int line = 0;                                  // line of `tls_server_config:`
 
   /// Whether any TLS field is set (exporter-toolkit's IsEnabled): otherwise the server speaks plain HTTP.
   [[nodiscard]] bool enabled() const;
@@ -64,7 +64,7 @@ struct WebConfig {
   TlsServerConfig tls;
   bool http2 = true;  // accepted for compatibility; promcast serves HTTP/1.1 only
   std::vector<std::pair<std::string, std::string>> headers;  // added to every response
-  std::map<std::string, std::string, std::less<>> users;    // user -> bcrypt hash; empty = no basic auth
+  std::map<std::string, std::string, std::less<>> users;     // user -> bcrypt hash; empty = no basic auth
 };
 
 /// Parses `text` as the web config file `file` (used in errors and to resolve relative paths).

@@ -1,14 +1,14 @@
 #include "exporter/web_security.h"
 
-#include <sys/stat.h>
-
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include "exporter/web_tls.h"
 
 namespace promcast::exporter {
 
-std::expected<std::shared_ptr<const WebSnapshot>, std::vector<Error>> load_web_snapshot(const std::string& path) {
+std::expected<std::shared_ptr<const WebSnapshot>, std::vector<Error>> load_web_snapshot(
+    const std::string& path) {
   auto config = load_web_config(path);
   if (!config) return std::unexpected(std::move(config.error()));
   auto snapshot = std::make_shared<WebSnapshot>();
@@ -90,10 +90,10 @@ std::expected<std::shared_ptr<const WebSnapshot>, std::vector<Error>> WebSecurit
       for (const auto& e : state_.error())
         spdlog::error("Web config (connections refused until fixed): {}", e.to_string());
     } else if (((*state_)->tls != nullptr) != tls_) {
-      state_ = std::unexpected(std::vector<Error>{Error{
-          tls_ ? "TLS was removed from the web config; restart promcast to serve plain HTTP"
-               : "TLS was added to the web config; restart promcast to serve HTTPS",
-          path_, 0, 0}});
+      state_ = std::unexpected(std::vector<Error>{
+          Error{tls_ ? "TLS was removed from the web config; restart promcast to serve plain HTTP"
+                     : "TLS was added to the web config; restart promcast to serve HTTPS",
+                path_, 0, 0}});
       spdlog::error("Web config: {}", state_.error().front().to_string());
     } else {
       spdlog::info("Web config {} re-read", path_);

@@ -1,6 +1,7 @@
 #include "exporter/web_tls.h"
 
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -12,8 +13,6 @@
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <fmt/format.h>
 
 namespace promcast::exporter {
 namespace {
@@ -36,24 +35,30 @@ Error error_at(const std::string& file, const Sourced& field, std::string messag
 }
 
 /// The PEM text of an inline field or of the file it names.
-std::expected<std::string, Error> pem_of(const Sourced& path, const Sourced& inline_pem, std::string_view what,
-                                         const std::string& file) {
+std::expected<std::string, Error> pem_of(const Sourced& path, const Sourced& inline_pem,
+                                         std::string_view what, const std::string& file) {
   if (path.value.empty()) return inline_pem.value;
   std::ifstream in(path.value, std::ios::binary);
-  if (!in) return std::unexpected(error_at(file, path, fmt::format("cannot read {} {}: {}", what, path.value,
-                                                                   std::strerror(errno))));
+  if (!in)
+    return std::unexpected(
+        error_at(file, path, fmt::format("cannot read {} {}: {}", what, path.value, std::strerror(errno))));
   std::ostringstream content;
   content << in.rdbuf();
-  if (in.bad()) return std::unexpected(error_at(file, path, fmt::format("cannot read {} {}", what, path.value)));
+  if (in.bad())
+    return std::unexpected(error_at(file, path, fmt::format("cannot read {} {}", what, path.value)));
   return content.str();
 }
 
 int protocol_version(TlsVersion v) {
   switch (v) {
-    case TlsVersion::Tls10: return TLS1_VERSION;
-    case TlsVersion::Tls11: return TLS1_1_VERSION;
-    case TlsVersion::Tls12: return TLS1_2_VERSION;
-    case TlsVersion::Tls13: return TLS1_3_VERSION;
+    case TlsVersion::Tls10:
+      return TLS1_VERSION;
+    case TlsVersion::Tls11:
+      return TLS1_1_VERSION;
+    case TlsVersion::Tls12:
+      return TLS1_2_VERSION;
+    case TlsVersion::Tls13:
+      return TLS1_3_VERSION;
   }
   return TLS1_2_VERSION;
 }
@@ -83,9 +88,12 @@ std::vector<std::string> subject_alt_names(X509* cert) {
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
     const ASN1_STRING* text = nullptr;
-    if (name->type == GEN_DNS) text = name->d.dNSName;
-    else if (name->type == GEN_EMAIL) text = name->d.rfc822Name;
-    else if (name->type == GEN_URI) text = name->d.uniformResourceIdentifier;
+    if (name->type == GEN_DNS)
+      text = name->d.dNSName;
+    else if (name->type == GEN_EMAIL)
+      text = name->d.rfc822Name;
+    else if (name->type == GEN_URI)
+      text = name->d.uniformResourceIdentifier;
     if (text != nullptr) {
       out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)),
                        static_cast<std::size_t>(ASN1_STRING_length(text)));
@@ -125,16 +133,18 @@ std::expected<std::shared_ptr<ssl::context>, Error> make_tls_context(const TlsSe
   boost::system::error_code ec;
   context->use_certificate_chain(boost::asio::buffer(*cert_pem), ec);
   if (ec) {
-    return std::unexpected(error_at(config_file, cert_at, fmt::format("failed to load certificate {}: {}",
-                                                                      tls.cert_file.value, ec.message())));
+    return std::unexpected(
+        error_at(config_file, cert_at,
+                 fmt::format("failed to load certificate {}: {}", tls.cert_file.value, ec.message())));
   }
   context->use_private_key(boost::asio::buffer(*key_pem), ssl::context::pem, ec);
   if (ec) {
-    return std::unexpected(
-        error_at(config_file, key_at, fmt::format("failed to load key {}: {}", tls.key_file.value, ec.message())));
+    return std::unexpected(error_at(
+        config_file, key_at, fmt::format("failed to load key {}: {}", tls.key_file.value, ec.message())));
   }
   if (SSL_CTX_check_private_key(ctx) != 1)
-    return std::unexpected(error_at(config_file, key_at, "the key does not match the certificate: " + openssl_error()));
+    return std::unexpected(
+        error_at(config_file, key_at, "the key does not match the certificate: " + openssl_error()));
 
   if (!tls.client_ca_file.value.empty() || !tls.client_ca.value.empty()) {
     const Sourced& ca_at = tls.client_ca_file.value.empty() ? tls.client_ca : tls.client_ca_file;
@@ -151,8 +161,8 @@ std::expected<std::shared_ptr<ssl::context>, Error> make_tls_context(const TlsSe
     BIO_free(bio);
     ERR_clear_error();  // the loop ends on "no start line"
     if (count == 0)
-      return std::unexpected(error_at(config_file, ca_at, fmt::format("no PEM certificates in client CA {}",
-                                                                      tls.client_ca_file.value)));
+      return std::unexpected(error_at(
+          config_file, ca_at, fmt::format("no PEM certificates in client CA {}", tls.client_ca_file.value)));
   }
 
   if (!tls.cipher_suites.empty()) {
@@ -168,22 +178,32 @@ std::expected<std::shared_ptr<ssl::context>, Error> make_tls_context(const TlsSe
   if (!tls.curve_preferences.empty()) {
     std::vector<std::string> groups;
     for (const auto& curve : tls.curve_preferences) {
-      if (curve == "CurveP256") groups.emplace_back("P-256");
-      else if (curve == "CurveP384") groups.emplace_back("P-384");
-      else if (curve == "CurveP521") groups.emplace_back("P-521");
-      else groups.push_back(curve);  // X25519
+      if (curve == "CurveP256")
+        groups.emplace_back("P-256");
+      else if (curve == "CurveP384")
+        groups.emplace_back("P-384");
+      else if (curve == "CurveP521")
+        groups.emplace_back("P-521");
+      else
+        groups.push_back(curve);  // X25519
     }
     if (SSL_CTX_set1_groups_list(ctx, fmt::format("{}", fmt::join(groups, ":")).c_str()) != 1)
-      return std::unexpected(error_at(config_file, section, "cannot set curve_preferences: " + openssl_error()));
+      return std::unexpected(
+          error_at(config_file, section, "cannot set curve_preferences: " + openssl_error()));
   }
 
   int mode = SSL_VERIFY_NONE;
   switch (tls.client_auth) {
-    case ClientAuth::NoClientCert: break;
+    case ClientAuth::NoClientCert:
+      break;
     case ClientAuth::RequestClientCert:
-    case ClientAuth::VerifyClientCertIfGiven: mode = SSL_VERIFY_PEER; break;
+    case ClientAuth::VerifyClientCertIfGiven:
+      mode = SSL_VERIFY_PEER;
+      break;
     case ClientAuth::RequireAnyClientCert:
-    case ClientAuth::RequireAndVerifyClientCert: mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT; break;
+    case ClientAuth::RequireAndVerifyClientCert:
+      mode = SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+      break;
   }
   context->set_verify_mode(mode);
   const bool verify = tls.client_auth == ClientAuth::VerifyClientCertIfGiven ||
@@ -191,15 +211,15 @@ std::expected<std::shared_ptr<ssl::context>, Error> make_tls_context(const TlsSe
   if (!verify || !tls.client_allowed_sans.empty()) {
     // Without verification the chain's verdict is ignored; allowed SANs are checked on the client's own
     // certificate (depth 0) after the chain passed.
-    context->set_verify_callback([verify, sans = tls.client_allowed_sans](bool preverified,
-                                                                         ssl::verify_context& vc) {
-      X509_STORE_CTX* store = vc.native_handle();
-      if (verify && !preverified) return false;
-      if (sans.empty() || X509_STORE_CTX_get_error_depth(store) != 0) return true;
-      for (const auto& name : subject_alt_names(X509_STORE_CTX_get_current_cert(store)))
-        if (std::find(sans.begin(), sans.end(), name) != sans.end()) return true;
-      return false;
-    });
+    context->set_verify_callback(
+        [verify, sans = tls.client_allowed_sans](bool preverified, ssl::verify_context& vc) {
+          X509_STORE_CTX* store = vc.native_handle();
+          if (verify && !preverified) return false;
+          if (sans.empty() || X509_STORE_CTX_get_error_depth(store) != 0) return true;
+          for (const auto& name : subject_alt_names(X509_STORE_CTX_get_current_cert(store)))
+            if (std::find(sans.begin(), sans.end(), name) != sans.end()) return true;
+          return false;
+        });
   }
   return context;
 }

@@ -2,10 +2,9 @@
 // The TLS side of a web config: an OpenSSL server context (through asio::ssl) built from a
 // TlsServerConfig. Reads the certificate, key and client CA files; their errors name the config file and
 // the line of the key that pointed at them.
+#include <boost/asio/ssl/context.hpp>
 #include <expected>
 #include <memory>
-
-#include <boost/asio/ssl/context.hpp>
 
 #include "common/error.h"
 #include "exporter/web_config.h"

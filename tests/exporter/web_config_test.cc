@@ -1,6 +1,10 @@
 // The --web.config.file parser (every field, strictness, errors at file:line:column), the bcrypt check
 // against hashes made by Python's crypt module and published vectors (web_config_bcrypt_fixture.py), the
 // verdict cache, the Authorization header, and the TLS context's file errors.
+#include "exporter/web_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,13 +13,9 @@
 #include <sstream>
 #include <string>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include "common/http_client.h"
 #include "exporter/basic_auth.h"
 #include "exporter/http_server.h"
-#include "exporter/web_config.h"
 #include "exporter/web_security.h"
 #include "exporter/web_tls.h"
 
@@ -107,9 +107,9 @@ TEST(WebConfigParse, EveryClientAuthType) {
       {"RequireAndVerifyClientCert", ClientAuth::RequireAndVerifyClientCert},
   };
   for (const auto& [name, expected] : cases) {
-    const std::string yaml = fmt::format(
-        "tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: {}\n{}", name,
-        expected == ClientAuth::NoClientCert ? "" : "  client_ca_file: ca.pem\n");
+    const std::string yaml =
+        fmt::format("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: {}\n{}", name,
+                    expected == ClientAuth::NoClientCert ? "" : "  client_ca_file: ca.pem\n");
     auto parsed = parse_web_config(yaml, "web.yml");
     ASSERT_TRUE(parsed.has_value()) << name << ": " << parsed.error().front().to_string();
     EXPECT_EQ(parsed->tls.client_auth, expected) << name;
@@ -117,11 +117,14 @@ TEST(WebConfigParse, EveryClientAuthType) {
 }
 
 TEST(WebConfigParse, EveryTlsVersion) {
-  const std::pair<std::string_view, TlsVersion> cases[] = {
-      {"TLS10", TlsVersion::Tls10}, {"TLS11", TlsVersion::Tls11}, {"TLS12", TlsVersion::Tls12}, {"TLS13", TlsVersion::Tls13}};
+  const std::pair<std::string_view, TlsVersion> cases[] = {{"TLS10", TlsVersion::Tls10},
+                                                           {"TLS11", TlsVersion::Tls11},
+                                                           {"TLS12", TlsVersion::Tls12},
+                                                           {"TLS13", TlsVersion::Tls13}};
   for (const auto& [name, expected] : cases) {
     auto parsed = parse_web_config(
-        fmt::format("tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: {}\n", name), "web.yml");
+        fmt::format("tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: {}\n", name),
+        "web.yml");
     ASSERT_TRUE(parsed.has_value()) << name;
     EXPECT_EQ(parsed->tls.min_version, expected);
   }
@@ -144,9 +147,10 @@ basic_auth_users:
   EXPECT_FALSE(parsed->http2);
   EXPECT_FALSE(parsed->tls.enabled());
   // A blank value leaves the header unset, as in exporter-toolkit.
-  EXPECT_THAT(parsed->headers, ::testing::ElementsAre(::testing::Pair("X-Frame-Options", "deny"),
-                                                      ::testing::Pair("X-Content-Type-Options", "nosniff"),
-                                                      ::testing::Pair("Strict-Transport-Security", "max-age=31536000")));
+  EXPECT_THAT(parsed->headers,
+              ::testing::ElementsAre(::testing::Pair("X-Frame-Options", "deny"),
+                                     ::testing::Pair("X-Content-Type-Options", "nosniff"),
+                                     ::testing::Pair("Strict-Transport-Security", "max-age=31536000")));
   ASSERT_EQ(parsed->users.size(), 2u);
   EXPECT_EQ(parsed->users.at("alice"), kHash);
   EXPECT_EQ(parsed->users.at("bob"), "$2b$10$uHjb8dv1TGUuiOlsRwe9XetVL6fTR2BSZsk7PmZ0EFWQoT8f2b/jK");
@@ -157,25 +161,30 @@ TEST(WebConfigParse, ErrorsNameFileLineAndColumn) {
             "/etc/web.yml:4:3: field cert_flie not found in tls_server_config");
   EXPECT_EQ(error_of("basic_auth_users:\n  alice: $2y$04$tooshort\n"),
             "/etc/web.yml:2:10: basic_auth_users: user alice: bcrypt hash has 15 characters, expected 60");
-  EXPECT_EQ(error_of("basic_auth_users:\n  alice: plaintext\n"),
-            "/etc/web.yml:2:10: basic_auth_users: user alice: not a bcrypt hash (expected $2a$, $2b$ or $2y$)");
+  EXPECT_EQ(
+      error_of("basic_auth_users:\n  alice: plaintext\n"),
+      "/etc/web.yml:2:10: basic_auth_users: user alice: not a bcrypt hash (expected $2a$, $2b$ or $2y$)");
   EXPECT_EQ(error_of("basic_auth_users:\n  alice:\n"),
             "/etc/web.yml:2:3: basic_auth_users: user alice: empty password hash");
   EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireCert\n"),
             "/etc/web.yml:4:21: invalid ClientAuth: RequireCert");
   EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS14\n"),
             "/etc/web.yml:4:16: unknown TLS version: TLS14 (TLS10, TLS11, TLS12 or TLS13)");
-  EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites:\n  - TLS_RSA_WITH_RC4_128_SHA\n"),
+  EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites:\n  - "
+                     "TLS_RSA_WITH_RC4_128_SHA\n"),
             "/etc/web.yml:5:5: unknown cipher: TLS_RSA_WITH_RC4_128_SHA");
   EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  curve_preferences: [P256]\n"),
             "/etc/web.yml:4:23: unknown curve: P256");
   EXPECT_EQ(error_of("http_server_config:\n  headers:\n    X-Frame-Options: allow\n"),
-            "/etc/web.yml:3:22: invalid value for X-Frame-Options: expected one of deny, sameorigin, got \"allow\"");
+            "/etc/web.yml:3:22: invalid value for X-Frame-Options: expected one of deny, sameorigin, got "
+            "\"allow\"");
   EXPECT_EQ(error_of("http_server_config:\n  headers:\n    Server: promcast\n"),
             "/etc/web.yml:3:5: field Server not found in headers");
-  EXPECT_EQ(error_of("http_server_config:\n  http2: maybe\n"), "/etc/web.yml:2:10: http2: expected true or false");
+  EXPECT_EQ(error_of("http_server_config:\n  http2: maybe\n"),
+            "/etc/web.yml:2:10: http2: expected true or false");
   EXPECT_EQ(error_of("rate_limit:\n  interval: 1s\n"),
-            "/etc/web.yml:1:1: rate_limit is not supported by promcast (put a reverse proxy in front to rate-limit)");
+            "/etc/web.yml:1:1: rate_limit is not supported by promcast (put a reverse proxy in front to "
+            "rate-limit)");
   EXPECT_EQ(error_of("basic_auth_users: [alice]\n"),
             "/etc/web.yml:1:19: basic_auth_users: expected a map of user: bcrypt hash");
   EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\ntls_server_config: {}\n"),
@@ -183,20 +192,28 @@ TEST(WebConfigParse, ErrorsNameFileLineAndColumn) {
 }
 
 TEST(WebConfigParse, InconsistentTlsSettings) {
-  EXPECT_EQ(error_of("tls_server_config:\n  key_file: b\n"), "/etc/web.yml:2:3: missing one of cert or cert_file");
-  EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n"), "/etc/web.yml:2:3: missing one of key or key_file");
+  EXPECT_EQ(error_of("tls_server_config:\n  key_file: b\n"),
+            "/etc/web.yml:2:3: missing one of cert or cert_file");
+  EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n"),
+            "/etc/web.yml:2:3: missing one of key or key_file");
   EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  cert: b\n  key_file: c\n"),
             "/etc/web.yml:2:3: at most one of cert and cert_file must be configured");
   EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_ca_file: c\n"),
             "/etc/web.yml:2:3: client CA's have been configured without a Client Auth Policy");
-  EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: RequireAndVerifyClientCert\n"),
-            "/etc/web.yml:4:21: client_auth_type RequireAndVerifyClientCert needs client_ca_file or client_ca");
-  EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: VerifyClientCertIfGiven\n"
-                     "  client_ca_file: c\n  client_allowed_sans: [x]\n"),
-            "/etc/web.yml:6:24: client_allowed_sans requires client_auth_type to be one of RequireAnyClientCert or "
-            "RequireAndVerifyClientCert");
-  EXPECT_EQ(error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS13\n  max_version: TLS12\n"),
-            "/etc/web.yml:4:16: min_version is above max_version");
+  EXPECT_EQ(
+      error_of("tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: "
+               "RequireAndVerifyClientCert\n"),
+      "/etc/web.yml:4:21: client_auth_type RequireAndVerifyClientCert needs client_ca_file or client_ca");
+  EXPECT_EQ(
+      error_of(
+          "tls_server_config:\n  cert_file: a\n  key_file: b\n  client_auth_type: VerifyClientCertIfGiven\n"
+          "  client_ca_file: c\n  client_allowed_sans: [x]\n"),
+      "/etc/web.yml:6:24: client_allowed_sans requires client_auth_type to be one of RequireAnyClientCert or "
+      "RequireAndVerifyClientCert");
+  EXPECT_EQ(
+      error_of(
+          "tls_server_config:\n  cert_file: a\n  key_file: b\n  min_version: TLS13\n  max_version: TLS12\n"),
+      "/etc/web.yml:4:16: min_version is above max_version");
   // A YAML syntax error keeps its position too.
   const auto syntax = errors_of("tls_server_config:\n  cert_file: [a\n");
   ASSERT_EQ(syntax.size(), 1u);
@@ -223,7 +240,8 @@ TEST(WebConfigParse, BcryptHashProblems) {
 
 std::string from_hex(std::string_view hex) {
   std::string out;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
   return out;
 }
 
@@ -269,7 +287,7 @@ TEST(BasicAuth, ParsesTheAuthorizationHeader) {
   EXPECT_EQ(c->password, "");
   EXPECT_FALSE(parse_basic_authorization(""));
   EXPECT_FALSE(parse_basic_authorization("Bearer YWxpY2U6eA=="));
-  EXPECT_FALSE(parse_basic_authorization("Basic YWxpY2U="));      // "alice": no colon
+  EXPECT_FALSE(parse_basic_authorization("Basic YWxpY2U="));  // "alice": no colon
   EXPECT_FALSE(parse_basic_authorization("Basic !!!!"));
 }
 
@@ -287,11 +305,13 @@ TEST(BasicAuth, CachesVerdictsSoBcryptRunsOncePerCredentials) {
   EXPECT_FALSE(auth.authorize(users, {"mallory", "secret"}));
   EXPECT_EQ(auth.bcrypt_runs(), 3u);
   // A changed hash for the same user is a new key: the old verdict does not carry over.
-  const BasicAuthenticator::Users rotated = {{"alice", "$2b$04$aNmdn3A41gsec0ZeC70oyeugw332wPrLaONWrqKbUo6xDbfqGrFwK"}};
+  const BasicAuthenticator::Users rotated = {
+      {"alice", "$2b$04$aNmdn3A41gsec0ZeC70oyeugw332wPrLaONWrqKbUo6xDbfqGrFwK"}};
   EXPECT_TRUE(auth.authorize(rotated, {"alice", "secret"}));
   EXPECT_EQ(auth.bcrypt_runs(), 4u);
   const BasicAuthenticator::Users other_password = {
-      {"alice", "$2b$04$LzDvIKbDDTumfJUJ1.bPm.f.j7dNcYwjSvAhIumfRsyRIMGCwErgy"}};  // "correct horse battery staple"
+      {"alice",
+       "$2b$04$LzDvIKbDDTumfJUJ1.bPm.f.j7dNcYwjSvAhIumfRsyRIMGCwErgy"}};  // "correct horse battery staple"
   EXPECT_FALSE(auth.authorize(other_password, {"alice", "secret"}));
 }
 
@@ -312,7 +332,8 @@ class TempDir {
 
 TEST(WebTls, UnreadableOrBadFilesNameTheConfigLine) {
   TempDir dir;
-  const std::string config = dir.write("web.yml", "tls_server_config:\n  cert_file: missing.crt\n  key_file: k.key\n");
+  const std::string config =
+      dir.write("web.yml", "tls_server_config:\n  cert_file: missing.crt\n  key_file: k.key\n");
   auto loaded = load_web_snapshot(config);
   ASSERT_FALSE(loaded.has_value());
   ASSERT_EQ(loaded.error().size(), 1u);
@@ -322,7 +343,8 @@ TEST(WebTls, UnreadableOrBadFilesNameTheConfigLine) {
   EXPECT_THAT(loaded.error().front().message, HasSubstr("missing.crt"));
 
   (void)dir.write("bad.crt", "not a certificate\n");
-  const std::string config2 = dir.write("web2.yml", "tls_server_config:\n  key_file: k.key\n  cert_file: bad.crt\n");
+  const std::string config2 =
+      dir.write("web2.yml", "tls_server_config:\n  key_file: k.key\n  cert_file: bad.crt\n");
   (void)dir.write("k.key", "not a key\n");
   loaded = load_web_snapshot(config2);
   ASSERT_FALSE(loaded.has_value());
@@ -394,8 +416,8 @@ TEST(WebSecurity, PlainHttpServerAuthenticatesAddsHeadersAndFailsClosed) {
   EXPECT_EQ(denied.header("WWW-Authenticate").value_or(""), "Basic");
   EXPECT_EQ(denied.header("X-Content-Type-Options").value_or(""), "nosniff");
   EXPECT_EQ(get("Basic YWxpY2U6d3Jvbmc=").status, 401);  // alice:wrong
-  EXPECT_EQ(handled, 0);                                   // refused requests never reach the handler
-  auto ok = get("Basic YWxpY2U6c2VjcmV0");                  // alice:secret
+  EXPECT_EQ(handled, 0);                                 // refused requests never reach the handler
+  auto ok = get("Basic YWxpY2U6c2VjcmV0");               // alice:secret
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.body, "hello\n");
   EXPECT_EQ(ok.header("X-Content-Type-Options").value_or(""), "nosniff");

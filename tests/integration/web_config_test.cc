@@ -3,12 +3,11 @@
 // HTTP refused on the TLS port, min_version TLS13 refusing a TLS 1.2 client, client certificates required
 // by RequireAndVerifyClientCert, the file re-read when it changes, a silent connection dropped after the
 // handshake timeout while others are served, and a bad file failing the start with file:line.
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
@@ -22,7 +21,8 @@ namespace {
 // bcrypt (cost 4) of "secret" and of "hunter2", made with Python's crypt module
 // (tests/exporter/web_config_bcrypt_fixture.py makes the same kind).
 constexpr std::string_view kSecretHash = "$2y$04$k0O.XKiOszSWa/60qwl1fO4WpjuvpnAqByordjsolwYM4Jy31TqbO";
-constexpr std::string_view kOtherHash = "$2b$04$aNmdn3A41gsec0ZeC70oyeugw332wPrLaONWrqKbUo6xDbfqGrFwK";  // "secret" too
+constexpr std::string_view kOtherHash =
+    "$2b$04$aNmdn3A41gsec0ZeC70oyeugw332wPrLaONWrqKbUo6xDbfqGrFwK";  // "secret" too
 
 /// Runs the openssl CLI; fails the test with its output if it fails.
 void openssl(std::vector<std::string> args) {
@@ -49,17 +49,17 @@ void make_pki(const TempDir& dir) {
   write_file(f("other.ext"), "subjectAltName=DNS:other.test,IP:10.1.2.3\nextendedKeyUsage=clientAuth\n");
   for (std::string name : {"server", "client", "other"}) {
     req({"-keyout", f(name + ".key"), "-out", f(name + ".csr"), "-subj", "/CN=" + name});
-    openssl({"x509", "-req", "-in", f(name + ".csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"), "-CAcreateserial",
-             "-out", f(name + ".pem"), "-days", "2", "-extfile", f(name + ".ext")});
+    openssl({"x509", "-req", "-in", f(name + ".csr"), "-CA", f("ca.pem"), "-CAkey", f("ca.key"),
+             "-CAcreateserial", "-out", f(name + ".pem"), "-days", "2", "-extfile", f(name + ".ext")});
   }
-  req({"-x509", "-keyout", f("rogue.key"), "-out", f("rogue.pem"), "-days", "2", "-subj", "/CN=rogue", "-addext",
-       "subjectAltName=DNS:scraper.test"});
+  req({"-x509", "-keyout", f("rogue.key"), "-out", f("rogue.pem"), "-days", "2", "-subj", "/CN=rogue",
+       "-addext", "subjectAltName=DNS:scraper.test"});
 }
 
 struct CurlResult {
   int exit_code = -1;
-  int status = 0;        // 0 when no HTTP response came back
-  std::string headers;   // the response head as received
+  int status = 0;       // 0 when no HTTP response came back
+  std::string headers;  // the response head as received
   std::string body;
 };
 
@@ -68,8 +68,9 @@ CurlResult curl(const TempDir& dir, const std::string& url, std::vector<std::str
   const std::string head = dir.file("curl.head"), body = dir.file("curl.body");
   write_file(head, "");
   write_file(body, "");
-  std::vector<std::string> argv = {find_executable("curl"), "-sS", "--noproxy", "*", "--max-time", "10", "-D", head,
-                                   "-o", body, "-w", "%{http_code}"};
+  std::vector<std::string> argv = {
+      find_executable("curl"), "-sS", "--noproxy", "*", "--max-time", "10", "-D", head, "-o", body, "-w",
+      "%{http_code}"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back(url);
   const auto r = run_command(argv);
@@ -84,7 +85,8 @@ CurlResult curl(const TempDir& dir, const std::string& url, std::vector<std::str
 class WebConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (find_executable("curl").empty() || find_executable("openssl").empty()) GTEST_SKIP() << "needs curl and openssl";
+    if (find_executable("curl").empty() || find_executable("openssl").empty())
+      GTEST_SKIP() << "needs curl and openssl";
     make_pki(pki_);
   }
 
@@ -93,7 +95,9 @@ class WebConfigTest : public ::testing::Test {
     write_file(config_path(), web_config);
     promcast_.emplace("", std::vector<std::string>{"--web.config.file=" + config_path()});
     const bool up = wait_until(
-        [&] { return curl(pki_, https("/-/healthy"), probe).status == 200 || !promcast_->process().running(); },
+        [&] {
+          return curl(pki_, https("/-/healthy"), probe).status == 200 || !promcast_->process().running();
+        },
         15000ms, 100ms);
     ASSERT_TRUE(up && promcast_->process().running()) << promcast_->process().logs();
   }
@@ -109,10 +113,12 @@ class WebConfigTest : public ::testing::Test {
 };
 
 TEST_F(WebConfigTest, BasicAuthOverTlsOnEveryRoute) {
-  const std::string config = "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
-                             "  min_version: TLS13\n"
-                             "http_server_config:\n  headers:\n    X-Frame-Options: deny\n"
-                             "basic_auth_users:\n  alice: " + std::string(kSecretHash) + "\n";
+  const std::string config =
+      "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
+      "  min_version: TLS13\n"
+      "http_server_config:\n  headers:\n    X-Frame-Options: deny\n"
+      "basic_auth_users:\n  alice: " +
+      std::string(kSecretHash) + "\n";
   const std::vector<std::string> alice = {"--cacert", pem("ca.pem"), "-u", "alice:secret"};
   start(config, alice);
 
@@ -132,21 +138,25 @@ TEST_F(WebConfigTest, BasicAuthOverTlsOnEveryRoute) {
     EXPECT_EQ(curl(pki_, https(path), {"--cacert", pem("ca.pem"), "-u", "mallory:secret"}).status, 401);
   }
   const auto metrics = curl(pki_, https("/metrics"), alice);
-  EXPECT_NE(metrics.body.find("statsd_exporter_build_info"), std::string::npos) << metrics.body.substr(0, 500);
+  EXPECT_NE(metrics.body.find("statsd_exporter_build_info"), std::string::npos)
+      << metrics.body.substr(0, 500);
   // The lifecycle API is behind the same auth (and still needs --web.enable-lifecycle).
   EXPECT_EQ(curl(pki_, https("/-/reload"), {"--cacert", pem("ca.pem"), "-X", "POST"}).status, 401);
-  EXPECT_EQ(curl(pki_, https("/-/reload"), {"--cacert", pem("ca.pem"), "-u", "alice:secret", "-X", "POST"}).status,
-            403);
+  EXPECT_EQ(
+      curl(pki_, https("/-/reload"), {"--cacert", pem("ca.pem"), "-u", "alice:secret", "-X", "POST"}).status,
+      403);
 
   // Plain HTTP on the TLS port is answered with 400 and nothing else.
   const std::string plain = "http://127.0.0.1:" + std::to_string(promcast_->web_port()) + "/metrics";
   const auto refused = curl(pki_, plain, {"-u", "alice:secret"});
   EXPECT_EQ(refused.status, 400);
-  EXPECT_NE(refused.body.find("Client sent an HTTP request to an HTTPS server"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("Client sent an HTTP request to an HTTPS server"), std::string::npos)
+      << refused.body;
   EXPECT_EQ(refused.body.find("statsd_exporter"), std::string::npos);
 
   // min_version TLS13: a client capped at TLS 1.2 gets no connection (curl exit 35, SSL connect error).
-  const auto old_tls = curl(pki_, https("/metrics"), {"--cacert", pem("ca.pem"), "-u", "alice:secret", "--tls-max", "1.2"});
+  const auto old_tls =
+      curl(pki_, https("/metrics"), {"--cacert", pem("ca.pem"), "-u", "alice:secret", "--tls-max", "1.2"});
   EXPECT_NE(old_tls.exit_code, 0);
   EXPECT_EQ(old_tls.status, 0);
   // Without the CA the server's certificate is not trusted: it really is the one we made.
@@ -154,10 +164,11 @@ TEST_F(WebConfigTest, BasicAuthOverTlsOnEveryRoute) {
 }
 
 TEST_F(WebConfigTest, ClientCertificateRequiredWhenConfigured) {
-  const std::string config = "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
-                             "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n";
-  const std::vector<std::string> with_cert = {"--cacert", pem("ca.pem"), "--cert", pem("client.pem"), "--key",
-                                              pem("client.key")};
+  const std::string config =
+      "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
+      "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n";
+  const std::vector<std::string> with_cert = {"--cacert",        pem("ca.pem"), "--cert",
+                                              pem("client.pem"), "--key",       pem("client.key")};
   start(config, with_cert);
   const auto ok = curl(pki_, https("/metrics"), with_cert);
   EXPECT_EQ(ok.status, 200);
@@ -176,31 +187,37 @@ TEST_F(WebConfigTest, ClientCertificateRequiredWhenConfigured) {
 }
 
 std::vector<std::string> client_args(const TempDir& pki, std::string_view name) {
-  return {"--cacert", pki.file("ca.pem"), "--cert", pki.file(std::string(name) + ".pem"), "--key",
-          pki.file(std::string(name) + ".key")};
+  return {"--cacert", pki.file("ca.pem"),
+          "--cert",   pki.file(std::string(name) + ".pem"),
+          "--key",    pki.file(std::string(name) + ".key")};
 }
 
 TEST_F(WebConfigTest, ClientAllowedSans) {
-  start("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
-        "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n"
-        "  client_allowed_sans: [scraper.test, 10.9.9.9]\n",
-        client_args(pki_, "client"));
+  start(
+      "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
+      "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ca.pem\n"
+      "  client_allowed_sans: [scraper.test, 10.9.9.9]\n",
+      client_args(pki_, "client"));
   EXPECT_EQ(curl(pki_, https("/metrics"), client_args(pki_, "client")).status, 200);
-  EXPECT_NE(curl(pki_, https("/metrics"), client_args(pki_, "other")).status, 200);  // CA-signed, SAN not listed
-  EXPECT_NE(curl(pki_, https("/metrics"), client_args(pki_, "rogue")).status, 200);  // SAN listed, not CA-signed
+  EXPECT_NE(curl(pki_, https("/metrics"), client_args(pki_, "other")).status,
+            200);  // CA-signed, SAN not listed
+  EXPECT_NE(curl(pki_, https("/metrics"), client_args(pki_, "rogue")).status,
+            200);  // SAN listed, not CA-signed
 
   // RequireAnyClientCert does not verify the chain: the self-signed certificate passes on its SAN alone,
   // and an IP SAN matches in its textual form.
-  write_file(config_path(), "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
-                            "  client_auth_type: RequireAnyClientCert\n  client_allowed_sans: [scraper.test, 10.1.2.3]\n");
-  EXPECT_TRUE(wait_until([&] { return curl(pki_, https("/metrics"), client_args(pki_, "rogue")).status == 200; },
-                         5000ms));
+  write_file(config_path(),
+             "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
+             "  client_auth_type: RequireAnyClientCert\n  client_allowed_sans: [scraper.test, 10.1.2.3]\n");
+  EXPECT_TRUE(wait_until(
+      [&] { return curl(pki_, https("/metrics"), client_args(pki_, "rogue")).status == 200; }, 5000ms));
   EXPECT_EQ(curl(pki_, https("/metrics"), client_args(pki_, "other")).status, 200);
   EXPECT_NE(curl(pki_, https("/metrics"), {"--cacert", pem("ca.pem")}).status, 200);
 }
 
 TEST_F(WebConfigTest, FileIsReReadWhenItChanges) {
-  const std::string head = "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n";
+  const std::string head =
+      "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n";
   const std::vector<std::string> alice = {"--cacert", pem("ca.pem"), "-u", "alice:secret"};
   const std::vector<std::string> bob = {"--cacert", pem("ca.pem"), "-u", "bob:secret"};
   start(head + "  alice: " + std::string(kSecretHash) + "\n", alice);
@@ -281,8 +298,10 @@ TEST_F(WebConfigTest, InvalidFileFailsTheStartAndTheCheck) {
   EXPECT_EQ(check.exit_code, 1);
   EXPECT_NE(check.err.find(config_path() + ":3: cannot read key_file"), std::string::npos) << check.err;
 
-  write_file(config_path(), "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
-                            "basic_auth_users:\n  alice: " + std::string(kSecretHash) + "\n");
+  write_file(config_path(),
+             "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n"
+             "basic_auth_users:\n  alice: " +
+                 std::string(kSecretHash) + "\n");
   const auto good = run_command({promcast_binary(), "check", "web-config", config_path()});
   EXPECT_EQ(good.exit_code, 0) << good.err;
   EXPECT_NE(good.out.find("SUCCESS: TLS enabled, 1 basic auth users"), std::string::npos) << good.out;

@@ -215,6 +215,26 @@ TEST_F(WebConfigTest, ClientAllowedSans) {
   EXPECT_NE(curl(pki_, https("/metrics"), {"--cacert", pem("ca.pem")}).status, 200);
 }
 
+TEST_F(WebConfigTest, CipherSuitesAndCurvesRestrictTls12) {
+  // Go names in the file; curl (OpenSSL) names on the command line. The server key is P-256 ECDSA.
+  start("tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n  max_version: TLS12\n"
+        "  cipher_suites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]\n  curve_preferences: [CurveP384]\n",
+        {"--cacert", pem("ca.pem")});
+  const auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"--cacert", pem("ca.pem")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return curl(pki_, https("/metrics"), args);
+  };
+  EXPECT_EQ(with({"--ciphers", "ECDHE-ECDSA-AES128-GCM-SHA256"}).status, 200);
+  EXPECT_NE(with({"--ciphers", "ECDHE-ECDSA-AES256-GCM-SHA384"}).status, 200);
+  EXPECT_NE(with({"--ciphers", "ECDHE-ECDSA-CHACHA20-POLY1305"}).status, 200);
+  // In TLS 1.2 the client's curve list also covers the server's ECDSA key (P-256), so both lists name it.
+  EXPECT_EQ(with({"--curves", "P-384:P-256"}).status, 200);
+  EXPECT_NE(with({"--curves", "X25519:P-256"}).status, 200);
+  // max_version TLS12: a client that insists on TLS 1.3 gets nothing.
+  EXPECT_NE(with({"--tlsv1.3"}).status, 200);
+}
+
 TEST_F(WebConfigTest, FileIsReReadWhenItChanges) {
   const std::string head =
       "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\nbasic_auth_users:\n";

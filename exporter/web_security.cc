@@ -7,18 +7,28 @@
 
 namespace promcast::exporter {
 
+namespace {
+
+/// The snapshot of a parsed config: its TLS context built (the certificate files read).
+std::expected<std::shared_ptr<const WebSnapshot>, std::vector<Error>> snapshot_of(WebConfig config,
+                                                                                  const std::string& path) {
+  auto snapshot = std::make_shared<WebSnapshot>();
+  if (config.tls.enabled()) {
+    auto context = make_tls_context(config.tls, path);
+    if (!context) return std::unexpected(std::vector<Error>{context.error()});
+    snapshot->tls = std::move(*context);
+  }
+  snapshot->config = std::move(config);
+  return snapshot;
+}
+
+}  // namespace
+
 std::expected<std::shared_ptr<const WebSnapshot>, std::vector<Error>> load_web_snapshot(
     const std::string& path) {
   auto config = load_web_config(path);
   if (!config) return std::unexpected(std::move(config.error()));
-  auto snapshot = std::make_shared<WebSnapshot>();
-  if (config->tls.enabled()) {
-    auto context = make_tls_context(config->tls, path);
-    if (!context) return std::unexpected(std::vector<Error>{context.error()});
-    snapshot->tls = std::move(*context);
-  }
-  snapshot->config = std::move(*config);
-  return snapshot;
+  return snapshot_of(std::move(*config), path);
 }
 
 std::expected<std::shared_ptr<WebSecurity>, std::vector<Error>> WebSecurity::load(std::string path) {
@@ -60,21 +70,7 @@ void WebSecurity::reload_locked() {
   }
   stamps_ = stamps(watched);
   if (config) {
-    auto snapshot = std::make_shared<WebSnapshot>();
-    if (config->tls.enabled()) {
-      auto context = make_tls_context(config->tls, path_);
-      if (context) {
-        snapshot->tls = std::move(*context);
-      } else {
-        config = std::unexpected(std::vector<Error>{context.error()});
-      }
-    }
-    if (config) {
-      snapshot->config = std::move(*config);
-      state_ = std::move(snapshot);
-    } else {
-      state_ = std::unexpected(std::move(config.error()));
-    }
+    state_ = snapshot_of(std::move(*config), path_);
   } else {
     state_ = std::unexpected(std::move(config.error()));
   }

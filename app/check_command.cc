@@ -1,4 +1,4 @@
-// `promcast check mappings|rules|backends FILE...`: validates configuration without starting anything.
+// `promcast check mappings|rules|backends|web-config FILE...`: validates configuration without starting anything.
 // Output follows promtool's `check rules`: "Checking FILE", then "  SUCCESS: N rules found" on stdout, or
 // "  FAILED:" and every error as file:line:column: message on stderr; exit 1 when any file failed, 2 for
 // usage errors.
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "exporter/web_security.h"
 #include "mappings/config.h"
 #include "rules/rule_loader.h"
 
@@ -89,12 +90,32 @@ int check_backends(const std::vector<std::string>& files) {
   return failed == 0 ? 0 : 1;
 }
 
+int check_web_config(const std::vector<std::string>& files) {
+  // Like `promtool check web-config`: the file is parsed and its certificates and keys are loaded.
+  int failed = 0;
+  for (const auto& path : files) {
+    std::printf("Checking %s\n", path.c_str());
+    std::fflush(stdout);
+    auto snapshot = exporter::load_web_snapshot(path);
+    if (!snapshot) {
+      ++failed;
+      print_errors(snapshot.error());
+      std::fflush(stderr);
+      continue;
+    }
+    std::printf("  SUCCESS: TLS %s, %zu basic auth users\n", (*snapshot)->tls ? "enabled" : "disabled",
+                (*snapshot)->config.users.size());
+  }
+  std::fflush(stdout);
+  return failed == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int run_check(int argc, char** argv) {
   CLI::App app{"Validates configuration files without starting anything.", "promcast check"};
   app.require_subcommand(1);
-  std::vector<std::string> mapping_files, rule_files, backend_files;
+  std::vector<std::string> mapping_files, rule_files, backend_files, web_config_files;
   std::string interval = "1m";
   auto* mappings_cmd = app.add_subcommand("mappings", "statsd mapping files (statsd_exporter's format)");
   mappings_cmd->add_option("FILE", mapping_files, "mapping files")->required();
@@ -104,6 +125,8 @@ int run_check(int argc, char** argv) {
                         "the default group interval, as promcast runs with it (default 1m)");
   auto* backends_cmd = app.add_subcommand("backends", "the backends file (sources, remote_write, alertmanagers)");
   backends_cmd->add_option("FILE", backend_files, "backends files")->required();
+  auto* web_cmd = app.add_subcommand("web-config", "--web.config.file files (exporter-toolkit's format)");
+  web_cmd->add_option("FILE", web_config_files, "web config files")->required();
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 0; --i) args.emplace_back(argv[i]);  // CLI11 takes them reversed
   try {
@@ -114,6 +137,7 @@ int run_check(int argc, char** argv) {
   }
   if (mappings_cmd->parsed()) return check_mappings(mapping_files);
   if (backends_cmd->parsed()) return check_backends(backend_files);
+  if (web_cmd->parsed()) return check_web_config(web_config_files);
   rules::LoadOptions options;
   auto d = rules::parse_duration(interval);
   if (!d || d->count() <= 0) {

@@ -16,7 +16,7 @@ namespace {
 
 constexpr std::array kSubcommands = {
     Subcommand{"exporter", "the statsd exporter (the default: `promcast [flags]` runs it)", run_exporter},
-    Subcommand{"check", "validate files: promcast check mappings|rules|backends FILE...", run_check},
+    Subcommand{"check", "validate files: promcast check mappings|rules|backends|web-config FILE...", run_check},
     Subcommand{"map", "show the series statsd lines would produce under a mapping file", run_map},
     Subcommand{"forecast", "fit SARIMAX to a CSV series and print forecasts with intervals", run_forecast},
     Subcommand{"detect", "run an anomaly detector (esd, shesd, zscore, residual, iforest) on a CSV series",

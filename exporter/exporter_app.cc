@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "exporter/exposition.h"
+#include "exporter/web_security.h"
 
 namespace promcast::exporter {
 namespace {
@@ -71,7 +72,13 @@ std::expected<std::unique_ptr<ExporterApp>, std::vector<Error>> ExporterApp::sta
   app->mappings_ = std::make_unique<MappingHolder>(std::move(state));
 
   if (!flags.dump_fsm.empty()) spdlog::warn("--debug.dump-fsm is not supported by promcast; ignoring");
-  if (!flags.web_config_file.empty()) return one(Error{"--web.config.file (TLS/auth) is not supported", {}, 0, 0});
+  std::shared_ptr<WebSecurity> security;
+  if (!flags.web_config_file.empty()) {
+    // Loaded before any listener opens, so that a bad file fails the start (exit 1) like exporter-toolkit.
+    auto loaded = WebSecurity::load(flags.web_config_file);
+    if (!loaded) return std::unexpected(std::move(loaded.error()));
+    security = std::move(*loaded);
+  }
   if (flags.listen_udp.empty() && flags.listen_tcp.empty() && flags.listen_unixgram.empty()) {
     return one(Error{"At least one of UDP/TCP/Unixgram listeners must be specified.", {}, 0, 0});
   }
@@ -110,7 +117,7 @@ std::expected<std::unique_ptr<ExporterApp>, std::vector<Error>> ExporterApp::sta
   if (flags.web_listen_addresses.empty()) return one(Error{"no --web.listen-address given", {}, 0, 0});
   ExporterApp* raw = app.get();
   for (const auto& address : flags.web_listen_addresses) {
-    auto http = HttpServer::start(address, [raw](const HttpRequest& r) { return raw->handle(r); });
+    auto http = HttpServer::start(address, [raw](const HttpRequest& r) { return raw->handle(r); }, security);
     if (!http) return one(http.error());
     app->http_.push_back(std::move(*http));
   }

@@ -90,7 +90,10 @@ const std::vector<FlagSpec>& flag_specs() {
        [](ExporterFlags& f, std::string_view v) { return set_bool(f.enable_lifecycle, v); }},
       {"web.telemetry-path", Kind::String, "/metrics", "Path under which to expose metrics.", false,
        [](ExporterFlags& f, std::string_view v) { f.telemetry_path = v; return std::string(); }},
-      {"web.config.file", Kind::String, "", "[EXPERIMENTAL] Path to configuration file for TLS/auth (unsupported).", false,
+      {"web.config.file", Kind::String, "",
+       "[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication. See: "
+       "https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md",
+       false,
        [](ExporterFlags& f, std::string_view v) { f.web_config_file = v; return std::string(); }},
       {"statsd.listen-udp", Kind::String, ":9125",
        "The UDP address on which to receive statsd metric lines. \"\" disables it.", false,

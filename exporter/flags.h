@@ -48,7 +48,7 @@ struct ExporterFlags {
   std::string log_level = "info";  // debug|info|warn|error
   LogFormat log_format = LogFormat::Logfmt;
   std::string dump_fsm;         // accepted, not implemented (logged)
-  std::string web_config_file;  // exporter-toolkit TLS/auth file: only "" is supported
+  std::string web_config_file;  // exporter-toolkit TLS/auth file (web_config.h); "" = plain HTTP, no auth
   // ours
   std::size_t max_series = 0;  // 0 = unlimited
   int udp_readers = 0;         // 0 = one reader per core

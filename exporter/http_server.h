@@ -1,6 +1,7 @@
 #pragma once
 // A small HTTP/1.1 server on Boost.Beast: one thread running an asio io_context, keep-alive, requests
 // answered by a handler callback. It knows nothing about metrics; exporter_app.cc defines the routes.
+// Optionally HTTPS and basic auth from a web config (web_security.h).
 #include <cstdint>
 #include <expected>
 #include <functional>
@@ -13,6 +14,8 @@
 #include "common/error.h"
 
 namespace promcast::exporter {
+
+class WebSecurity;
 
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
@@ -32,6 +35,7 @@ struct HttpResponse {
   std::string body;
   std::string content_encoding;  // "gzip" when body is compressed
   std::string allow;             // Allow header for 405s
+  std::string www_authenticate;  // WWW-Authenticate header for 401s
 };
 
 class HttpServer {
@@ -39,9 +43,11 @@ class HttpServer {
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
   /// Binds `listen_address` (":9102", "host:port", "[::1]:port"; port 0 picks a free port) and serves on a
-  /// thread of its own until stop() or destruction. The handler runs on that thread.
-  static std::expected<std::unique_ptr<HttpServer>, Error> start(std::string_view listen_address,
-                                                                 Handler handler);
+  /// thread of its own until stop() or destruction. The handler runs on that thread. With `security` (the
+  /// --web.config.file) every connection is TLS or not as it says, and every request of every route passes
+  /// its basic auth and gets its extra headers before the handler sees it.
+  static std::expected<std::unique_ptr<HttpServer>, Error> start(std::string_view listen_address, Handler handler,
+                                                                 std::shared_ptr<WebSecurity> security = nullptr);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

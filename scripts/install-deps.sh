@@ -13,9 +13,9 @@ PACKAGES=(
   libboost-dev libsimdjson-dev prometheus-cpp-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libeigen3-dev liblbfgspp-dev libre2-dev zlib1g-dev libsnappy-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev libssl-dev ccache chromium
+  libcli11-dev nlohmann-json3-dev libssl-dev libcrypt-dev ccache chromium
   # real servers for integration tests and the demo
-  prometheus prometheus-alertmanager victoria-metrics curl
+  prometheus prometheus-alertmanager victoria-metrics curl openssl
   # reference implementations for fixtures and side-by-side benchmarks
   python3-statsmodels python3-scipy python3-numpy r-base-core r-cran-forecast
 )

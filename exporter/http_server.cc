@@ -3,19 +3,22 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <thread>
 #include <type_traits>
 #include <utility>
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "exporter/listeners_address.h"
 #include "exporter/web_security.h"
@@ -182,6 +185,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void on_read(beast::error_code ec) {
     if (ec) {
       if (ec == http::error::end_of_stream) return close_gracefully();
+      // Say why before closing, as Go's server does, rather than leave the client guessing.
+      if (ec == http::error::body_limit) return refuse(http::status::payload_too_large);
+      if (ec == http::error::header_limit) return refuse(http::status::request_header_fields_too_large);
       return close_now();
     }
     request_ = parser_->release();
@@ -207,6 +213,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                         if (close) return self->close_gracefully();
                         self->read();
                       });
+  }
+
+  // Answers a request that could not be read whole (too large) and closes the connection.
+  void refuse(http::status status) {
+    auto response = std::make_shared<http::response<http::string_body>>(status, 11);
+    response->set(http::field::content_type, "text/plain; charset=utf-8");
+    response->body() = std::string(http::obsolete_reason(status)) + "\n";
+    response->keep_alive(false);
+    response->prepare_payload();
+    http::async_write(stream_, *response, [self = this->shared_from_this(), response](beast::error_code wec, std::size_t) {
+      if (wec) return self->close_now();
+      self->close_gracefully();
+    });
   }
 
   Stream stream_;
@@ -240,13 +259,25 @@ struct HttpServer::Impl {
     std::make_shared<Session<TlsStream>>(std::move(socket), handler, std::move(guard))->start();
   }
 
+  // Accept errors such as EMFILE (out of file descriptors) repeat at once if retried at once: back off
+  // 5 ms doubling to 1 s, as Go's http.Server does, instead of spinning on the one I/O thread.
+  asio::steady_timer accept_retry{io};
+  std::chrono::milliseconds accept_delay{0};
+
   void accept() {
     acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) return;
-      } else {
-        start_session(std::move(socket));
+        accept_delay = std::clamp(accept_delay * 2, std::chrono::milliseconds(5), std::chrono::milliseconds(1000));
+        spdlog::warn("http: accept error: {}; retrying in {} ms", ec.message(), accept_delay.count());
+        accept_retry.expires_after(accept_delay);
+        accept_retry.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor.is_open()) accept();
+        });
+        return;
       }
+      accept_delay = std::chrono::milliseconds(0);
+      start_session(std::move(socket));
       accept();
     });
   }
@@ -291,6 +322,7 @@ void HttpServer::stop() {
   asio::post(impl_->io, [impl = impl_.get()] {
     beast::error_code ignored;
     impl->acceptor.close(ignored);
+    impl->accept_retry.cancel();
     impl->io.stop();
   });
   if (impl_->thread.joinable()) impl_->thread.join();

@@ -1,15 +1,15 @@
 // The exporter's HTTP endpoints on a free loopback port: status codes and bodies as statsd_exporter answers,
 // gzip on request, the lifecycle API on and off, and mapping reloads (a bad file keeps the old mapping).
+#include <gtest/gtest.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#include <boost/asio.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "common/http_client.h"
 #include "exporter/exporter_app.h"
@@ -41,8 +41,8 @@ std::string gunzip(const std::string& data) {
 class TempDir {
  public:
   TempDir() {
-    path_ = fs::temp_directory_path() / ("promcast-http-test-" + std::to_string(::getpid()) + "-" +
-                                         std::to_string(counter_++));
+    path_ = fs::temp_directory_path() /
+            ("promcast-http-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
     fs::create_directories(path_);
   }
   ~TempDir() { fs::remove_all(path_); }
@@ -209,6 +209,50 @@ TEST(HttpServer, StartFailsOnBadMappingWithPosition) {
   ASSERT_FALSE(started.error().empty());
   EXPECT_EQ(started.error()[0].line, 3);
   EXPECT_GT(started.error()[0].column, 0);
+}
+
+}  // namespace
+}  // namespace promcast::exporter
+
+namespace promcast::exporter {
+namespace {
+
+// Sends `head` then `body_bytes` bytes of body on a raw connection and returns what the server answered
+// (possibly cut short: the server closes after refusing).
+std::string raw_exchange(std::uint16_t port, const std::string& head, std::size_t body_bytes) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::make_address("127.0.0.1"), port});
+  boost::system::error_code ec;
+  asio::write(socket, asio::buffer(head), ec);
+  const std::string chunk(1 << 16, 'z');
+  for (std::size_t sent = 0; sent < body_bytes && !ec; sent += chunk.size())
+    asio::write(socket, asio::buffer(chunk, std::min(chunk.size(), body_bytes - sent)), ec);
+  std::string answer;
+  char buf[4096];
+  while (true) {
+    const std::size_t n = socket.read_some(asio::buffer(buf), ec);
+    if (ec) break;
+    answer.append(buf, n);
+  }
+  return answer;
+}
+
+TEST(HttpServer, TooLargeRequestsAreAnsweredBeforeTheConnectionCloses) {
+  App a(true);
+  ASSERT_TRUE(a.app);
+  const auto port = a.app->http_port();
+  const std::string big_body = raw_exchange(
+      port, "POST /-/reload HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(2 << 20) + "\r\n\r\n",
+      2 << 20);
+  EXPECT_TRUE(big_body.starts_with("HTTP/1.1 413")) << big_body.substr(0, 80);
+  const std::string big_header = raw_exchange(
+      port, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(1 << 20, 'a') + "\r\n\r\n", 0);
+  EXPECT_TRUE(big_header.starts_with("HTTP/1.1 431")) << big_header.substr(0, 80);
+  // and the server goes on answering
+  EXPECT_TRUE(raw_exchange(port, "GET /-/healthy HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 0)
+                  .starts_with("HTTP/1.1 200"));
 }
 
 }  // namespace

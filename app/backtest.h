@@ -49,9 +49,9 @@ rules::QueryFn memory_query(const PastData& data);
 struct ForecastBacktestOptions {
   TimestampMs from = 0;  ///< forecast targets lie in (from, to]; the first cut is `from` (aligned up)
   TimestampMs to = 0;
-  std::size_t cuts = 10;           ///< evenly spread cuts (when cut_every is 0)
-  rules::Duration cut_every{0};    ///< > 0: a cut every this long from `from` (at most `cuts` if set)
-  std::optional<int> season;       ///< baseline period in steps; default: the rule's season (see .cc)
+  std::size_t cuts = 10;         ///< evenly spread cuts (when cut_every is 0)
+  rules::Duration cut_every{0};  ///< > 0: a cut every this long from `from` (at most `cuts` if set)
+  std::optional<int> season;     ///< baseline period in steps; default: the rule's season (see .cc)
 };
 
 /// Accuracy of the rule's model and of the seasonal-naive baseline on the same forecasts.
@@ -65,8 +65,8 @@ struct AccuracyPair {
 };
 
 struct SeriesForecastBacktest {
-  rules::Labels labels;        ///< the source series' labels without __name__
-  std::string model;           ///< the model of the last cut that fitted, e.g. "SARIMAX(1,0,1)..."
+  rules::Labels labels;                ///< the source series' labels without __name__
+  std::string model;                   ///< the model of the last cut that fitted, e.g. "SARIMAX(1,0,1)..."
   std::vector<AccuracyPair> horizons;  ///< aligned with ForecastBacktest::horizon_steps
   AccuracyPair all;                    ///< every lead time 1..max horizon pooled
   std::size_t cuts_forecast = 0;
@@ -88,7 +88,8 @@ struct ForecastBacktest {
 
 /// Replays a forecast rule. Errors: no cut fits between from and to ("too little data"), no series
 /// in the data, or no series with enough history at any cut (naming the first reason).
-std::expected<ForecastBacktest, Error> backtest_forecast(const rules::ForecastRule& rule, const PastData& data,
+std::expected<ForecastBacktest, Error> backtest_forecast(const rules::ForecastRule& rule,
+                                                         const PastData& data,
                                                          const ForecastBacktestOptions& options,
                                                          const ProgressFn& progress = {});
 
@@ -114,8 +115,8 @@ struct SeriesAnomalyBacktest {
   std::vector<ReplayedAlert> alerts;
   std::size_t pending_only = 0;  ///< episodes that were pending but resolved before `for:` passed
   std::size_t evaluations = 0, judged = 0;
-  std::string last_problem;      ///< e.g. "insufficient history: ..." (the last one seen)
-  rules::SeriesChart chart;      ///< data from `from` to `to`, the detector's band, anomalous points
+  std::string last_problem;  ///< e.g. "insufficient history: ..." (the last one seen)
+  rules::SeriesChart chart;  ///< data from `from` to `to`, the detector's band, anomalous points
 };
 
 struct Incident {
@@ -152,8 +153,8 @@ std::string to_text(const ForecastBacktest& b);
 std::string to_text(const AnomalyBacktest& b);
 /// The self-contained HTML report (no scripts, no external resources) of every rule replayed, with
 /// one chart per series (web::render_chart_svg); every user string escaped.
-std::string to_html(const std::vector<ForecastBacktest>& forecasts, const std::vector<AnomalyBacktest>& anomalies,
-                    const std::string& title);
+std::string to_html(const std::vector<ForecastBacktest>& forecasts,
+                    const std::vector<AnomalyBacktest>& anomalies, const std::string& title);
 
 /// A time as RFC 3339 in UTC ("2026-11-23T12:00:00Z", with milliseconds only when not whole seconds).
 std::string format_rfc3339(TimestampMs ms);

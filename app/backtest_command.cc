@@ -50,7 +50,9 @@ struct SelectedRule {
   rules::Duration group_interval;
 };
 
-std::unexpected<Error> error(std::string message) { return std::unexpected(Error{std::move(message), {}, 0, 0}); }
+std::unexpected<Error> error(std::string message) {
+  return std::unexpected(Error{std::move(message), {}, 0, 0});
+}
 
 int fail(const std::string& message) {
   std::fputs(fmt::format("promcast backtest: {}\n", message).c_str(), stderr);
@@ -58,22 +60,25 @@ int fail(const std::string& message) {
 }
 
 // RFC 3339, Unix seconds, `now`, or `now-<duration>` / `now+<duration>` (Prometheus durations).
-std::expected<TimestampMs, Error> parse_time(const std::string& flag, std::string_view text, TimestampMs now) {
+std::expected<TimestampMs, Error> parse_time(const std::string& flag, std::string_view text,
+                                             TimestampMs now) {
   if (text.starts_with("now")) {
     if (text == "now") return now;
     const char sign = text.size() > 3 ? text[3] : ' ';
     auto d = rules::parse_duration(text.substr(4));
     if ((sign != '-' && sign != '+') || !d)
-      return error(fmt::format("{} '{}': expected now, now-<duration> or now+<duration> (e.g. now-7d)", flag, text));
+      return error(
+          fmt::format("{} '{}': expected now, now-<duration> or now+<duration> (e.g. now-7d)", flag, text));
     return sign == '-' ? now - d->count() : now + d->count();
   }
   double seconds = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
-  if (ec == std::errc() && end == text.data() + text.size()) return static_cast<TimestampMs>(std::llround(seconds * 1000));
+  if (ec == std::errc() && end == text.data() + text.size())
+    return static_cast<TimestampMs>(std::llround(seconds * 1000));
   auto t = parse_rfc3339(text);
   if (!t)
-    return error(fmt::format("{} '{}' is not a time: give RFC 3339 (2026-11-23T12:00:00Z), Unix seconds or now-7d",
-                             flag, text));
+    return error(fmt::format(
+        "{} '{}' is not a time: give RFC 3339 (2026-11-23T12:00:00Z), Unix seconds or now-7d", flag, text));
   return static_cast<TimestampMs>(std::llround(*t * 1000));
 }
 
@@ -95,14 +100,17 @@ std::expected<std::vector<Incident>, Error> read_incidents(const std::string& pa
       const auto e = f.find_last_not_of(" \t\"");
       fields.push_back(b == std::string::npos ? std::string() : f.substr(b, e - b + 1));
     }
-    auto at = [&](std::string message) { return std::unexpected(Error{std::move(message), path, number, 0}); };
+    auto at = [&](std::string message) {
+      return std::unexpected(Error{std::move(message), path, number, 0});
+    };
     if (fields.size() < 2) return at("expected start,end[,name]");
     auto start = parse_time("start", fields[0], 0);
     auto end = parse_time("end", fields[1], 0);
     if (out.empty() && (!start || !end) && fields[0] == "start") continue;  // a header row
     if (!start) return at(start.error().message);
     if (!end) return at(end.error().message);
-    if (fields[0].starts_with("now") || fields[1].starts_with("now")) return at("incident times must be absolute");
+    if (fields[0].starts_with("now") || fields[1].starts_with("now"))
+      return at("incident times must be absolute");
     if (*end < *start) return at(fmt::format("the end {} is before the start {}", fields[1], fields[0]));
     Incident incident{*start, *end, fields.size() > 2 ? fields[2] : fmt::format("line {}", number)};
     for (std::size_t i = 3; i < fields.size(); ++i) incident.name += "," + fields[i];
@@ -117,9 +125,10 @@ std::expected<PastData, Error> csv_data(const Flags& f, TimestampMs& first, Time
   auto csv = read_csv_series(f.input);
   if (!csv) return std::unexpected(csv.error());
   if (csv->time_kind == TimeKind::kIndex)
-    return error(fmt::format("{}: the first column '{}' holds no timestamps; a backtest needs times (RFC 3339 or "
-                             "Unix seconds)",
-                             f.input, csv->time_column));
+    return error(
+        fmt::format("{}: the first column '{}' holds no timestamps; a backtest needs times (RFC 3339 or "
+                    "Unix seconds)",
+                    f.input, csv->time_column));
   if (csv->rows() < 2) return error(fmt::format("{}: fewer than two rows", f.input));
   PastData data;
   data.origin = f.input;
@@ -145,8 +154,8 @@ std::expected<PastData, Error> csv_data(const Flags& f, TimestampMs& first, Time
   return data;
 }
 
-std::expected<PastData, Error> prometheus_data(const Flags& f, const rules::RuleCommon& rule, TimestampMs from,
-                                               TimestampMs to) {
+std::expected<PastData, Error> prometheus_data(const Flags& f, const rules::RuleCommon& rule,
+                                               TimestampMs from, TimestampMs to) {
   RulesFlags rf;
   rf.backends_file = f.backends_file;
   rf.query_url = f.query_url;
@@ -186,8 +195,8 @@ ProgressFn progress_bar(const std::string& rule) {
   return [rule](std::size_t done, std::size_t total) {
     constexpr std::size_t kWidth = 30;
     const std::size_t filled = total == 0 ? kWidth : done * kWidth / total;
-    std::fputs(fmt::format("\r[{}{}] {}/{} {}", std::string(filled, '#'), std::string(kWidth - filled, '.'), done,
-                           total, rule)
+    std::fputs(fmt::format("\r[{}{}] {}/{} {}", std::string(filled, '#'), std::string(kWidth - filled, '.'),
+                           done, total, rule)
                    .c_str(),
                stderr);
     if (done >= total) std::fputs("\r\033[K", stderr);
@@ -195,30 +204,34 @@ ProgressFn progress_bar(const std::string& rule) {
   };
 }
 
-std::string describe_flags(const CLI::App& app) { return app.help(); }
-
 }  // namespace
 
 int run_backtest(int argc, char** argv) {
   Flags f;
   CLI::App app{
-      "Replays forecast and anomaly rules over past data: forecast accuracy (MASE, sMAPE, interval coverage per "
-      "horizon, next to a seasonal-naive baseline) or the alerts that would have fired and the incidents they "
+      "Replays forecast and anomaly rules over past data: forecast accuracy (MASE, sMAPE, interval coverage "
+      "per "
+      "horizon, next to a seasonal-naive baseline) or the alerts that would have fired and the incidents "
+      "they "
       "caught.",
       "promcast backtest"};
   app.add_option("--rules", f.rule_files, "rule file (repeatable, globs accepted)")->required();
   app.add_option("--rule", f.rule_name, "only the rules with this name (default: every rule of the files)");
   app.add_option("--from", f.from, "start of the replay: RFC 3339, Unix seconds or now-7d (CSV: see docs)");
   app.add_option("--to", f.to, "end of the replay (default: now; CSV: the last row)");
-  app.add_option("--source", f.source, "query source from --backends (default: the rule's source, else the first)");
-  app.add_option("--backends", f.backends_file, "backends file with the query sources (as --rules.backends.config)");
-  app.add_option("--query-url", f.query_url, "Prometheus-compatible query API base URL (a source named default)");
+  app.add_option("--source", f.source,
+                 "query source from --backends (default: the rule's source, else the first)");
+  app.add_option("--backends", f.backends_file,
+                 "backends file with the query sources (as --rules.backends.config)");
+  app.add_option("--query-url", f.query_url,
+                 "Prometheus-compatible query API base URL (a source named default)");
   app.add_option("--input", f.input, "read the data from this CSV (time column, value columns) instead");
   app.add_option("--value-column", f.value_columns, "with --input: the columns to replay (default: all)");
   app.add_option("--cuts", f.cuts, "forecast rules: number of rolling origins, evenly spread (default 10)");
   app.add_option("--cut-every", f.cut_every, "forecast rules: a cut every this long from --from instead");
   app.add_option("--season", f.season, "forecast rules: the baseline's season (default: the rule's season)");
-  app.add_option("--interval", f.interval, "anomaly rules: evaluation cadence (default: the group's interval)");
+  app.add_option("--interval", f.interval,
+                 "anomaly rules: evaluation cadence (default: the group's interval)");
   app.add_option("--incidents", f.incidents, "anomaly rules: CSV of known incidents, start,end[,name]");
   app.add_option("--format", f.format, "text or json (default text)")->check(CLI::IsMember({"text", "json"}));
   app.add_option("--html", f.html, "also write a self-contained HTML report with charts to this file");
@@ -231,11 +244,12 @@ int run_backtest(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   auto usage = [&](const std::string& message) {
-    std::fputs(fmt::format("promcast backtest: {}\n{}", message, describe_flags(app)).c_str(), stderr);
+    std::fputs(fmt::format("promcast backtest: {}\n{}", message, app.help()).c_str(), stderr);
     return 2;
   };
   if (f.cuts == 0 && f.cut_every.empty()) return usage("--cuts must be at least 1");
-  if (f.input.empty() && f.from.empty()) return usage("--from is required when the data comes from a query source");
+  if (f.input.empty() && f.from.empty())
+    return usage("--from is required when the data comes from a query source");
 
   auto set = rules::load_rule_files(f.rule_files);
   if (!set) {
@@ -247,7 +261,8 @@ int run_backtest(int argc, char** argv) {
   for (const auto& g : set->groups)
     for (const auto& r : g.rules) {
       names.push_back(rules::common_of(r).name);
-      if (f.rule_name.empty() || rules::common_of(r).name == f.rule_name) selected.push_back({&r, g.interval});
+      if (f.rule_name.empty() || rules::common_of(r).name == f.rule_name)
+        selected.push_back({&r, g.interval});
     }
   if (selected.empty())
     return fail(f.rule_name.empty() ? "the rule files hold no rules"
@@ -255,11 +270,13 @@ int run_backtest(int argc, char** argv) {
                                                   fmt::join(f.rule_files, ", "), fmt::join(names, ", ")));
 
   std::optional<rules::Duration> cut_every, season, interval;
-  for (auto [flag, text, out] : {std::tuple{"--cut-every", &f.cut_every, &cut_every},
-                                 std::tuple{"--season", &f.season, &season}, std::tuple{"--interval", &f.interval, &interval}}) {
+  for (auto [flag, text, out] :
+       {std::tuple{"--cut-every", &f.cut_every, &cut_every}, std::tuple{"--season", &f.season, &season},
+        std::tuple{"--interval", &f.interval, &interval}}) {
     if (text->empty()) continue;
     auto d = rules::parse_duration(*text);
-    if (!d || d->count() <= 0) return usage(fmt::format("{} '{}': {}", flag, *text, d ? "must be greater than 0" : d.error()));
+    if (!d || d->count() <= 0)
+      return usage(fmt::format("{} '{}': {}", flag, *text, d ? "must be greater than 0" : d.error()));
     *out = *d;
   }
   std::vector<Incident> incidents;
@@ -288,7 +305,8 @@ int run_backtest(int argc, char** argv) {
   std::string text;
   for (const auto& [rule, group_interval] : selected) {
     const rules::RuleCommon& common = rules::common_of(*rule);
-    auto to = f.to.empty() ? std::expected<TimestampMs, Error>(csv ? csv_last : now) : parse_time("--to", f.to, now);
+    auto to = f.to.empty() ? std::expected<TimestampMs, Error>(csv ? csv_last : now)
+                           : parse_time("--to", f.to, now);
     if (!to) return usage(to.error().message);
     std::expected<TimestampMs, Error> from = 0;
     if (!f.from.empty()) {
@@ -305,9 +323,10 @@ int run_backtest(int argc, char** argv) {
     const PastData* data = nullptr;
     if (csv) {
       if (std::abs(csv_step * 1000 - static_cast<double>(common.step.count())) > 1)
-        std::fputs(fmt::format("promcast backtest: warning: {} has a step of {} s, rule {} a step of {}; the data is "
-                               "placed on the rule's grid\n",
-                               f.input, csv_step, common.name, rules::format_duration(common.step))
+        std::fputs(fmt::format(
+                       "promcast backtest: warning: {} has a step of {} s, rule {} a step of {}; the data is "
+                       "placed on the rule's grid\n",
+                       f.input, csv_step, common.name, rules::format_duration(common.step))
                        .c_str(),
                    stderr);
       data = &*csv;
@@ -328,7 +347,7 @@ int run_backtest(int argc, char** argv) {
       o.cuts = f.cuts;
       if (cut_every) {
         o.cut_every = *cut_every;
-        if (f.cuts == 10 && app.count("--cuts") == 0) o.cuts = 0;  // spacing alone: as many cuts as fit
+        if (app.count("--cuts") == 0) o.cuts = 0;  // spacing alone: as many cuts as fit
       }
       if (season) {
         if (season->count() % common.step.count() != 0)
@@ -340,7 +359,7 @@ int run_backtest(int argc, char** argv) {
       if (!b) return fail(b.error().to_string());
       reports.push_back(to_json(*b));
       reports.back()["data"] = data->origin;
-      text += to_text(*b);
+      text += (text.empty() ? "" : "\n") + to_text(*b);
       forecasts.push_back(std::move(*b));
     } else {
       const auto& ar = std::get<rules::AnomalyRule>(*rule);
@@ -353,7 +372,7 @@ int run_backtest(int argc, char** argv) {
       if (!incidents.empty()) score_incidents(*b, incidents);
       reports.push_back(to_json(*b));
       reports.back()["data"] = data->origin;
-      text += to_text(*b);
+      text += (text.empty() ? "" : "\n") + to_text(*b);
       anomalies.push_back(std::move(*b));
     }
   }
@@ -362,9 +381,10 @@ int run_backtest(int argc, char** argv) {
 
   if (!f.html.empty()) {
     std::ofstream out(f.html, std::ios::binary);
-    out << to_html(forecasts, anomalies,
-                   fmt::format("promcast backtest: {}", f.rule_name.empty() ? fmt::format("{}", fmt::join(f.rule_files, ", "))
-                                                                          : f.rule_name));
+    out << to_html(
+        forecasts, anomalies,
+        fmt::format("promcast backtest: {}",
+                    f.rule_name.empty() ? fmt::format("{}", fmt::join(f.rule_files, ", ")) : f.rule_name));
     if (!out.flush()) return fail(fmt::format("{}: cannot write the HTML report", f.html));
   }
   if (f.format == "json") {

@@ -18,7 +18,9 @@ namespace fc = promcast::forecaster;
 using rules::Labels;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::unexpected<Error> fail(std::string message) { return std::unexpected(Error{std::move(message), {}, 0, 0}); }
+std::unexpected<Error> fail(std::string message) {
+  return std::unexpected(Error{std::move(message), {}, 0, 0});
+}
 
 // How series are matched between the data, the evaluator's status rows and its forecast paths: the
 // labels without __name__ (and without the `level` the bound paths carry).
@@ -89,8 +91,8 @@ struct Path {
   std::vector<std::map<TimestampMs, double>> lower, upper;
 };
 
-std::map<std::uint64_t, Path> paths_by_series(const std::vector<rules::Series>& paths, const std::string& name,
-                                              const std::vector<double>& levels) {
+std::map<std::uint64_t, Path> paths_by_series(const std::vector<rules::Series>& paths,
+                                              const std::string& name, const std::vector<double>& levels) {
   std::map<std::uint64_t, Path> out;
   for (const auto& s : paths) {
     const std::string metric(rules::label_value(s.labels, "__name__"));
@@ -138,7 +140,8 @@ rules::QueryFn memory_query(const PastData& data) {
   };
 }
 
-std::expected<ForecastBacktest, Error> backtest_forecast(const rules::ForecastRule& rule, const PastData& data,
+std::expected<ForecastBacktest, Error> backtest_forecast(const rules::ForecastRule& rule,
+                                                         const PastData& data,
                                                          const ForecastBacktestOptions& options,
                                                          const ProgressFn& progress) {
   ForecastBacktest out;
@@ -153,7 +156,8 @@ std::expected<ForecastBacktest, Error> backtest_forecast(const rules::ForecastRu
   std::vector<double> percents;
   for (double l : rule.intervals) percents.push_back(100.0 * l);
   out.season = options.season.value_or(default_season(rule));
-  if (out.season < 1) return fail(fmt::format("the baseline's season {} is not a positive number of steps", out.season));
+  if (out.season < 1)
+    return fail(fmt::format("the baseline's season {} is not a positive number of steps", out.season));
 
   // Cuts on the rule's grid such that the longest horizon still ends by `to`.
   fc::CutPlan plan;
@@ -163,14 +167,15 @@ std::expected<ForecastBacktest, Error> backtest_forecast(const rules::ForecastRu
   plan.spacing = options.cut_every.count() / step;
   if (options.cut_every.count() > 0 && plan.spacing == 0)
     return fail(fmt::format("--cut-every {} is shorter than the rule's step {}",
-                            rules::format_duration(options.cut_every), rules::format_duration(rule.common.step)));
+                            rules::format_duration(options.cut_every),
+                            rules::format_duration(rule.common.step)));
   auto origins = fc::rolling_origins(plan);
   if (!origins)
-    return fail(fmt::format("rule {}: too little data: forecasting {} steps ahead from {} needs data until {}, "
-                            "but --to is {}",
-                            out.rule, max_h, format_rfc3339(align_up(options.from, step)),
-                            format_rfc3339(align_up(options.from, step) + max_h * step),
-                            format_rfc3339(options.to)));
+    return fail(
+        fmt::format("rule {}: too little data: forecasting {} steps ahead from {} needs data until {}, "
+                    "but --to is {}",
+                    out.rule, max_h, format_rfc3339(align_up(options.from, step)),
+                    format_rfc3339(align_up(options.from, step) + max_h * step), format_rfc3339(options.to)));
   for (long long c : *origins) out.cuts.push_back(c * step);
 
   const std::size_t capacity =
@@ -189,7 +194,8 @@ std::expected<ForecastBacktest, Error> backtest_forecast(const rules::ForecastRu
   const rules::QueryFn query = memory_query(data);
 
   std::map<std::uint64_t, SeriesForecastBacktest> series;
-  const TimestampMs chart_start = std::max(grid_start, out.cuts.front() - static_cast<TimestampMs>(max_h) * step);
+  const TimestampMs chart_start =
+      std::max(grid_start, out.cuts.front() - static_cast<TimestampMs>(max_h) * step);
   for (const auto& [key, entry] : grid.series) {
     SeriesForecastBacktest s;
     s.labels = entry.first;
@@ -207,10 +213,10 @@ std::expected<ForecastBacktest, Error> backtest_forecast(const rules::ForecastRu
     s.chart.level = out.levels.empty() ? 0 : *std::max_element(out.levels.begin(), out.levels.end());
     series.emplace(key, std::move(s));
   }
-  const std::size_t widest = out.levels.empty() ? 0
-                                                : static_cast<std::size_t>(std::max_element(out.levels.begin(),
-                                                                                            out.levels.end()) -
-                                                                           out.levels.begin());
+  const std::size_t widest =
+      out.levels.empty() ? 0
+                         : static_cast<std::size_t>(std::max_element(out.levels.begin(), out.levels.end()) -
+                                                    out.levels.begin());
 
   for (std::size_t ci = 0; ci < out.cuts.size(); ++ci) {
     const TimestampMs cut = out.cuts[ci];
@@ -291,8 +297,9 @@ std::expected<ForecastBacktest, Error> backtest_forecast(const rules::ForecastRu
     out.series.push_back(std::move(s));
   }
   if (out.all.model.count() == 0)
-    return fail(fmt::format("rule {}: too little data: no forecast could be checked at any of the {} cuts ({})",
-                            out.rule, out.cuts.size(), first_reason.empty() ? "no actual values" : first_reason));
+    return fail(
+        fmt::format("rule {}: too little data: no forecast could be checked at any of the {} cuts ({})",
+                    out.rule, out.cuts.size(), first_reason.empty() ? "no actual values" : first_reason));
   std::sort(out.series.begin(), out.series.end(), [](const auto& a, const auto& b) {
     return rules::labels_to_string(a.labels) < rules::labels_to_string(b.labels);
   });
@@ -311,8 +318,8 @@ std::expected<AnomalyBacktest, Error> backtest_anomaly(const rules::AnomalyRule&
   out.to = options.to;
   const TimestampMs step = rule.common.step.count();
   if (options.to <= options.from)
-    return fail(fmt::format("rule {}: --to ({}) must be after --from ({})", out.rule, format_rfc3339(options.to),
-                            format_rfc3339(options.from)));
+    return fail(fmt::format("rule {}: --to ({}) must be after --from ({})", out.rule,
+                            format_rfc3339(options.to), format_rfc3339(options.from)));
   if (options.interval.count() <= 0) return fail("the evaluation interval must be greater than 0");
   const TimestampMs chart_start = align_up(options.from, step);
   const Grid grid(data, chart_start, step, static_cast<std::size_t>((options.to - chart_start) / step + 1));
@@ -374,8 +381,7 @@ std::expected<AnomalyBacktest, Error> backtest_anomaly(const rules::AnomalyRule&
         t.result.chart.expected[i] = st.expected;
         t.result.chart.lower[i] = st.lower;
         t.result.chart.upper[i] = st.upper;
-        if (st.score >= 1.0 &&
-            (t.result.chart.anomalies.empty() || t.result.chart.anomalies.back() != i))
+        if (st.score >= 1.0 && (t.result.chart.anomalies.empty() || t.result.chart.anomalies.back() != i))
           t.result.chart.anomalies.push_back(i);
       }
       if (st.state == "pending" || st.state == "firing") {
@@ -413,8 +419,8 @@ void score_incidents(AnomalyBacktest& backtest, std::vector<Incident> incidents)
       alerts.push_back({static_cast<double>(a.start) / 1000.0, static_cast<double>(a.end) / 1000.0});
   for (const auto& i : incidents)
     windows.push_back({static_cast<double>(i.start) / 1000.0, static_cast<double>(i.end) / 1000.0});
-  backtest.incident_report = fc::match_incidents(alerts, windows,
-                                                 static_cast<double>(backtest.to - backtest.from) / 1000.0, 86400.0);
+  backtest.incident_report = fc::match_incidents(
+      alerts, windows, static_cast<double>(backtest.to - backtest.from) / 1000.0, 86400.0);
   backtest.incidents = std::move(incidents);
 }
 

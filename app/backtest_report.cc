@@ -45,14 +45,17 @@ Json pair_json(const AccuracyPair& p, const std::vector<double>& levels) {
 Json horizons_json(const std::vector<AccuracyPair>& pairs, const ForecastBacktest& b) {
   Json out = Json::array();
   for (std::size_t j = 0; j < pairs.size(); ++j) {
-    Json h = {{"horizon", rules::format_duration(b.step * b.horizon_steps[j])}, {"steps", b.horizon_steps[j]}};
+    Json h = {{"horizon", rules::format_duration(b.step * b.horizon_steps[j])},
+              {"steps", b.horizon_steps[j]}};
     h.update(pair_json(pairs[j], b.levels));
     out.push_back(std::move(h));
   }
   return out;
 }
 
-std::string num(double v, int digits = 3) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : "-"; }
+std::string num(double v, int digits = 3) {
+  return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : "-";
+}
 std::string percent(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", 100 * v) : "-"; }
 
 // One row per horizon (and "all"): n, then model | baseline for MASE, sMAPE and each level's coverage.
@@ -72,8 +75,8 @@ std::vector<std::string> header(const ForecastBacktest& b) {
 
 std::vector<std::string> cells(const Row& row) {
   const auto m = row.pair->model.result(), n = row.pair->baseline.result();
-  std::vector<std::string> c = {row.name, std::to_string(m.n), num(m.mase), num(n.mase), num(m.smape, 2),
-                                num(n.smape, 2)};
+  std::vector<std::string> c = {row.name,    std::to_string(m.n), num(m.mase),
+                                num(n.mase), num(m.smape, 2),     num(n.smape, 2)};
   for (std::size_t l = 0; l < m.coverage.size(); ++l) {
     c.push_back(percent(m.coverage[l]));
     c.push_back(l < n.coverage.size() ? percent(n.coverage[l]) : "-");
@@ -90,8 +93,8 @@ std::vector<Row> rows(const std::vector<AccuracyPair>& horizons, const AccuracyP
   return out;
 }
 
-std::string text_table(const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& body,
-                        const std::string& indent) {
+std::string text_table(const std::vector<std::string>& head,
+                       const std::vector<std::vector<std::string>>& body, const std::string& indent) {
   std::vector<std::size_t> width(head.size(), 0);
   for (std::size_t i = 0; i < head.size(); ++i) width[i] = head[i].size();
   for (const auto& r : body)
@@ -107,8 +110,8 @@ std::string text_table(const std::vector<std::string>& head, const std::vector<s
   return out;
 }
 
-std::string html_table(const std::vector<std::string>& head, const std::vector<std::vector<std::string>>& body,
-                       const std::string& css_class) {
+std::string html_table(const std::vector<std::string>& head,
+                       const std::vector<std::vector<std::string>>& body, const std::string& css_class) {
   std::string out = "<table class=\"" + css_class + "\"><thead><tr>";
   for (const auto& h : head) out += "<th>" + html_escape(h) + "</th>";
   out += "</tr></thead><tbody>";
@@ -127,14 +130,16 @@ std::string span_text(TimestampMs from, TimestampMs to) {
 std::string seconds_text(double s) {
   if (!std::isfinite(s)) return "-";
   const double a = std::abs(s);
-  const std::string d = a >= 3600 ? fmt::format("{:.1f}h", a / 3600) : a >= 60 ? fmt::format("{:.0f}m", a / 60)
-                                                                              : fmt::format("{:.0f}s", a);
+  const std::string d = a >= 3600 ? fmt::format("{:.1f}h", a / 3600)
+                        : a >= 60 ? fmt::format("{:.0f}m", a / 60)
+                                  : fmt::format("{:.0f}s", a);
   return s >= 0 ? d + " early" : d + " late";
 }
 
 // Every alert (with a series column), or only those of `only`; alerts are indexed in series order, as
 // the incident report's alert_matched is.
-std::vector<std::vector<std::string>> alert_rows(const AnomalyBacktest& b, const SeriesAnomalyBacktest* only) {
+std::vector<std::vector<std::string>> alert_rows(const AnomalyBacktest& b,
+                                                 const SeriesAnomalyBacktest* only) {
   const bool with_labels = only == nullptr;
   std::vector<std::vector<std::string>> out;
   std::size_t index = 0;
@@ -172,10 +177,11 @@ std::vector<std::vector<std::string>> incident_rows(const AnomalyBacktest& b) {
   std::vector<std::vector<std::string>> out;
   for (std::size_t i = 0; i < b.incidents.size(); ++i) {
     const auto& m = b.incident_report.incidents[i];
-    out.push_back({b.incidents[i].name, format_rfc3339(b.incidents[i].start), format_rfc3339(b.incidents[i].end),
-                   m.caught ? "caught" : "missed",
-                   m.caught ? format_rfc3339(static_cast<TimestampMs>(std::llround(m.first_alert * 1000))) : "-",
-                   m.caught ? seconds_text(m.lead) : "-"});
+    out.push_back(
+        {b.incidents[i].name, format_rfc3339(b.incidents[i].start), format_rfc3339(b.incidents[i].end),
+         m.caught ? "caught" : "missed",
+         m.caught ? format_rfc3339(static_cast<TimestampMs>(std::llround(m.first_alert * 1000))) : "-",
+         m.caught ? seconds_text(m.lead) : "-"});
   }
   return out;
 }
@@ -201,9 +207,10 @@ std::string incident_summary(const AnomalyBacktest& b) {
 }
 
 std::string forecast_summary(const ForecastBacktest& b) {
-  return fmt::format("{} cuts from {} to {}, step {}; baseline: seasonal naive with a season of {} steps ({})",
-                     b.cuts.size(), format_rfc3339(b.cuts.front()), format_rfc3339(b.cuts.back()),
-                     rules::format_duration(b.step), b.season, rules::format_duration(b.step * b.season));
+  return fmt::format(
+      "{} cuts from {} to {}, step {}; baseline: seasonal naive with a season of {} steps ({})",
+      b.cuts.size(), format_rfc3339(b.cuts.front()), format_rfc3339(b.cuts.back()),
+      rules::format_duration(b.step), b.season, rules::format_duration(b.step * b.season));
 }
 
 std::string anomaly_summary(const AnomalyBacktest& b) {
@@ -262,8 +269,10 @@ Json to_json(const AnomalyBacktest& b) {
       alerts.push_back(std::move(alert));
       ++index;
     }
-    Json row = {{"labels", labels_json(s.labels)},    {"alerts", std::move(alerts)},
-                {"pending_only", s.pending_only},     {"evaluations", s.evaluations},
+    Json row = {{"labels", labels_json(s.labels)},
+                {"alerts", std::move(alerts)},
+                {"pending_only", s.pending_only},
+                {"evaluations", s.evaluations},
                 {"judged", s.judged}};
     if (!s.last_problem.empty()) row["problem"] = s.last_problem;
     series.push_back(std::move(row));
@@ -325,16 +334,18 @@ std::string to_text(const AnomalyBacktest& b) {
   std::string out = fmt::format("rule {} (anomaly): {}\n", b.rule, anomaly_summary(b));
   for (const auto& s : b.series) {
     out += fmt::format("series {}: {} alerts, {} pending only, {} of {} evaluations judged\n",
-                       rules::labels_to_string(s.labels), s.alerts.size(), s.pending_only, s.judged, s.evaluations);
+                       rules::labels_to_string(s.labels), s.alerts.size(), s.pending_only, s.judged,
+                       s.evaluations);
     if (!s.last_problem.empty()) out += "  " + s.last_problem + "\n";
   }
   if (alert_count(b) > 0) out += "alerts:\n" + text_table(alert_head(b, true), alert_rows(b, nullptr), "  ");
-  if (!b.incidents.empty()) out += incident_summary(b) + "\n" + text_table(kIncidentHead, incident_rows(b), "  ");
+  if (!b.incidents.empty())
+    out += incident_summary(b) + "\n" + text_table(kIncidentHead, incident_rows(b), "  ");
   return out;
 }
 
-std::string to_html(const std::vector<ForecastBacktest>& forecasts, const std::vector<AnomalyBacktest>& anomalies,
-                    const std::string& title) {
+std::string to_html(const std::vector<ForecastBacktest>& forecasts,
+                    const std::vector<AnomalyBacktest>& anomalies, const std::string& title) {
   std::string out = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>";
   out += html_escape(title);
   out += "</title><style>";
@@ -347,8 +358,8 @@ std::string to_html(const std::vector<ForecastBacktest>& forecasts, const std::v
            "</figcaption></figure>\n";
   };
   for (const auto& b : forecasts) {
-    out += "<section class=\"rule\" data-kind=\"forecast\"><h2>" + html_escape(b.rule) + " (forecast)</h2><p>" +
-           html_escape(forecast_summary(b)) + "</p><h3>every series</h3>\n";
+    out += "<section class=\"rule\" data-kind=\"forecast\"><h2>" + html_escape(b.rule) +
+           " (forecast)</h2><p>" + html_escape(forecast_summary(b)) + "</p><h3>every series</h3>\n";
     std::vector<std::vector<std::string>> body;
     for (const auto& r : rows(b.horizons, b.all, b)) body.push_back(cells(r));
     out += html_table(header(b), body, "accuracy");
@@ -365,8 +376,9 @@ std::string to_html(const std::vector<ForecastBacktest>& forecasts, const std::v
       std::vector<std::vector<std::string>> rows_html;
       for (const auto& r : rows(s.horizons, s.all, b)) rows_html.push_back(cells(r));
       out += html_table(header(b), rows_html, "accuracy");
-      out += chart(s.chart, "observed: the data; expected and band: each point's out-of-sample forecast from the "
-                            "latest cut before it (up to the longest horizon)");
+      out += chart(s.chart,
+                   "observed: the data; expected and band: each point's out-of-sample forecast from the "
+                   "latest cut before it (up to the longest horizon)");
       out += "</div>\n";
     }
     out += "</section>\n";
@@ -375,16 +387,18 @@ std::string to_html(const std::vector<ForecastBacktest>& forecasts, const std::v
     out += "<section class=\"rule\" data-kind=\"anomaly\"><h2>" + html_escape(b.rule) + " (anomaly)</h2><p>" +
            html_escape(anomaly_summary(b)) + "</p>\n";
     if (!b.incidents.empty())
-      out += "<p>" + html_escape(incident_summary(b)) + "</p>" + html_table(kIncidentHead, incident_rows(b), "incidents");
+      out += "<p>" + html_escape(incident_summary(b)) + "</p>" +
+             html_table(kIncidentHead, incident_rows(b), "incidents");
     for (const auto& s : b.series) {
       out += "<div class=\"series\"><h3>" + html_escape(rules::labels_to_string(s.labels)) + "</h3><p>" +
-             html_escape(fmt::format("{} alerts, {} pending only, {} of {} evaluations judged", s.alerts.size(),
-                                     s.pending_only, s.judged, s.evaluations)) +
+             html_escape(fmt::format("{} alerts, {} pending only, {} of {} evaluations judged",
+                                     s.alerts.size(), s.pending_only, s.judged, s.evaluations)) +
              "</p>";
       if (!s.last_problem.empty()) out += "<p class=\"muted\">" + html_escape(s.last_problem) + "</p>";
       if (!s.alerts.empty()) out += html_table(alert_head(b, false), alert_rows(b, &s), "alerts");
-      out += chart(s.chart, "observed: the data; expected and band: the detector's judgement at each evaluation; "
-                            "red: points with an anomaly score of 1 or more");
+      out += chart(s.chart,
+                   "observed: the data; expected and band: the detector's judgement at each evaluation; "
+                   "red: points with an anomaly score of 1 or more");
       out += "</div>\n";
     }
     out += "</section>\n";

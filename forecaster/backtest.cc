@@ -1,11 +1,11 @@
 #include "forecaster/backtest.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 namespace promcast::forecaster {
 
@@ -30,8 +30,8 @@ std::expected<std::vector<long long>, Error> rolling_origins(const CutPlan& plan
   if (plan.spacing < 0) return backtest_error(fmt::format("the cut spacing {} is negative", plan.spacing));
   if (plan.spacing == 0 && plan.count == 0) return backtest_error("give a number of cuts or a cut spacing");
   if (plan.last < plan.first)
-    return backtest_error(fmt::format("too little data: the latest possible cut ({}) is before the earliest ({})",
-                                      plan.last, plan.first));
+    return backtest_error(fmt::format(
+        "too little data: the latest possible cut ({}) is before the earliest ({})", plan.last, plan.first));
   std::vector<long long> out;
   if (plan.spacing > 0) {
     for (long long c = plan.first; c <= plan.last; c += plan.spacing) {
@@ -95,8 +95,8 @@ NaiveForecast seasonal_naive(std::span<const double> y, int m, int h, std::span<
   return out;
 }
 
-void AccuracySum::add(double actual, double forecast, std::span<const double> lower, std::span<const double> upper,
-                      double scale) {
+void AccuracySum::add(double actual, double forecast, std::span<const double> lower,
+                      std::span<const double> upper, double scale) {
   if (!std::isfinite(actual)) return;
   const double error = std::abs(actual - forecast);
   ++n_;
@@ -153,8 +153,10 @@ IncidentReport match_incidents(std::span<const Window> alerts, std::span<const W
     if (m.caught) m.lead = incident.start - m.first_alert;
     out.incidents.push_back(m);
   }
-  out.false_alerts = static_cast<std::size_t>(std::count(out.alert_matched.begin(), out.alert_matched.end(), false));
-  out.false_alerts_per_day = span > 0 && day > 0 ? static_cast<double>(out.false_alerts) / (span / day) : kNaN;
+  out.false_alerts =
+      static_cast<std::size_t>(std::count(out.alert_matched.begin(), out.alert_matched.end(), false));
+  out.false_alerts_per_day =
+      span > 0 && day > 0 ? static_cast<double>(out.false_alerts) / (span / day) : kNaN;
   return out;
 }
 

@@ -61,10 +61,10 @@ NaiveForecast seasonal_naive(std::span<const double> y, int m, int h, std::span<
 
 /// Accuracy figures of one set of forecasts.
 struct Accuracy {
-  std::size_t n = 0;  ///< forecasts with a finite actual value
-  double mase = 0;    ///< NaN when no forecast had a usable scale
-  double smape = 0;   ///< percent; NaN when n = 0
-  double mae = 0;     ///< NaN when n = 0
+  std::size_t n = 0;             ///< forecasts with a finite actual value
+  double mase = 0;               ///< NaN when no forecast had a usable scale
+  double smape = 0;              ///< percent; NaN when n = 0
+  double mae = 0;                ///< NaN when n = 0
   std::vector<double> coverage;  ///< per level; NaN when n = 0
 };
 

@@ -129,20 +129,21 @@ TEST(BacktestCommand, NabSmallNoiseBaselineMaseIsNearOneAndTextHasBothColumns) {
         model: {order: [1, 0, 0], trend: c, fourier: [{period: 1d, harmonics: 4}]}
 )");
   std::string out, err;
-  ASSERT_EQ(run({"--rules", rules, "--input", csv, "--from", "2014-04-08T00:00:00Z", "--to", "2014-04-14T00:00:00Z",
-                 "--cut-every", "12h", "--format", "json"},
+  ASSERT_EQ(run({"--rules", rules, "--input", csv, "--from", "2014-04-08T00:00:00Z", "--to",
+                 "2014-04-14T00:00:00Z", "--cut-every", "12h", "--format", "json"},
                 out, err),
             0)
       << err;
   simdjson::dom::parser parser;
   simdjson::dom::element rule = parser.parse(out)["rules"].at(0);
-  EXPECT_EQ(simdjson::dom::array(rule["cuts"]).size(), 12u) << "every 12h from the 8th, the last 1h before the 14th";
+  EXPECT_EQ(simdjson::dom::array(rule["cuts"]).size(), 12u)
+      << "every 12h from the 8th, the last 1h before the 14th";
   // The seasonal naive forecast of a noisy periodic series errs about as much out of sample as in sample.
   const double naive = rule["overall"]["all"]["baseline"]["mase"];
   EXPECT_GT(naive, 0.6);
   EXPECT_LT(naive, 1.5);
-  ASSERT_EQ(run({"--rules", rules, "--input", csv, "--from", "2014-04-08T00:00:00Z", "--to", "2014-04-14T00:00:00Z",
-                 "--cuts", "3"},
+  ASSERT_EQ(run({"--rules", rules, "--input", csv, "--from", "2014-04-08T00:00:00Z", "--to",
+                 "2014-04-14T00:00:00Z", "--cuts", "3"},
                 out, err),
             0)
       << err;
@@ -173,7 +174,8 @@ TEST(BacktestCommand, AnomalyAlertCatchesTheInjectedSpikeListedAsAnIncident) {
     std::stringstream ss(csv_text);
     for (std::string l; std::getline(ss, l);) lines.push_back(l);
     const auto comma = lines[302].find(',');
-    lines[302] = lines[302].substr(0, comma + 1) + std::to_string(std::stod(lines[302].substr(comma + 1)) + 150);
+    lines[302] =
+        lines[302].substr(0, comma + 1) + std::to_string(std::stod(lines[302].substr(comma + 1)) + 150);
     csv_text.clear();
     for (const auto& l : lines) csv_text += l + "\n";
   }
@@ -182,11 +184,11 @@ TEST(BacktestCommand, AnomalyAlertCatchesTheInjectedSpikeListedAsAnIncident) {
   const std::int64_t spike = kStart + 300 * 3600;
   const std::string incidents = write_temp(
       "backtest_incidents.csv",
-      fmt::format("start,end,name\n{},{},injected spike\n# a quiet day: nothing to catch\n{},{},quiet\n", spike - 1800,
-                  spike + 7200, kStart + 200 * 3600, kStart + 201 * 3600));
+      fmt::format("start,end,name\n{},{},injected spike\n# a quiet day: nothing to catch\n{},{},quiet\n",
+                  spike - 1800, spike + 7200, kStart + 200 * 3600, kStart + 201 * 3600));
   std::string out, err;
-  ASSERT_EQ(run({"--rules", rules, "--input", csv, "--from", std::to_string(kStart + 4 * 86400), "--incidents",
-                 incidents, "--format", "json"},
+  ASSERT_EQ(run({"--rules", rules, "--input", csv, "--from", std::to_string(kStart + 4 * 86400),
+                 "--incidents", incidents, "--format", "json"},
                 out, err),
             0)
       << err;

@@ -22,7 +22,9 @@ using test_support::json_number;
 // R writes 17 significant digits; the figures are sums of a few dozen terms.
 constexpr double kTol = 1e-9;
 
-std::string fixture_path() { return std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures/backtest/backtest.json"; }
+std::string fixture_path() {
+  return std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures/backtest/backtest.json";
+}
 
 struct Paths {
   std::vector<double> mean;
@@ -125,10 +127,10 @@ TEST(Backtest, SeasonalNaiveOnAShortOrEmptyHistoryIsNaN) {
 TEST(Backtest, SmapeCountsAPerfectZeroAsZeroAndSkipsMissingActuals) {
   AccuracySum sum(1);
   const std::vector<double> lo = {-1}, hi = {1};
-  sum.add(0, 0, lo, hi, 2);    // perfect: sMAPE 0, inside
-  sum.add(1, 3, lo, hi, 2);    // 200 * 2 / 4 = 100, |e|/Q = 1, 1 is on the upper bound: inside
+  sum.add(0, 0, lo, hi, 2);             // perfect: sMAPE 0, inside
+  sum.add(1, 3, lo, hi, 2);             // 200 * 2 / 4 = 100, |e|/Q = 1, 1 is on the upper bound: inside
   sum.add(std::nan(""), 5, lo, hi, 2);  // missing actual: not counted
-  sum.add(-2, -1, lo, hi, 0);  // 200 * 1 / 3; zero scale: not in MASE; outside
+  sum.add(-2, -1, lo, hi, 0);           // 200 * 1 / 3; zero scale: not in MASE; outside
   const Accuracy a = sum.result();
   EXPECT_EQ(a.n, 3u);
   EXPECT_DOUBLE_EQ(a.smape, (0 + 100 + 200.0 / 3) / 3);

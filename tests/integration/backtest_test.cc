@@ -47,9 +47,15 @@ std::string with_spike(std::string openmetrics, std::int64_t t) {
 }
 
 std::vector<std::string> chromium_args(const std::string& profile) {
-  return {"/usr/bin/chromium",          "--headless",           "--no-sandbox",
-          "--disable-gpu",              "--no-first-run",       "--disable-background-networking",
-          "--disable-component-update", "--disable-sync",       "--hide-scrollbars",
+  return {"/usr/bin/chromium",
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--hide-scrollbars",
           "--user-data-dir=" + profile};
 }
 
@@ -67,8 +73,10 @@ TEST(Backtest, ForecastRuleOnARealPrometheusThenTheHtmlReportInChromium) {
   ASSERT_TRUE(prometheus.wait_ready()) << prometheus.process().logs();
   write_file(dir.file("rules.yml"), kRules);
   // The first source is a closed port: a backtest that used it would fail.
-  write_file(dir.file("backends.yml"), "sources:\n  - name: nowhere\n    url: http://127.0.0.1:1\n"
-                                       "  - name: prom\n    url: " + prometheus.url() + "\n");
+  write_file(dir.file("backends.yml"),
+             "sources:\n  - name: nowhere\n    url: http://127.0.0.1:1\n"
+             "  - name: prom\n    url: " +
+                 prometheus.url() + "\n");
   // The backfilled blocks are loaded at start; wait until the query API sees the oldest samples.
   ASSERT_TRUE(wait_until(
       [&] {
@@ -81,10 +89,11 @@ TEST(Backtest, ForecastRuleOnARealPrometheusThenTheHtmlReportInChromium) {
   write_file(dir.file("incidents.csv"), "start,end,name\n" + std::to_string(spike - 600) + "," +
                                             std::to_string(spike + 600) + ",ingest spike\n");
   const std::string html = dir.file("report.html");
-  const CommandResult run = run_command({promcast_binary(), "backtest", "--rules", dir.file("rules.yml"), "--backends",
-                                         dir.file("backends.yml"), "--from", "now-1d", "--to", "now", "--cuts", "6",
-                                         "--incidents", dir.file("incidents.csv"), "--format", "json", "--html", html},
-                                        300000ms);
+  const CommandResult run =
+      run_command({promcast_binary(), "backtest", "--rules", dir.file("rules.yml"), "--backends",
+                   dir.file("backends.yml"), "--from", "now-1d", "--to", "now", "--cuts", "6", "--incidents",
+                   dir.file("incidents.csv"), "--format", "json", "--html", html},
+                  300000ms);
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.err.find('\r'), std::string::npos) << "no progress bar: stderr is not a terminal";
   simdjson::dom::parser parser;
@@ -104,7 +113,8 @@ TEST(Backtest, ForecastRuleOnARealPrometheusThenTheHtmlReportInChromium) {
   EXPECT_LT(double(all["mase"]), double(all["baseline"]["mase"]));
   EXPECT_GT(double(all["coverage"]["0.95"]), 0.8);
 
-  // The anomaly rule over the same day: an alert at the spike, within one evaluation, and the incident caught.
+  // The anomaly rule over the same day: an alert at the spike, within one evaluation, and the incident
+  // caught.
   simdjson::dom::element anomaly = doc["rules"].at(1);
   EXPECT_EQ(std::string_view(anomaly["rule"]), "IngestSpike");
   EXPECT_EQ(uint64_t(anomaly["evaluations"]), 289u) << "every 5m over a day, both ends";
@@ -124,10 +134,11 @@ TEST(Backtest, ForecastRuleOnARealPrometheusThenTheHtmlReportInChromium) {
   const CommandResult dom = run_command(args, 120000ms);
   ASSERT_EQ(dom.exit_code, 0) << dom.err;
   for (const char* part : {"kafka_ingest_rate (forecast)", "class=\"accuracy\"", "<svg", "class=\"history\"",
-                           "class=\"band\"", "{topic=\"orders\"}", "IngestSpike (anomaly)", "class=\"incidents\"",
-                           "class=\"anomaly\"", "ingest spike"})
+                           "class=\"band\"", "{topic=\"orders\"}", "IngestSpike (anomaly)",
+                           "class=\"incidents\"", "class=\"anomaly\"", "ingest spike"})
     EXPECT_NE(dom.out.find(part), std::string::npos) << part;
-  const std::filesystem::path artifacts = std::filesystem::path(PROMCAST_BINARY_DIR) / "test-artifacts" / "backtest";
+  const std::filesystem::path artifacts =
+      std::filesystem::path(PROMCAST_BINARY_DIR) / "test-artifacts" / "backtest";
   std::filesystem::create_directories(artifacts);
   const std::string png = (artifacts / "report.png").string();
   std::filesystem::remove(png);

@@ -135,7 +135,8 @@ struct AnomalyBacktest {
   forecaster::IncidentReport incident_report;  ///< times in seconds; alerts in series order
 };
 
-/// Replays an anomaly rule. Errors: to <= from, no series in the data.
+/// Replays an anomaly rule. Errors: to <= from, no series in the data, no point judged ("too little
+/// data", with the detector's reason).
 std::expected<AnomalyBacktest, Error> backtest_anomaly(const rules::AnomalyRule& rule, const PastData& data,
                                                        const AnomalyBacktestOptions& options,
                                                        const ProgressFn& progress = {});

@@ -401,11 +401,20 @@ std::expected<AnomalyBacktest, Error> backtest_anomaly(const rules::AnomalyRule&
     }
     if (progress) progress(++done, total);
   }
+  std::size_t judged = 0;
+  std::string reason;
   for (auto& [key, t] : trackers) {
     if (t.firing) t.firing->ongoing = true;
     close(t);
+    judged += t.result.judged;
+    if (reason.empty() && !t.result.last_problem.empty())
+      reason = fmt::format("series {}: {}", rules::labels_to_string(t.result.labels), t.result.last_problem);
     out.series.push_back(std::move(t.result));
   }
+  if (judged == 0)
+    return fail(fmt::format("rule {}: too little data: the detector judged no point in {} evaluations ({})",
+                            out.rule, out.evaluations,
+                            reason.empty() ? "every point was in the detector's warm-up" : reason));
   std::sort(out.series.begin(), out.series.end(), [](const auto& a, const auto& b) {
     return rules::labels_to_string(a.labels) < rules::labels_to_string(b.labels);
   });

@@ -316,6 +316,15 @@ TEST(BacktestCommand, TooLittleDataIsAnError) {
             1);
   EXPECT_NE(err.find("too little data"), std::string::npos) << err;
   EXPECT_NE(err.find("insufficient history"), std::string::npos) << err;
+  // An anomaly rule replayed over the first hours, where its detector is still warming up.
+  const std::string anomaly_rules = write_temp("backtest_short_anomaly.yml", std::string(kAnomalyRules));
+  EXPECT_EQ(run({"--rules", anomaly_rules, "--input", csv, "--from", std::to_string(kStart + 3600), "--to",
+                 std::to_string(kStart + 3600 * 4)},
+                out, err),
+            1);
+  EXPECT_NE(err.find("rule LoadSpike: too little data: the detector judged no point in 4 evaluations"),
+            std::string::npos)
+      << err;
 }
 
 TEST(BacktestCommand, UsageErrors) {

@@ -332,7 +332,11 @@ int run_backtest(int argc, char** argv) {
       data = &*csv;
     } else {
       auto got = prometheus_data(f, common, *from, *to);
-      if (!got) return fail(fmt::format("rule {}: {}", common.name, got.error().to_string()));
+      if (!got) {  // the query client's errors already name the rule
+        const std::string message = got.error().to_string();
+        return fail(message.starts_with("rule ") ? message
+                                                 : fmt::format("rule {}: {}", common.name, message));
+      }
       fetched = std::move(*got);
       data = &fetched;
     }

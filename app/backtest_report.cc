@@ -351,6 +351,15 @@ std::string to_html(const std::vector<ForecastBacktest>& forecasts,
   out += "</title><style>";
   out += kStyle;
   out += "</style></head><body><h1>" + html_escape(title) + "</h1>\n";
+  // A page stays loadable with thousands of series: charts for the first kMaxCharts of each rule only.
+  static constexpr std::size_t kMaxCharts = 100;
+  auto chart_note = [](std::size_t series) {
+    return series <= kMaxCharts ? std::string()
+                                : fmt::format(
+                                      "<p class=\"muted\">Charts for the first {} of {} series (in label "
+                                      "order); the tables list every series.</p>\n",
+                                      kMaxCharts, series);
+  };
   auto chart = [](const rules::SeriesChart& c, const std::string& caption) {
     web::ChartOptions o;
     o.title = rules::labels_to_string(c.labels);
@@ -362,7 +371,8 @@ std::string to_html(const std::vector<ForecastBacktest>& forecasts,
            " (forecast)</h2><p>" + html_escape(forecast_summary(b)) + "</p><h3>every series</h3>\n";
     std::vector<std::vector<std::string>> body;
     for (const auto& r : rows(b.horizons, b.all, b)) body.push_back(cells(r));
-    out += html_table(header(b), body, "accuracy");
+    out += html_table(header(b), body, "accuracy") + chart_note(b.series.size());
+    std::size_t charts = 0;
     for (const auto& s : b.series) {
       out += "<div class=\"series\"><h3>" + html_escape(rules::labels_to_string(s.labels)) + "</h3><p>" +
              html_escape(fmt::format("{}, forecast at {} of {} cuts", s.model.empty() ? "no model" : s.model,
@@ -376,9 +386,10 @@ std::string to_html(const std::vector<ForecastBacktest>& forecasts,
       std::vector<std::vector<std::string>> rows_html;
       for (const auto& r : rows(s.horizons, s.all, b)) rows_html.push_back(cells(r));
       out += html_table(header(b), rows_html, "accuracy");
-      out += chart(s.chart,
-                   "observed: the data; expected and band: each point's out-of-sample forecast from the "
-                   "latest cut before it (up to the longest horizon)");
+      if (charts++ < kMaxCharts)
+        out += chart(s.chart,
+                     "observed: the data; expected and band: each point's out-of-sample forecast from the "
+                     "latest cut before it (up to the longest horizon)");
       out += "</div>\n";
     }
     out += "</section>\n";
@@ -389,6 +400,8 @@ std::string to_html(const std::vector<ForecastBacktest>& forecasts,
     if (!b.incidents.empty())
       out += "<p>" + html_escape(incident_summary(b)) + "</p>" +
              html_table(kIncidentHead, incident_rows(b), "incidents");
+    out += chart_note(b.series.size());
+    std::size_t charts = 0;
     for (const auto& s : b.series) {
       out += "<div class=\"series\"><h3>" + html_escape(rules::labels_to_string(s.labels)) + "</h3><p>" +
              html_escape(fmt::format("{} alerts, {} pending only, {} of {} evaluations judged",
@@ -396,9 +409,10 @@ std::string to_html(const std::vector<ForecastBacktest>& forecasts,
              "</p>";
       if (!s.last_problem.empty()) out += "<p class=\"muted\">" + html_escape(s.last_problem) + "</p>";
       if (!s.alerts.empty()) out += html_table(alert_head(b, false), alert_rows(b, &s), "alerts");
-      out += chart(s.chart,
-                   "observed: the data; expected and band: the detector's judgement at each evaluation; "
-                   "red: points with an anomaly score of 1 or more");
+      if (charts++ < kMaxCharts)
+        out += chart(s.chart,
+                     "observed: the data; expected and band: the detector's judgement at each evaluation; "
+                     "red: points with an anomaly score of 1 or more");
       out += "</div>\n";
     }
     out += "</section>\n";

@@ -17,6 +17,8 @@ int run_map(int argc, char** argv);
 int run_forecast(int argc, char** argv);
 /// `promcast detect --input FILE.csv --method ...`: run an anomaly detector.
 int run_detect(int argc, char** argv);
+/// `promcast backtest --rules FILE [--rule NAME] --from T --to T ...`: replay rules over past data.
+int run_backtest(int argc, char** argv);
 
 /// One subcommand: its name on the command line, a one-line summary for `promcast --help`, its entry point.
 struct Subcommand {

@@ -21,6 +21,8 @@ constexpr std::array kSubcommands = {
     Subcommand{"forecast", "fit SARIMAX to a CSV series and print forecasts with intervals", run_forecast},
     Subcommand{"detect", "run an anomaly detector (esd, shesd, zscore, residual, iforest) on a CSV series",
                run_detect},
+    Subcommand{"backtest", "replay a rule over past data: forecast accuracy against a baseline, alerts, incidents",
+               run_backtest},
 };
 
 }  // namespace

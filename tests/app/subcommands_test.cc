@@ -28,7 +28,7 @@ TEST(Subcommands, TheTableHasEveryCommandOnce) {
     EXPECT_NE(s.run, nullptr) << s.name;
     names.emplace_back(s.name);
   }
-  for (const char* want : {"exporter", "check", "map", "forecast", "detect"})
+  for (const char* want : {"exporter", "check", "map", "forecast", "detect", "backtest"})
     EXPECT_EQ(std::count(names.begin(), names.end(), want), 1) << want;
 }
 

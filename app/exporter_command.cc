@@ -1,14 +1,15 @@
 // `promcast [exporter] [flags]`: the statsd exporter with statsd_exporter's command line.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
 #include <csignal>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "app/commands.h"
 #include "app/rules_flags.h"
@@ -20,8 +21,23 @@
 
 namespace promcast::app {
 
+namespace {
+
+// A server holding thousands of scrape, push and statsd TCP connections needs more than the usual soft
+// limit of 1024 open files; like Go programs (Prometheus, statsd_exporter) since Go 1.19, raise the soft
+// limit to the hard one. Failure only leaves the limit as it was.
+void raise_open_files_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+}  // namespace
+
 int run_exporter(int argc, char** argv) {
   using namespace promcast::exporter;
+  raise_open_files_limit();
   const std::vector<std::string_view> all_args(argv, argv + argc);
   std::vector<std::string> rules_args;
   std::vector<std::string_view> args;

@@ -1,8 +1,8 @@
 #include "exporter/pipeline.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "exporter/relay.h"
 
@@ -48,11 +48,23 @@ std::shared_ptr<const MappingState> MappingState::build(mappings::MappingConfig 
   state->config = std::make_shared<const mappings::MappingConfig>(std::move(config));
   state->mapper = std::make_unique<mappings::Mapper>(state->config);
   state->summary_specs.reserve(state->config->mappings.size());
-  for (const auto& m : state->config->mappings) state->summary_specs.push_back(to_summary_spec(m.summary_options));
+  for (const auto& m : state->config->mappings)
+    state->summary_specs.push_back(to_summary_spec(m.summary_options));
   // statsd_exporter applies the defaults' max_age/age_buckets/buf_cap only through mappings; unmatched events
   // get the default quantiles with the client library's defaults.
   state->default_summary = to_summary_spec(state->config->defaults.unmatched_summary_options());
+  state->hit_slots_ = state->config->mappings.size();
+  state->hits_ = std::make_unique<std::atomic<uint64_t>[]>(state->hit_slots_);
   return state;
+}
+
+uint64_t MappingState::hits(std::size_t mapping_index) const {
+  return mapping_index < hit_slots_ ? hits_[mapping_index].load(std::memory_order_relaxed) : 0;
+}
+
+void MappingState::add_hits(std::span<const uint64_t> counts) const {
+  for (std::size_t i = 0; i < counts.size() && i < hit_slots_; ++i)
+    if (counts[i] != 0) hits_[i].fetch_add(counts[i], std::memory_order_relaxed);
 }
 
 std::shared_ptr<const MappingState> MappingState::empty() {
@@ -69,7 +81,9 @@ std::expected<std::shared_ptr<const MappingState>, std::vector<Error>> MappingSt
 
 MappingHolder::MappingHolder(std::shared_ptr<const MappingState> state) : state_(std::move(state)) {}
 
-std::shared_ptr<const MappingState> MappingHolder::get() const { return state_.load(std::memory_order_acquire); }
+std::shared_ptr<const MappingState> MappingHolder::get() const {
+  return state_.load(std::memory_order_acquire);
+}
 
 void MappingHolder::set(std::shared_ptr<const MappingState> state) {
   state_.store(std::move(state), std::memory_order_release);
@@ -88,7 +102,8 @@ PipelineOptions PipelineOptions::from_flags(const ExporterFlags& flags) {
   return o;
 }
 
-Pipeline::Pipeline(const PipelineOptions& options, const MappingHolder& mappings, MetricStore& store, Relay* relay)
+Pipeline::Pipeline(const PipelineOptions& options, const MappingHolder& mappings, MetricStore& store,
+                   Relay* relay)
     : options_(options), holder_(mappings), store_(store), relay_(relay), parser_(options.parser) {
   labels_.reserve(16);
   generation_ = holder_.generation() + 1;  // force the first refresh
@@ -103,8 +118,11 @@ void Pipeline::refresh() {
     counters_.inc(Stat::CacheHits, cache_->hits() - cache_hits_seen_);
     counters_.inc(Stat::CacheGets, cache_->hits() + cache_->misses() - cache_hits_seen_ - cache_misses_seen_);
   }
+  // ... and the old mappings' hits into the state they belong to.
+  if (state_) state_->add_hits(mapping_hits_);
   generation_ = generation;
   state_ = holder_.get();
+  mapping_hits_.assign(state_->config->mappings.size(), 0);
   cache_ = std::make_unique<mappings::MapperCache>(*state_->mapper, options_.cache_kind, options_.cache_size);
   cache_hits_seen_ = 0;
   cache_misses_seen_ = 0;
@@ -147,6 +165,10 @@ void Pipeline::publish(StatsSlot& slot) {
     cache_misses_seen_ = misses;
     cache_entries_.store(cache_->size(), std::memory_order_relaxed);
   }
+  if (state_) {
+    state_->add_hits(mapping_hits_);
+    std::fill(mapping_hits_.begin(), mapping_hits_.end(), 0);
+  }
   slot.publish(counters_);
 }
 
@@ -154,6 +176,7 @@ void Pipeline::handle_event(const Event& event) {
   const mappings::MapResult& result = cache_->get(event.name, to_mapping_type(event.type));
   const mappings::MetricMapping* mapping = result.mapping;
   const mappings::MappingConfig& config = *state_->config;
+  if (mapping != nullptr) ++mapping_hits_[static_cast<std::size_t>(mapping - config.mappings.data())];
 
   if (mapping != nullptr && mapping->action == mappings::Action::Drop) {
     counters_.inc(Stat::ActionDrop);
@@ -228,17 +251,20 @@ void Pipeline::handle_event(const Event& event) {
     case EventType::Observer: {
       applied = Stat::EventsObserver;
       conflict = ConflictType::Observer;
-      mappings::ObserverType type = mapping != nullptr ? mapping->observer_type : mappings::ObserverType::Default;
+      mappings::ObserverType type =
+          mapping != nullptr ? mapping->observer_type : mappings::ObserverType::Default;
       if (type == mappings::ObserverType::Default) type = config.defaults.observer_type;
       if (type == mappings::ObserverType::Histogram) {
         update.kind = MetricKind::Histogram;
-        update.buckets = mapping != nullptr ? std::span<const double>(mapping->histogram_options.buckets)
-                                            : std::span<const double>(config.defaults.histogram_options.buckets);
+        update.buckets = mapping != nullptr
+                             ? std::span<const double>(mapping->histogram_options.buckets)
+                             : std::span<const double>(config.defaults.histogram_options.buckets);
       } else {
         update.kind = MetricKind::Summary;
-        update.summary = mapping != nullptr
-                             ? &state_->summary_specs[static_cast<std::size_t>(mapping - config.mappings.data())]
-                             : &state_->default_summary;
+        update.summary =
+            mapping != nullptr
+                ? &state_->summary_specs[static_cast<std::size_t>(mapping - config.mappings.data())]
+                : &state_->default_summary;
       }
       break;
     }
@@ -284,8 +310,10 @@ std::vector<std::string> explain_lines(const MappingState& state, const ParserOp
       for (const Tag& tag : event.tags) labels.emplace_back(tag.name, tag.value);
       for (const auto& [k, v] : result.labels) {
         auto it = std::find_if(labels.begin(), labels.end(), [&](const auto& p) { return p.first == k; });
-        if (it == labels.end()) labels.emplace_back(k, v);
-        else if (!mapping->honor_labels) it->second = v;
+        if (it == labels.end())
+          labels.emplace_back(k, v);
+        else if (!mapping->honor_labels)
+          it->second = v;
       }
       std::sort(labels.begin(), labels.end());
       std::string name = mapping != nullptr ? mappings::escape_metric_name(result.name) : result.name;
@@ -316,8 +344,10 @@ std::vector<std::string> explain_lines(const MappingState& state, const ParserOp
         }
       }
       text += fmt::format("{} {} {}", series, kind, value);
-      if (mapping == nullptr) text += fmt::format("  (unmapped, escaped name of \"{}\")", event.name);
-      else text += fmt::format("  (mapping \"{}\" at line {})", mapping->match, mapping->line);
+      if (mapping == nullptr)
+        text += fmt::format("  (unmapped, escaped name of \"{}\")", event.name);
+      else
+        text += fmt::format("  (mapping \"{}\" at line {})", mapping->match, mapping->line);
       out.push_back(std::move(text));
     });
     if (out.size() == before) {

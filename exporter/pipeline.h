@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <expected>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,7 +39,19 @@ struct MappingState {
   /// An empty mapping (no file given): every event is unmapped.
   static std::shared_ptr<const MappingState> empty();
   /// Loads and validates a mapping file; every error has file:line:column.
-  static std::expected<std::shared_ptr<const MappingState>, std::vector<Error>> load_file(const std::string& path);
+  static std::expected<std::shared_ptr<const MappingState>, std::vector<Error>> load_file(
+      const std::string& path);
+
+  /// Events that matched mapping i (drop actions included) since this state was loaded, as published by
+  /// the readers once per batch: what /mappings shows.
+  [[nodiscard]] uint64_t hits(std::size_t mapping_index) const;
+  /// Adds one reader's counts (index = position in config->mappings).
+  void add_hits(std::span<const uint64_t> counts) const;
+
+ private:
+  // Counters in an otherwise immutable, shared state: readers add to them, pages read them.
+  mutable std::unique_ptr<std::atomic<uint64_t>[]> hits_;
+  std::size_t hit_slots_ = 0;
 };
 
 /// The current mapping, swapped atomically on reload. Readers check generation() once per batch and only
@@ -95,6 +108,7 @@ class Pipeline {
   uint64_t generation_ = 0;
   uint64_t cache_hits_seen_ = 0;
   uint64_t cache_misses_seen_ = 0;
+  std::vector<uint64_t> mapping_hits_;  // per mapping of state_, since the last publish
   std::atomic<std::size_t> cache_entries_{0};
   RuntimeCounters counters_;
   std::chrono::steady_clock::time_point now_{};

@@ -286,7 +286,7 @@ class Decoder {
       const YAML::Node& key = entry.first;
       const std::string name = key.IsScalar() ? key.Scalar() : std::string();
       if (name == "<<" && key.Tag() != "!") {
-        for_each_merged(entry.second, merge_depth, [&](const YAML::Node& merged) {
+        for_each_merged(node, entry.second, merge_depth, [&](const YAML::Node& merged) {
           fields(merged, type_name, known, visit, merge_depth + 1);
         });
         continue;
@@ -304,20 +304,39 @@ class Decoder {
     return true;
   }
 
-  /// Calls `f` with each map a `<<` value stands for (a map, or a sequence of maps taken
-  /// from the last to the first so that earlier ones win).
+  /// Calls `f` with each map a `<<` value in `container` stands for (a map, or a sequence of maps
+  /// taken from the last to the first so that earlier ones win). yaml-cpp resolves an alias inside
+  /// its own anchor's node to that node, so merges can form cycles, and a few aliases can fan out
+  /// exponentially: a map merged into itself is an error, and so are more than kMaxMerges merges
+  /// in one document (yaml.v2 refuses "excessive aliasing" likewise).
   template <typename F>
-  void for_each_merged(const YAML::Node& value, int merge_depth, F&& f) {
-    if (merge_depth > 16) {  // aliases make cycles impossible, but chains can be long
+  void for_each_merged(const YAML::Node& container, const YAML::Node& value, int merge_depth, F&& f) {
+    if (merge_depth > 16) {
       error_at(value, "map merge nested too deeply");
       return;
     }
+    const auto merge_one = [&](const YAML::Node& merged) {
+      const bool cycle =
+          merged.is(container) || std::any_of(merging_.begin(), merging_.end(),
+                                              [&](const YAML::Node& open) { return open.is(merged); });
+      if (cycle) {
+        error_at(merged, "map merge refers to a map that contains it (anchor cycle)");
+        return;
+      }
+      if (++merges_ > kMaxMerges) {
+        if (merges_ == kMaxMerges + 1) error_at(merged, "document contains excessive aliasing (map merges)");
+        return;
+      }
+      merging_.push_back(container);
+      f(merged);
+      merging_.pop_back();
+    };
     if (value.IsMap()) {
-      f(value);
+      merge_one(value);
     } else if (value.IsSequence()) {
       for (size_t i = value.size(); i-- > 0;) {
         if (value[i].IsMap()) {
-          f(value[i]);
+          merge_one(value[i]);
         } else {
           error_at(value[i], "map merge requires map or sequence of maps as the value");
         }
@@ -328,6 +347,9 @@ class Decoder {
   }
 
  private:
+  static constexpr std::size_t kMaxMerges = 10000;
+  std::vector<YAML::Node> merging_;  // containers whose merges are being decoded, outermost first
+  std::size_t merges_ = 0;
   std::string filename_;
   std::vector<Error>& errors_;
 };
@@ -526,7 +548,7 @@ struct RawMapping {
 void decode_labels(Decoder& d, const YAML::Node& map, RawMapping& r, int merge_depth) {
   for (const auto& label : map) {
     if (label.first.IsScalar() && label.first.Scalar() == "<<" && label.first.Tag() != "!") {
-      d.for_each_merged(label.second, merge_depth,
+      d.for_each_merged(map, label.second, merge_depth,
                         [&](const YAML::Node& merged) { decode_labels(d, merged, r, merge_depth + 1); });
       continue;
     }

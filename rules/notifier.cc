@@ -7,14 +7,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <ctime>
-#include <deque>
 #include <future>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
+#include "rules/bounded_sender.h"
 #include "rules/client_auth.h"
 
 namespace promcast::rules {
@@ -77,31 +74,16 @@ struct Notifier::Impl {
     prometheus::Counter* sent = nullptr;
     prometheus::Counter* errors = nullptr;
   };
-  enum class Outcome { kAccepted, kRefused, kRetry };
 
   std::vector<Target> targets;
-  std::size_t capacity;
-
   std::vector<std::unique_ptr<prometheus::Counter>> own_counters;
   std::vector<std::unique_ptr<prometheus::Gauge>> own_gauges;
   prometheus::Counter* dropped_total = nullptr;
   prometheus::Gauge* queue_length = nullptr;
-
-  std::mutex mutex;
-  std::condition_variable wake;
-  std::condition_variable idle;
-  std::deque<Alert> queue;
-  // As in RemoteWriter: the batch being posted is the first `in_flight` alerts of the queue until
-  // some Alertmanager takes it; overflow meanwhile evicts from the front and counts in `evicted`.
-  std::size_t in_flight = 0;
-  std::size_t evicted = 0;
-  bool stopping = false;
-  Clock::time_point drain_deadline{};
-  std::thread sender;
+  std::unique_ptr<BoundedSender<Alert>> sender;  // last: its thread uses everything above
 
   Impl(std::vector<AlertmanagerConfig> alertmanagers, std::size_t queue_capacity,
-       prometheus::Registry* registry)
-      : capacity(std::max<std::size_t>(queue_capacity, 1)) {
+       prometheus::Registry* registry) {
     const auto counter_family = [&](const char* name, const char* help) {
       return registry ? &prometheus::BuildCounter().Name(name).Help(help).Register(*registry) : nullptr;
     };
@@ -132,46 +114,38 @@ struct Notifier::Impl {
                                            "Alertmanager, or left at shutdown."),
                             {});
     queue_length = gauge("promcast_notifications_queue_length", "Alerts waiting to be sent.");
+    const std::size_t capacity = std::max<std::size_t>(queue_capacity, 1);
     gauge("promcast_notifications_queue_capacity", "Capacity of the alert queue.")
         ->Set(static_cast<double>(capacity));
-    sender = std::thread([this] { run(); });
+    if (targets.empty()) return;  // nowhere to send alerts (as Prometheus without Alertmanagers)
+
+    BoundedSenderOptions options;
+    options.capacity = capacity;
+    options.max_batch = std::min(kMaxBatchSize, capacity);
+    options.drain_timeout = kDrainTimeout;
+    options.backoff = targets.front().config.client;
+    BoundedSenderHooks<Alert> hooks;
+    hooks.send = [this](const std::vector<Alert>& batch, Clock::time_point deadline) {
+      return post_to_all(batch, deadline);
+    };
+    hooks.settled = [this](std::size_t count, SendOutcome outcome) {
+      // refused by every Alertmanager: lost
+      if (outcome == SendOutcome::kRefused) dropped_total->Increment(static_cast<double>(count));
+    };
+    hooks.dropped = [this](std::size_t count) {
+      spdlog::warn("notifier: {} alerts dropped (queue full, or undelivered at shutdown)", count);
+      dropped_total->Increment(static_cast<double>(count));
+    };
+    hooks.queue_length = [this](std::size_t length) { queue_length->Set(static_cast<double>(length)); };
+    sender = std::make_unique<BoundedSender<Alert>>(options, std::move(hooks));
   }
 
-  void send(std::vector<Alert> alerts) {
-    if (alerts.empty() || targets.empty()) return;  // nowhere to send them (as Prometheus without AMs)
-    {
-      std::lock_guard lock(mutex);
-      for (Alert& alert : alerts) queue.push_back(std::move(alert));
-      std::size_t dropped = 0;
-      while (queue.size() > capacity) {
-        queue.pop_front();
-        if (in_flight > 0) {
-          --in_flight;
-          ++evicted;
-        } else {
-          ++dropped;
-        }
-      }
-      if (dropped > 0) {
-        dropped_total->Increment(static_cast<double>(dropped));
-        spdlog::warn("notifier: queue full, {} oldest alerts dropped", dropped);
-      }
-      queue_length->Set(static_cast<double>(queue.size()));
-    }
-    wake.notify_all();
-  }
-
-  bool flush(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex);
-    return idle.wait_for(lock, timeout, [&] { return queue.empty(); });
-  }
-
-  static Outcome post(const Target& target, const std::string& body, std::size_t count,
-                      Clock::time_point deadline_if_stopping) {
+  static SendOutcome post(const Target& target, const std::string& body, std::size_t count,
+                          Clock::time_point deadline_if_stopping) {
     auto options = http_options_for(target.config.client);
     if (!options) {
       spdlog::warn("notifier: Alertmanager {}: {}", target.url, options.error().to_string());
-      return Outcome::kRetry;  // a secret file in the middle of a rotation
+      return SendOutcome::kRetry;  // a secret file in the middle of a rotation
     }
     options->headers.emplace_back("Content-Type", "application/json");
     if (deadline_if_stopping != Clock::time_point{}) {
@@ -182,90 +156,40 @@ struct Notifier::Impl {
     const auto response = http_post(target.url, body, *options);
     if (!response) {
       spdlog::warn("notifier: {} alerts to {}: {}", count, target.url, response.error().to_string());
-      return Outcome::kRetry;
+      return SendOutcome::kRetry;
     }
-    if (response->status / 100 == 2) return Outcome::kAccepted;
+    if (response->status / 100 == 2) return SendOutcome::kDelivered;
     spdlog::warn("notifier: {} alerts to {}: HTTP {}: {}", count, target.url, response->status,
                  std::string_view(response->body).substr(0, 512));
-    return is_retryable_status(response->status) ? Outcome::kRetry : Outcome::kRefused;
+    return is_retryable_status(response->status) ? SendOutcome::kRetry : SendOutcome::kRefused;
   }
 
-  // Posts to every Alertmanager at once (a slow one must not hold back the others).
-  std::vector<Outcome> post_to_all(const std::string& body, std::size_t count, Clock::time_point deadline) {
-    std::vector<std::future<Outcome>> pending;
+  // Posts to every Alertmanager at once (a slow one must not hold back the others). Delivered when
+  // any of them took the batch; retried when none did and one may later.
+  SendOutcome post_to_all(const std::vector<Alert>& batch, Clock::time_point deadline) {
+    const std::string body = alerts_to_json(batch);
+    std::vector<std::future<SendOutcome>> pending;
     for (std::size_t i = 1; i < targets.size(); ++i) {
       pending.push_back(
-          std::async(std::launch::async, [&, i] { return post(targets[i], body, count, deadline); }));
+          std::async(std::launch::async, [&, i] { return post(targets[i], body, batch.size(), deadline); }));
     }
-    std::vector<Outcome> outcomes{post(targets[0], body, count, deadline)};
+    std::vector<SendOutcome> outcomes{post(targets[0], body, batch.size(), deadline)};
     for (auto& future : pending) outcomes.push_back(future.get());
-    return outcomes;
-  }
 
-  void run() {
-    std::unique_lock lock(mutex);
-    int attempt = 0;
-    while (true) {
-      wake.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) break;
-      if (stopping && Clock::now() >= drain_deadline) break;
-
-      in_flight = std::min(queue.size(), kMaxBatchSize);
-      evicted = 0;
-      const std::vector<Alert> batch(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(in_flight));
-      const Clock::time_point deadline = stopping ? drain_deadline : Clock::time_point{};
-      lock.unlock();
-      const std::string body = alerts_to_json(batch);
-      const std::vector<Outcome> outcomes = post_to_all(body, batch.size(), deadline);
-      lock.lock();
-
-      const auto count = static_cast<double>(batch.size());
-      bool accepted = false;
-      bool retry = false;
-      for (std::size_t i = 0; i < targets.size(); ++i) {
-        if (outcomes[i] == Outcome::kAccepted) {
-          targets[i].sent->Increment(count);
-          accepted = true;
-        } else {
-          targets[i].errors->Increment(count);
-          retry = retry || outcomes[i] == Outcome::kRetry;
-        }
+    const auto count = static_cast<double>(batch.size());
+    bool delivered = false;
+    bool retry = false;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+      if (outcomes[i] == SendOutcome::kDelivered) {
+        targets[i].sent->Increment(count);
+        delivered = true;
+      } else {
+        targets[i].errors->Increment(count);
+        retry = retry || outcomes[i] == SendOutcome::kRetry;
       }
-      if (!accepted && retry) {
-        // Nobody has these alerts yet: keep them at the head and try again after a backoff.
-        if (evicted > 0) dropped_total->Increment(static_cast<double>(evicted));
-        in_flight = 0;
-        evicted = 0;
-        const auto until = Clock::now() + backoff_delay(targets.front().config.client, attempt++);
-        wake.wait_until(lock, until, [&] { return stopping && Clock::now() >= drain_deadline; });
-        continue;
-      }
-      // Accepted somewhere, or refused (4xx) by every Alertmanager: sending it again cannot help.
-      if (!accepted) dropped_total->Increment(count);
-      attempt = 0;
-      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(in_flight));
-      in_flight = 0;
-      evicted = 0;
-      queue_length->Set(static_cast<double>(queue.size()));
-      if (queue.empty()) idle.notify_all();
     }
-    if (!queue.empty()) {
-      spdlog::warn("notifier: {} alerts not delivered at shutdown", queue.size());
-      dropped_total->Increment(static_cast<double>(queue.size()));
-      queue.clear();
-      queue_length->Set(0);
-    }
-    idle.notify_all();
-  }
-
-  void stop() {
-    {
-      std::lock_guard lock(mutex);
-      stopping = true;
-      drain_deadline = Clock::now() + kDrainTimeout;
-    }
-    wake.notify_all();
-    if (sender.joinable()) sender.join();
+    if (delivered) return SendOutcome::kDelivered;
+    return retry ? SendOutcome::kRetry : SendOutcome::kRefused;
   }
 };
 
@@ -273,10 +197,14 @@ Notifier::Notifier(std::vector<AlertmanagerConfig> alertmanagers, std::size_t qu
                    prometheus::Registry* registry)
     : impl_(std::make_unique<Impl>(std::move(alertmanagers), queue_capacity, registry)) {}
 
-Notifier::~Notifier() { impl_->stop(); }
+Notifier::~Notifier() = default;
 
-void Notifier::send(std::vector<Alert> alerts) { impl_->send(std::move(alerts)); }
+void Notifier::send(std::vector<Alert> alerts) {
+  if (impl_->sender) impl_->sender->push(std::move(alerts));
+}
 
-bool Notifier::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
+bool Notifier::flush(std::chrono::milliseconds timeout) {
+  return impl_->sender ? impl_->sender->flush(timeout) : true;
+}
 
 }  // namespace promcast::rules

@@ -8,12 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <deque>
 #include <map>
-#include <mutex>
-#include <thread>
 
+#include "rules/bounded_sender.h"
 #include "rules/client_auth.h"
 #include "rules/proto/remote.pb.h"
 
@@ -113,21 +110,7 @@ struct RemoteWriter::Impl {
   prometheus::Counter* dropped_total = nullptr;
   prometheus::Counter* retries_total = nullptr;
   prometheus::Gauge* queue_samples = nullptr;
-
-  std::mutex mutex;
-  std::condition_variable wake;  // the sender: new samples, flush requests, stop
-  std::condition_variable idle;  // flush(): the queue became empty
-  std::deque<Sample> queue;
-  // The batch being sent is the first `in_flight` samples of `queue` (it stays there until it is
-  // delivered, so a retried batch keeps its place). Overflow still drops from the very front; those
-  // samples are counted as `evicted` and settled once the send's outcome is known.
-  std::size_t in_flight = 0;
-  std::size_t evicted = 0;
-  Clock::time_point batch_started{};  // when the oldest not yet sent sample was queued
-  int flush_waiters = 0;
-  bool stopping = false;
-  Clock::time_point drain_deadline{};
-  std::thread sender;
+  std::unique_ptr<BoundedSender<Sample>> sender;  // last: its thread uses everything above
 
   Impl(RemoteWriteConfig cfg, prometheus::Registry* registry)
       : config(std::move(cfg)), remote_name(config.name.empty() ? config.url : config.name) {
@@ -157,54 +140,37 @@ struct RemoteWriter::Impl {
                            .Register(*registry)
                            .Add(labels);
     }
-    sender = std::thread([this] { run(); });
+
+    BoundedSenderOptions options;
+    options.capacity = config.queue_capacity;
+    options.max_batch = config.max_samples_per_send;
+    options.batch_deadline = config.batch_send_deadline;
+    options.drain_timeout = kDrainTimeout;
+    options.backoff = config.client;
+    BoundedSenderHooks<Sample> hooks;
+    hooks.send = [this](const std::vector<Sample>& batch, Clock::time_point deadline) {
+      return post(encode_write_request(batch), batch.size(), deadline);
+    };
+    hooks.settled = [this](std::size_t count, SendOutcome outcome) {
+      (outcome == SendOutcome::kDelivered ? samples_total : failed_total)
+          ->Increment(static_cast<double>(count));
+    };
+    hooks.dropped = [this](std::size_t count) {
+      spdlog::warn("remote write {}: {} samples dropped (queue full, or undelivered at shutdown)",
+                   remote_name, count);
+      dropped_total->Increment(static_cast<double>(count));
+    };
+    hooks.retried = [this] { retries_total->Increment(); };
+    hooks.queue_length = [this](std::size_t length) { queue_samples->Set(static_cast<double>(length)); };
+    sender = std::make_unique<BoundedSender<Sample>>(options, std::move(hooks));
   }
 
-  void append(std::vector<Sample> samples) {
-    if (samples.empty()) return;
-    {
-      std::lock_guard lock(mutex);
-      if (queue.empty()) batch_started = Clock::now();
-      for (Sample& sample : samples) queue.push_back(std::move(sample));
-      std::size_t dropped = 0;
-      while (queue.size() > config.queue_capacity) {
-        queue.pop_front();
-        if (in_flight > 0) {
-          --in_flight;
-          ++evicted;
-        } else {
-          ++dropped;
-        }
-      }
-      if (dropped > 0) dropped_total->Increment(static_cast<double>(dropped));
-      queue_samples->Set(static_cast<double>(queue.size()));
-    }
-    wake.notify_all();
-  }
-
-  bool flush(std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex);
-    ++flush_waiters;
-    wake.notify_all();
-    const bool empty = idle.wait_for(lock, timeout, [&] { return queue.empty(); });
-    --flush_waiters;
-    return empty;
-  }
-
-  // Whether the sender should send now rather than wait for more samples.
-  bool batch_ready(Clock::time_point now) const {
-    return queue.size() >= config.max_samples_per_send || stopping || flush_waiters > 0 ||
-           now >= batch_started + config.batch_send_deadline;
-  }
-
-  enum class Outcome { kDelivered, kRefused, kRetry };
-
-  Outcome post(const std::string& body, std::size_t count, Clock::time_point deadline_if_stopping) {
+  SendOutcome post(const std::string& body, std::size_t count, Clock::time_point deadline_if_stopping) {
     auto options = http_options_for(config.client);
     if (!options) {
       // A secret file that cannot be read may be in the middle of a rotation: retry.
       spdlog::warn("remote write {}: {}", remote_name, options.error().to_string());
-      return Outcome::kRetry;
+      return SendOutcome::kRetry;
     }
     options->headers.emplace_back("Content-Type", "application/x-protobuf");
     options->headers.emplace_back("Content-Encoding", "snappy");
@@ -218,95 +184,29 @@ struct RemoteWriter::Impl {
     if (!response) {
       spdlog::warn("remote write {}: {} ({} samples, will retry)", remote_name, response.error().to_string(),
                    count);
-      return Outcome::kRetry;
+      return SendOutcome::kRetry;
     }
-    if (response->status / 100 == 2) return Outcome::kDelivered;
+    if (response->status / 100 == 2) return SendOutcome::kDelivered;
     const std::string_view detail = std::string_view(response->body).substr(0, 512);
     if (is_retryable_status(response->status)) {
       spdlog::warn("remote write {}: HTTP {} ({} samples, will retry): {}", remote_name, response->status,
                    count, detail);
-      return Outcome::kRetry;
+      return SendOutcome::kRetry;
     }
     spdlog::error("remote write {}: HTTP {} ({} samples dropped): {}", remote_name, response->status, count,
                   detail);
-    return Outcome::kRefused;
-  }
-
-  void run() {
-    std::unique_lock lock(mutex);
-    int attempt = 0;  // consecutive failed tries of the batch at the head
-    while (true) {
-      wake.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) break;  // stopping with nothing left
-      if (stopping && Clock::now() >= drain_deadline) break;
-      if (!batch_ready(Clock::now())) {
-        wake.wait_until(lock, batch_started + config.batch_send_deadline,
-                        [&] { return batch_ready(Clock::now()); });
-        continue;
-      }
-
-      in_flight = std::min(queue.size(), config.max_samples_per_send);
-      evicted = 0;
-      const std::vector<Sample> batch(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(in_flight));
-      const Clock::time_point deadline = stopping ? drain_deadline : Clock::time_point{};
-      lock.unlock();
-      const std::string body = encode_write_request(batch);
-      const Outcome outcome = post(body, batch.size(), deadline);
-      lock.lock();
-
-      const std::size_t count = batch.size();
-      if (outcome == Outcome::kRetry) {
-        // The batch stays queued (minus what overflow evicted meanwhile, now lost).
-        if (evicted > 0) dropped_total->Increment(static_cast<double>(evicted));
-        in_flight = 0;
-        evicted = 0;
-        retries_total->Increment();
-        const auto until = Clock::now() + backoff_delay(config.client, attempt++);
-        // Backoff, cut short only when the drain time at shutdown runs out.
-        wake.wait_until(lock, until, [&] { return stopping && Clock::now() >= drain_deadline; });
-        continue;
-      }
-      attempt = 0;
-      queue.erase(queue.begin(), queue.begin() + static_cast<std::ptrdiff_t>(in_flight));
-      if (outcome == Outcome::kDelivered) {
-        samples_total->Increment(static_cast<double>(count));
-      } else {
-        failed_total->Increment(static_cast<double>(count));
-      }
-      in_flight = 0;
-      evicted = 0;
-      batch_started = Clock::now();
-      queue_samples->Set(static_cast<double>(queue.size()));
-      if (queue.empty()) idle.notify_all();
-    }
-    if (!queue.empty()) {
-      spdlog::warn("remote write {}: {} samples not delivered at shutdown", remote_name, queue.size());
-      dropped_total->Increment(static_cast<double>(queue.size()));
-      queue.clear();
-      queue_samples->Set(0);
-    }
-    idle.notify_all();
-  }
-
-  void stop() {
-    {
-      std::lock_guard lock(mutex);
-      stopping = true;
-      drain_deadline = Clock::now() + kDrainTimeout;
-    }
-    wake.notify_all();
-    if (sender.joinable()) sender.join();
+    return SendOutcome::kRefused;
   }
 };
 
 RemoteWriter::RemoteWriter(RemoteWriteConfig config, prometheus::Registry* registry)
     : impl_(std::make_unique<Impl>(std::move(config), registry)) {}
 
-RemoteWriter::~RemoteWriter() { impl_->stop(); }
+RemoteWriter::~RemoteWriter() = default;
 
-void RemoteWriter::append(std::vector<Sample> samples) { impl_->append(std::move(samples)); }
+void RemoteWriter::append(std::vector<Sample> samples) { impl_->sender->push(std::move(samples)); }
 
-bool RemoteWriter::flush(std::chrono::milliseconds timeout) { return impl_->flush(timeout); }
+bool RemoteWriter::flush(std::chrono::milliseconds timeout) { return impl_->sender->flush(timeout); }
 
 const RemoteWriteConfig& RemoteWriter::config() const { return impl_->config; }
 

@@ -211,18 +211,17 @@ std::string render_mappings_page(const SiteInfo& site, const std::vector<Mapping
   body += site.mapping_file.empty()
               ? std::string("No mapping file (--statsd.mapping-config): every event is unmapped.")
               : "From <code>" + esc(site.mapping_file) + "</code>, in match order.";
-  body +=
-      " Per-mapping hit counts are not tracked; see <code>statsd_metric_mapper_cache_hits_total</code>.</p>";
+  body += " Hits: events each mapping matched since the file was loaded (reset by a reload).</p>";
   if (!mappings.empty()) {
     body +=
         "<table class=\"mappings\"><tr><th>line</th><th>match</th><th>type</th><th>name</th><th>labels</th>"
-        "<th>action</th></tr>";
+        "<th>action</th><th>hits</th></tr>";
     for (const auto& m : mappings) {
       body += fmt::format("<tr class=\"mapping\"><td class=\"num\">{}</td><td><code>", m.line) +
               esc(m.match) + "</code></td><td>" + esc(m.match_type) + "</td><td><code>" + esc(m.name) +
               "</code></td><td>";
       for (const auto& [k, v] : m.labels) body += "<code>" + esc(k) + "=" + esc(v) + "</code><br>";
-      body += "</td><td>" + esc(m.action) + "</td></tr>";
+      body += "</td><td>" + esc(m.action) + fmt::format("</td><td class=\"num hits\">{}</td></tr>", m.hits);
     }
     body += "</table>";
   }

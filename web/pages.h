@@ -51,6 +51,7 @@ struct MappingRow {
   std::string match, match_type, name, action;
   std::vector<std::pair<std::string, std::string>> labels;
   int line = 0;
+  std::uint64_t hits = 0;  ///< events matched since the mapping file was loaded
 };
 
 std::string render_landing(const SiteInfo& site, const std::vector<rules::RuleStatus>& rules);

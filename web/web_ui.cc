@@ -146,9 +146,11 @@ std::optional<exporter::HttpResponse> WebUi::page(const exporter::HttpRequest& r
       if (mappings_) state = mappings_->get();
     }
     if (state && state->config)
-      for (const auto& m : state->config->mappings)
-        rows.push_back(
-            {m.match, match_type_name(m.match_type), m.name, action_name(m.action), m.labels, m.line});
+      for (std::size_t i = 0; i < state->config->mappings.size(); ++i) {
+        const auto& m = state->config->mappings[i];
+        rows.push_back({m.match, match_type_name(m.match_type), m.name, action_name(m.action), m.labels,
+                        m.line, state->hits(i)});
+      }
     return html(200, render_mappings_page(s, rows));
   }
   return html(200, render_status_page(s));

@@ -2,9 +2,9 @@
 // following statsd_exporter's pkg/exporter handleEvent rules. Expected texts are written from those rules.
 #include "exporter/pipeline.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 #include "exporter/exposition.h"
 
@@ -233,12 +233,51 @@ TEST(Pipeline, ExplainLinesForMapCommand) {
 
 TEST(SelfMetricsMerge, FamiliesInterleaveByName) {
   const std::string a = "# HELP b x\n# TYPE b counter\nb 1\n# HELP d x\n# TYPE d gauge\nd 2\n";
-  const std::string b = "# HELP a x\n# TYPE a counter\na 1\n# HELP b y\n# TYPE b gauge\nb 9\n# HELP c x\n# TYPE c gauge\nc 3\n";
+  const std::string b =
+      "# HELP a x\n# TYPE a counter\na 1\n# HELP b y\n# TYPE b gauge\nb 9\n# HELP c x\n# TYPE c gauge\nc 3\n";
   std::string out;
   merge_expositions(a, b, out);
   EXPECT_EQ(out,
-            "# HELP a x\n# TYPE a counter\na 1\n# HELP b x\n# TYPE b counter\nb 1\n# HELP c x\n# TYPE c gauge\nc 3\n"
+            "# HELP a x\n# TYPE a counter\na 1\n# HELP b x\n# TYPE b counter\nb 1\n# HELP c x\n# TYPE c "
+            "gauge\nc 3\n"
             "# HELP d x\n# TYPE d gauge\nd 2\n");
+}
+
+}  // namespace
+}  // namespace promcast::exporter
+
+namespace promcast::exporter {
+namespace {
+
+TEST(Pipeline, CountsHitsPerMappingPublishedPerBatchAndKeptWithTheirFile) {
+  constexpr std::string_view kTwo = R"(
+mappings:
+- match: "drift_metrics.*.*.*.*"
+  name: drift_metrics
+- match: "noise.*"
+  action: drop
+  name: dropped
+)";
+  Harness h(kTwo);
+  h.pipeline.refresh();
+  h.send("drift_metrics.a.v1.c.w:1|g\ndrift_metrics.b.v1.c.w:2|g\nnoise.x:1|c\nunmapped:1|c");
+  const auto first = h.holder.get();
+  EXPECT_EQ(first->hits(0), 0u) << "nothing is visible before the reader publishes its batch";
+  h.pipeline.publish(*h.slot);
+  EXPECT_EQ(first->hits(0), 2u);
+  EXPECT_EQ(first->hits(1), 1u) << "a drop action is a hit";
+  EXPECT_EQ(first->hits(2), 0u) << "out of range reads 0";
+
+  // A reload starts the new file's counts at zero; what was not yet published goes to the old file.
+  h.send("noise.y:1|c");
+  h.holder.set(state_from(kTwo));
+  h.pipeline.refresh();
+  EXPECT_EQ(first->hits(1), 2u);
+  h.send("drift_metrics.a.v1.c.w:1|g");
+  h.pipeline.publish(*h.slot);
+  EXPECT_EQ(h.holder.get()->hits(0), 1u);
+  EXPECT_EQ(h.holder.get()->hits(1), 0u);
+  EXPECT_EQ(first->hits(0), 2u);
 }
 
 }  // namespace

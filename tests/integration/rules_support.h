@@ -4,12 +4,14 @@
 // PagerDuty/Opsgenie, and small query helpers. Every wait is bounded.
 #include <simdjson.h>
 
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <mutex>
 #include <numbers>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "exporter/http_server.h"
@@ -195,6 +197,73 @@ class AlertmanagerServer {
   std::string binary_;
   std::uint16_t port_;
   std::unique_ptr<Process> process_;
+};
+
+/// The sum of every sample of `name` in an exposition (all label sets).
+inline double metric_sum(const std::string& exposition, std::string_view name) {
+  double sum = 0;
+  std::size_t pos = 0;
+  while ((pos = exposition.find(std::string(name), pos)) != std::string::npos) {
+    const bool line_start = pos == 0 || exposition[pos - 1] == '\n';
+    const std::size_t end = exposition.find('\n', pos);
+    const std::string line = exposition.substr(pos, end - pos);
+    pos = end;
+    if (!line_start) continue;
+    const char after = line.size() > name.size() ? line[name.size()] : ' ';
+    if (after != '{' && after != ' ') continue;
+    sum += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return sum;
+}
+
+/// An anomaly rule group on the drift gauge the pipeline below sends (1 s steps, rolling robust z-score).
+constexpr std::string_view kDriftGroup = R"yaml(  - name: data-quality
+    interval: 1s
+    rules:
+      - anomaly: DriftAnomaly
+        expr: drift_metrics{metric_name="wasserstein"}
+        step: 1s
+        history: 5m
+        detector: {method: zscore, window: 120, robust: true, z: 4, min_rel_scale: 0.01}
+        for: 3s
+        labels: {severity: warning}
+        annotations:
+          summary: "Drift on {{ $labels.dataset_name }}/{{ $labels.column_name }} is {{ $value }} (expected {{ printf \"%.2f\" $expected }})"
+)yaml";
+
+// Sends the drift gauge every 200 ms on a thread of its own; the value can be changed at any time.
+class DriftPipeline {
+ public:
+  explicit DriftPipeline(std::uint16_t port) : port_(port), thread_([this] { run(); }) {}
+  ~DriftPipeline() {
+    stop_ = true;
+    thread_.join();
+  }
+  void set(double value) {
+    growth_ = 1.0;
+    value_ = value;
+  }
+  // From `value`, multiplied by `factor` every second: a level the rolling detector never gets used to.
+  void grow(double value, double factor) {
+    value_ = value;
+    growth_ = factor;
+  }
+
+ private:
+  void run() {
+    int i = 0;
+    while (!stop_) {
+      if (i % 5 == 0) value_ = value_ * growth_;
+      const double v = value_ + 0.002 * (i++ % 5);  // a little jitter above the level
+      send_udp(port_, "drift_metrics.mushroom.v1.cap-diameter.wasserstein:" + std::to_string(v) + "|g");
+      std::this_thread::sleep_for(200ms);
+    }
+  }
+  std::uint16_t port_;
+  std::atomic<double> value_{0.1};
+  std::atomic<double> growth_{1.0};
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 }  // namespace promcast::testing

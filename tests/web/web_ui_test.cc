@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include "exporter/pipeline.h"
+#include "mappings/config.h"
+
 namespace promcast::web {
 namespace {
 
@@ -35,12 +38,32 @@ TEST(WebUi, PagesWithoutAnEngine) {
     EXPECT_NE(r->body.find("9.9.9"), std::string::npos) << path;
   }
   EXPECT_NE(ui.handle(request("GET", "/"))->body.find("off (no --rules.config)"), std::string::npos);
-  EXPECT_NE(ui.handle(request("GET", "/status"))->body.find("--statsd.mapping-config=m.yml"), std::string::npos);
+  EXPECT_NE(ui.handle(request("GET", "/status"))->body.find("--statsd.mapping-config=m.yml"),
+            std::string::npos);
   const auto missing = ui.handle(request("GET", "/rules/none%3Cx%3E"));
   ASSERT_TRUE(missing.has_value());
   EXPECT_EQ(missing->status, 404);
   EXPECT_NE(missing->body.find("rule none&lt;x&gt;"), std::string::npos);
   EXPECT_EQ(ui.handle(request("POST", "/status"))->status, 405);
+}
+
+TEST(WebUi, MappingsPageShowsEachMappingsHits) {
+  auto config = mappings::MappingConfig::parse(
+      "mappings:\n- match: a.*\n  name: a\n- match: b.*\n  name: b\n", "m.yml");
+  ASSERT_TRUE(config.has_value());
+  const auto state = exporter::MappingState::build(std::move(*config));
+  const std::vector<std::uint64_t> counts{5, 0};
+  state->add_hits(counts);
+  state->add_hits(counts);
+  exporter::MappingHolder holder(state);
+  WebUi ui = make_ui();
+  ui.set_mappings(&holder);
+  const std::string body = ui.handle(request("GET", "/mappings"))->body;
+  const auto first = body.find("<td class=\"num hits\">10</td>");
+  const auto second = body.find("<td class=\"num hits\">0</td>");
+  ASSERT_NE(first, std::string::npos) << body;
+  ASSERT_NE(second, std::string::npos) << body;
+  EXPECT_LT(first, second) << "rows in file order";
 }
 
 TEST(WebUi, LeavesOtherRoutesToTheExporter) {

@@ -2,7 +2,8 @@
 # The main job on a fresh Debian 12 machine: installs dependencies, builds promcast, then runs
 #   promcast: the drift mapping (compose/statsd_mapping.yml) and the rule engine (scripts/demo/rules.yml),
 #   a real Prometheus (Debian package) scraping it, backfilled with 7 days of drift history so forecasts
-#     exist at once, receiving promcast's remote write,
+#     exist at once, receiving promcast's remote write and reading promcast's forecast paths back by
+#     remote read (so a query_range ending in the future returns the forecast cone),
 #   a real Alertmanager routing promcast's alerts to a webhook receiver (scripts/demo/webhook.py, the
 #     stand-in for PagerDuty or Opsgenie),
 #   and a synthetic batch pipeline (scripts/drift_pipeline.py) sending drift metrics with daily seasonality
@@ -11,7 +12,8 @@
 #
 # Environment:
 #   DEMO_SECONDS=N        stop by itself after N seconds; exit 1 unless a forecast is queryable in
-#                         Prometheus and an anomaly alert reached Alertmanager by then
+#                         Prometheus (its cone included: a query_range ending 6h ahead returns points
+#                         after now) and an anomaly alert reached Alertmanager by then
 #   STATSD_PORT, WEB_PORT, PROMETHEUS_PORT, ALERTMANAGER_PORT   preferred ports (9125, 9102, 9090,
 #                         9093); busy ones are replaced by free ones
 #   PIPELINE_INTERVAL     seconds between pipeline batches (default 5)
@@ -137,6 +139,11 @@ scrape_configs:
   - job_name: promcast
     static_configs:
       - targets: ["127.0.0.1:$web_port"]
+# promcast serves the forecast paths (drift_wasserstein:yhat_path and its bands) at future timestamps;
+# read_recent makes Prometheus ask it for recent and future ranges too.
+remote_read:
+  - url: http://127.0.0.1:$web_port/api/v1/read
+    read_recent: true
 EOF
 "$prometheus_bin" --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prometheus-data" \
   --web.listen-address="127.0.0.1:$prometheus_port" --web.enable-remote-write-receiver \
@@ -168,12 +175,19 @@ promcast demo is running (logs in $work):
   promcast /metrics      http://127.0.0.1:$web_port/metrics
   promcast rules         http://127.0.0.1:$web_port/rules
   forecast in Prometheus http://127.0.0.1:$prometheus_port/graph?g0.expr=drift_wasserstein%3Ayhat%7Bhorizon%3D%221h%22%7D&g0.tab=0&g0.range_input=1h
+  forecast cone (to +1d) http://127.0.0.1:$prometheus_port/graph?g0.expr=drift_wasserstein%3Ayhat_path&g0.tab=0&g0.range_input=2d&g0.end_input=$(date -u -d '+1 day' '+%Y-%m-%d%%20%H%%3A%M%%3A00')
   Alertmanager           http://127.0.0.1:$alertmanager_port/#/alerts   (webhook deliveries: $work/webhook.log)
   Prometheus graph       http://127.0.0.1:$prometheus_port/graph?g0.expr=drift_metrics&g0.tab=0&g0.range_input=15m
   Prometheus query API   http://127.0.0.1:$prometheus_port/api/v1/query?query=drift_metrics
   statsd (UDP and TCP)   127.0.0.1:$statsd_port   e.g.  echo "drift_metrics.mushroom.v1.cap-diameter.wasserstein:42|g" | nc -u -w0 127.0.0.1 $statsd_port
 EOF
 
+future_points() {  # PromQL -> points after now in a query_range from 1h ago to 6h ahead
+  local now; now=$(date +%s)
+  curl -fsS "http://127.0.0.1:$prometheus_port/api/v1/query_range" --data-urlencode "query=$1" \
+    --data-urlencode "start=$(( now - 3600 ))" --data-urlencode "end=$(( now + 6 * 3600 ))" --data-urlencode step=300 \
+    | /usr/bin/python3 -c 'import json,sys; now=float(sys.argv[1]); r=json.load(sys.stdin)["data"]["result"]; print(sum(1 for s in r for t, _ in s["values"] if float(t) > now))' "$now"
+}
 query() {  # PromQL -> number of series in the answer
   curl -fsS "http://127.0.0.1:$prometheus_port/api/v1/query" --data-urlencode "query=$1" \
     | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)["data"]["result"]))'
@@ -181,7 +195,7 @@ query() {  # PromQL -> number of series in the answer
 if [ -n "${DEMO_SECONDS:-}" ]; then
   echo "Stopping after $DEMO_SECONDS s at the latest (DEMO_SECONDS)."
   began=$(date +%s)
-  forecast=0; alert=0
+  forecast=0; cone=0; alert=0
   while [ $(( $(date +%s) - began )) -lt "$DEMO_SECONDS" ]; do
     for pid in "${pids[@]}"; do
       kill -0 "$pid" 2>/dev/null || { echo "demo: a process exited early; logs:" >&2; tail -n 20 "$work"/*.log >&2; exit 1; }
@@ -189,10 +203,13 @@ if [ -n "${DEMO_SECONDS:-}" ]; then
     if [ "$forecast" = 0 ] && [ "$(query 'drift_wasserstein:yhat{horizon="1h"}' 2>/dev/null || echo 0)" -gt 0 ]; then
       forecast=1; echo "demo: forecast queryable in Prometheus after $(( $(date +%s) - began )) s"
     fi
+    if [ "$cone" = 0 ] && [ "$(future_points 'drift_wasserstein:yhat_path' 2>/dev/null || echo 0)" -gt 0 ]; then
+      cone=1; echo "demo: forecast cone queryable in Prometheus ahead of now ($(future_points 'drift_wasserstein:yhat_path') future points in the next 6h) after $(( $(date +%s) - began )) s"
+    fi
     if [ "$alert" = 0 ] && curl -fsS "http://127.0.0.1:$alertmanager_port/api/v2/alerts" 2>/dev/null | grep -q DriftAnomaly; then
       alert=1; echo "demo: DriftAnomaly alert in Alertmanager after $(( $(date +%s) - began )) s"
     fi
-    [ "$forecast" = 1 ] && [ "$alert" = 1 ] && break
+    [ "$forecast" = 1 ] && [ "$cone" = 1 ] && [ "$alert" = 1 ] && break
     sleep 2
   done
   echo
@@ -200,8 +217,8 @@ if [ -n "${DEMO_SECONDS:-}" ]; then
        "Prometheus has $(query 'drift_wasserstein:yhat' || echo 0) forecast series;" \
        "the webhook received $(grep -c '^webhook:' "$work/webhook.log" || true) notifications"
   curl -fsS "http://127.0.0.1:$web_port/metrics" | grep '^drift_wasserstein:yhat{.*cap-diameter.*horizon="1h"' || true
-  if [ "$forecast" != 1 ] || [ "$alert" != 1 ]; then
-    echo "demo: FAILED (forecast=$forecast alert=$alert); promcast log:" >&2
+  if [ "$forecast" != 1 ] || [ "$cone" != 1 ] || [ "$alert" != 1 ]; then
+    echo "demo: FAILED (forecast=$forecast cone=$cone alert=$alert); promcast log:" >&2
     tail -n 30 "$work/promcast.log" >&2
     exit 1
   fi

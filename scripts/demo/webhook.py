@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """A webhook receiver on loopback standing in for PagerDuty or Opsgenie: prints each Alertmanager
-notification (status, alert names, summaries) as one line. Usage: webhook.py PORT"""
+notification (status, alert names, summaries) as one line. Usage: webhook.py PORT [ADDRESS]
+(ADDRESS defaults to 127.0.0.1; the compose stack's container listens on 0.0.0.0)."""
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -24,4 +25,4 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
-HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+HTTPServer((sys.argv[2] if len(sys.argv) > 2 else "127.0.0.1", int(sys.argv[1])), Handler).serve_forever()

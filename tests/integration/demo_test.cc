@@ -1,6 +1,7 @@
 // The README's main job: scripts/demo.sh with real Prometheus and Alertmanager, promcast's rules and the
-// synthetic pipeline, bounded by DEMO_SECONDS. It must have a forecast queryable in Prometheus and the
-// pipeline's injected anomaly as an alert in Alertmanager within 3 minutes, then clean up.
+// synthetic pipeline, bounded by DEMO_SECONDS. It must have a forecast queryable in Prometheus (and its
+// cone: a query_range ending 6h ahead returns points after now, read from promcast by remote read) and
+// the pipeline's injected anomaly as an alert in Alertmanager within 3 minutes, then clean up.
 #include <gtest/gtest.h>
 
 #include "tests/integration/support.h"
@@ -23,6 +24,8 @@ TEST(Demo, ForecastInPrometheusAndAlertInAlertmanagerWithinThreeMinutes) {
       400000ms);
   EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_NE(result.out.find("demo: forecast queryable in Prometheus"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("demo: forecast cone queryable in Prometheus ahead of now"), std::string::npos)
+      << result.out;
   EXPECT_NE(result.out.find("demo: DriftAnomaly alert in Alertmanager"), std::string::npos) << result.out;
   EXPECT_NE(result.out.find("demo: OK"), std::string::npos) << result.out << result.err;
   EXPECT_NE(result.out.find("demo: stopped"), std::string::npos) << "cleaned up";

@@ -150,9 +150,13 @@ class BoundedSender {
         in_flight_ = 0;
         evicted_ = 0;
         hooks_.retried();
-        const auto until = Clock::now() + backoff_delay(options_.backoff, attempt++);
-        // Backoff, cut short only when the drain time at shutdown runs out.
-        wake_.wait_until(lock, until, [&] { return stopping_ && Clock::now() >= drain_deadline_; });
+        // Backoff, cut short by stop() (one more try in the drain time) and by the end of the drain time,
+        // so that shutdown never waits out a long max_backoff.
+        const bool was_stopping = stopping_;
+        auto until = Clock::now() + backoff_delay(options_.backoff, attempt++);
+        if (stopping_) until = std::min(until, drain_deadline_);
+        wake_.wait_until(lock, until,
+                         [&] { return stopping_ && (!was_stopping || Clock::now() >= drain_deadline_); });
         continue;
       }
       attempt = 0;

@@ -158,5 +158,27 @@ TEST(BoundedSender, WhatIsLeftAtShutdownIsDroppedAfterTheDrainTime) {
   EXPECT_EQ(r.delivered, 0u);
 }
 
+TEST(BoundedSender, StopDoesNotWaitOutALongBackoff) {
+  Receiver r;
+  auto options = fast(100, 4);
+  options.backoff.min_backoff = 10s;  // a receiver that has been down for a while
+  options.backoff.max_backoff = 30s;
+  options.drain_timeout = 300ms;
+  auto hooks = r.hooks();
+  std::atomic<int> sends{0};
+  hooks.send = [&](const std::vector<int>&, auto) {
+    ++sends;
+    return SendOutcome::kRetry;
+  };
+  auto sender = std::make_unique<BoundedSender<int>>(options, std::move(hooks));
+  sender->push(iota(0, 3));
+  while (sends == 0) std::this_thread::sleep_for(1ms);  // now in its 10 s backoff
+  const auto started = std::chrono::steady_clock::now();
+  sender.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s) << "bounded by the drain time, not the backoff";
+  EXPECT_GE(sends.load(), 2) << "one more try once stopping";
+  EXPECT_EQ(r.dropped, 3u);
+}
+
 }  // namespace
 }  // namespace promcast::rules

@@ -212,8 +212,10 @@ class AnomalyEvaluator final : public RuleEvaluator {
   // Judges the window; the new points go through the post-processing. On first sight the whole window
   // warms the post-processing up, but only the newest point can make the series anomalous.
   bool judge(const SeriesWindow& w, SeriesDetector& d) {
-    d.anomalous = false;
+    // No new point (an interval shorter than the step): the newest point's verdict stands, as a PromQL
+    // alert expression keeps its value until the series goes stale; clearing it would reset `for:`.
     if (w.new_points == 0) return true;
+    d.anomalous = false;
     auto detection = fc::detect(rule_.detector, w.values);
     if (!detection) {
       d.state = "insufficient history: " + detection.error().message;

@@ -189,7 +189,8 @@ TEST(ForecastEvaluator, FutureWindowWritesThePathAhead) {
     ++judged;
     if (chart->values[i] >= chart->lower[i] && chart->values[i] <= chart->upper[i]) ++inside;
   }
-  EXPECT_GT(static_cast<double>(inside) / static_cast<double>(judged), 0.9) << "about 95% inside the 95% band";
+  EXPECT_GT(static_cast<double>(inside) / static_cast<double>(judged), 0.9)
+      << "about 95% inside the 95% band";
   ASSERT_GE(chart->forecast_mean.size(), 3u);
   EXPECT_NEAR(chart->forecast_mean[0], daily(now + kHour), 40.0);
   EXPECT_FALSE(ev->chart(12345).has_value());
@@ -240,7 +241,8 @@ TEST(AnomalyEvaluator, SpikeGoesPendingFiringThenResolves) {
   const OutputSample* score = find(first->samples, "DriftAnomaly:anomaly_score", {{"topic", "a"}});
   ASSERT_NE(score, nullptr);
   EXPECT_LT(score->value, 1.0);
-  EXPECT_EQ(label_value(score->labels, "dataset"), "a-drift") << "rule label templates are expanded per series";
+  EXPECT_EQ(label_value(score->labels, "dataset"), "a-drift")
+      << "rule label templates are expanded per series";
   EXPECT_EQ(find(first->samples, "promcast_alerts", {}), nullptr);
 
   auto at = [&](int minute) {
@@ -278,6 +280,35 @@ TEST(AnomalyEvaluator, SpikeGoesPendingFiringThenResolves) {
   EXPECT_EQ(chart->values.size(), 360u);
   EXPECT_FALSE(chart->anomalies.empty()) << "the spike is marked";
   EXPECT_TRUE(ev->forecast_paths().empty());
+}
+
+// Found by `promcast backtest`: with an interval shorter than the step, the evaluations between grid points
+// bring no new point; they must keep the newest point's verdict, or `for:` never elapses.
+TEST(AnomalyEvaluator, IntervalShorterThanTheStepKeepsTheVerdictBetweenPoints) {
+  Fake fake;
+  const TimestampMs start = 30000 * kMinute;
+  constexpr TimestampMs kStep = 5 * kMinute;
+  fake.series["a"] = [&](TimestampMs t) {
+    const double hourly = 10.0 + 3.0 * std::sin(2 * std::numbers::pi * static_cast<double>(t) / kHour);
+    return hourly + noise(4, t, 0.1) + (t == start + kStep ? 40.0 : 0.0);
+  };
+  AnomalyRule rule = drift_rule();
+  rule.common.step = Duration{kStep};
+  rule.detector.shesd.period = 12;  // an hour of 5-minute steps
+  auto ev = make_anomaly_evaluator(rule);
+  EvalEnv env;
+  env.interval = Duration{kMinute};
+  ASSERT_TRUE(ev->evaluate(start, fake.fn(), env));
+  std::vector<std::string> states;  // the alert state after each one-minute evaluation
+  for (int minute = 1; minute <= 9; ++minute) {
+    auto r = ev->evaluate(start + minute * kMinute, fake.fn(), env);
+    ASSERT_TRUE(r) << r.error().message;
+    const OutputSample* alert = find(r->samples, "promcast_alerts", {});
+    states.push_back(alert ? std::string(label_value(alert->labels, "alertstate")) : "none");
+  }
+  // the spike's grid point (start + 5m) is read at minute 5; for: 2m elapses at minute 7
+  EXPECT_EQ(states, (std::vector<std::string>{"none", "none", "none", "none", "pending", "pending", "firing",
+                                              "firing", "firing"}));
 }
 
 }  // namespace

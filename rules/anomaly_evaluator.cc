@@ -191,7 +191,9 @@ class AnomalyEvaluator final : public RuleEvaluator {
         bool match = true;
         for (const auto& [k, v] : output_labels(s.labels, {}))
           if (label_value(a->labels, k) != v) match = false;
-        if (match) s.state = a->status == AlertStatus::kFiring ? "firing" : "pending";
+        if (!match) continue;
+        s.state = a->status == AlertStatus::kFiring ? "firing" : "pending";
+        s.annotations = a->annotations;
       }
     }
     out.alerts = alerts_.due(now, env.resend_delay, env.interval, env.generator_url);

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <expected>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,9 @@ struct SeriesStatus {
   double expected = 0, lower = 0, upper = 0;  ///< one-step expectation and its widest band
   double score = 0;                           ///< anomaly rules
   std::string state;  ///< "ok", "insufficient history", "fit failed: ...", "pending", "firing"
+  /// Forecast rules: Ljung-Box p-value of the last fit's standardized residuals (NaN when unknown).
+  double ljung_box_p = std::numeric_limits<double>::quiet_NaN();
+  Labels annotations;  ///< anomaly rules: the expanded annotations of the series' pending or firing alert
 };
 
 struct RuleEvaluation {

@@ -159,12 +159,13 @@ std::string render_rule_page(const SiteInfo& site, const rules::RuleStatus& rule
   body += "</table>";
   body += fmt::format("<h2>{} series</h2>", rows.size());
   body +=
-      "<table class=\"series-table\"><tr><th>labels</th><th>model</th><th>AICc</th><th>last fit</th>"
-      "<th>value</th><th>expected</th><th>band</th><th>score</th><th>state</th></tr>";
+      "<table class=\"series-table\"><tr><th>labels</th><th>model</th><th>AICc</th><th>Ljung-Box p</th>"
+      "<th>last fit</th><th>value</th><th>expected</th><th>band</th><th>score</th><th>state</th></tr>";
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const auto& s = rows[i].status;
     body += fmt::format("<tr class=\"series-row\"><td><a href=\"#series-{}\">", i) + labels_html(s.labels) +
-            "</a></td><td>" + esc(s.model) + "</td><td class=\"num\">" + number(s.aicc) + "</td><td>" +
+            "</a></td><td>" + esc(s.model) + "</td><td class=\"num\">" + number(s.aicc) +
+            "</td><td class=\"num ljung-box\">" + number(s.ljung_box_p) + "</td><td>" +
             esc(format_utc(s.last_fit)) + "</td><td class=\"num\">" + number(s.value) +
             "</td><td class=\"num\">" + number(s.expected) + "</td><td class=\"num\">" + number(s.lower) +
             " &#8230; " + number(s.upper) + "</td><td class=\"num\">" + number(s.score) +
@@ -196,12 +197,16 @@ std::string render_alerts_page(const SiteInfo& site, const std::vector<AlertRow>
   else
     body +=
         "<table class=\"alerts\"><tr><th>alert</th><th>group</th><th>state</th><th>labels</th><th>value</th>"
-        "<th>expected</th><th>score</th></tr>";
-  for (const auto& a : alerts)
+        "<th>expected</th><th>score</th><th>annotations</th></tr>";
+  for (const auto& a : alerts) {
     body += "<tr class=\"alert\"><td>" + rule_link(a.rule) + "</td><td>" + esc(a.group) +
             "</td><td class=\"" + state_class(a.state) + "\">" + esc(a.state) + "</td><td>" +
             labels_html(a.labels) + "</td><td class=\"num\">" + number(a.value) + "</td><td class=\"num\">" +
-            number(a.expected) + "</td><td class=\"num\">" + number(a.score) + "</td></tr>";
+            number(a.expected) + "</td><td class=\"num\">" + number(a.score) + "</td><td>";
+    for (const auto& [name, text] : a.annotations)
+      body += "<div class=\"annotation\"><b>" + esc(name) + "</b>: " + esc(text) + "</div>";
+    body += "</td></tr>";
+  }
   if (!alerts.empty()) body += "</table>";
   return page(site, "Alerts", body);
 }

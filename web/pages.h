@@ -44,6 +44,7 @@ struct AlertRow {
   std::string state;  ///< "pending" or "firing"
   rules::Labels labels;
   double value = 0, expected = 0, score = 0;
+  rules::Labels annotations;  ///< expanded, e.g. summary
 };
 
 /// One entry of the loaded mapping file.

@@ -134,7 +134,8 @@ std::optional<exporter::HttpResponse> WebUi::page(const exporter::HttpRequest& r
       if (r.pending + r.firing == 0) continue;
       for (const auto& st : options_.engine->series_status(r.name))
         if (st.state == "pending" || st.state == "firing")
-          alerts.push_back({r.name, r.group, st.state, st.labels, st.value, st.expected, st.score});
+          alerts.push_back(
+              {r.name, r.group, st.state, st.labels, st.value, st.expected, st.score, st.annotations});
     }
     return html(200, render_alerts_page(s, alerts));
   }

@@ -88,9 +88,16 @@ TEST(Pages, EscapeEveryUserString) {
   const std::string rule_page = render_rule_page(site, rule, {row});
   expect_clean(rule_page);
   EXPECT_NE(rule_page.find("<svg"), std::string::npos);
+  row.status.ljung_box_p = 0.25;
+  EXPECT_NE(render_rule_page(site, rule, {row}).find("<td class=\"num ljung-box\">0.25</td>"),
+            std::string::npos)
+      << "the Ljung-Box p-value has its column";
 
-  AlertRow alert{kHostile, kHostile, "firing", {{"severity", kHostile}}, 1, 2, 3};
-  expect_clean(render_alerts_page(site, {alert}));
+  AlertRow alert{kHostile, kHostile, "firing", {{"severity", kHostile}}, 1, 2, 3, {{"summary", kHostile}}};
+  const std::string alerts_page = render_alerts_page(site, {alert});
+  expect_clean(alerts_page);
+  EXPECT_NE(alerts_page.find("<div class=\"annotation\"><b>summary</b>: "), std::string::npos)
+      << "annotations are shown";
   MappingRow mapping{kHostile, "glob", kHostile, "map", {{"label", kHostile}}, 3};
   expect_clean(render_mappings_page(site, {mapping}));
 }

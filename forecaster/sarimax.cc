@@ -291,7 +291,15 @@ std::expected<Sarimax, Error> Sarimax::from_params(const SarimaxSpec& spec, std:
   state->cov = std::move(pass.cov);
   state->diffuse_cov = std::move(pass.diffuse_cov);
   state->next_time = n;
-  state->sums = std::move(pass.out);
+  // Only the likelihood sums are extended by update(); the per-step vectors and the data copies are
+  // in fit_ already or no longer needed (most of a fitted model's memory otherwise).
+  state->sums.sum_log_f = pass.out.sum_log_f;
+  state->sums.sum_v2_f = pass.out.sum_v2_f;
+  state->sums.regular_obs = pass.out.regular_obs;
+  state->sums.observed = pass.out.observed;
+  state->sums.sum_log_f_diffuse = pass.out.sum_log_f_diffuse;
+  state->sums.diffuse_steps = pass.out.diffuse_steps;
+  state->model.release_data();
   return Sarimax(std::move(fit), std::move(state));
 }
 

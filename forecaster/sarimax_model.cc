@@ -525,6 +525,17 @@ void SarimaxModel::prepare_profile_data() {
     for (Eigen::Index i = 0; i < nw; ++i) profile_trend_(j, i) = trend_column_at(j, k_diffuse_ + i);
 }
 
+void SarimaxModel::release_data() {
+  // Assigning empty objects (rather than resize(0)) is what returns the storage.
+  const Eigen::Index k_exog = exog_.cols();
+  y_ = Eigen::VectorXd();
+  exog_ = Eigen::MatrixXd(0, k_exog);  // the column count still sizes beta
+  filled_ = Eigen::VectorXd();
+  profile_data_ = Eigen::MatrixXd();
+  profile_trend_ = Eigen::MatrixXd();
+  std::vector<Eigen::Index>().swap(gaps_);
+}
+
 double SarimaxModel::concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale) const {
   const SarimaxParams p =
       split(std::span<const double>(mean_params.data(), static_cast<std::size_t>(mean_params.size())));

@@ -91,6 +91,12 @@ class SarimaxModel {
   /// Concentrated loglik (statsmodels' value) at constrained mean params; -inf when not computable.
   [[nodiscard]] double concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale = nullptr) const;
 
+  /// Frees the data and everything derived from it (y, exog, the profiling columns: for 4,032 points
+  /// and two Fourier columns about 250 KiB), keeping what full_state_space, split and the k_*
+  /// accessors need: a fitted Sarimax forecasts and updates from its filter state alone. After this
+  /// run, profile_loglik and concentrated_loglik must not be called.
+  void release_data();
+
  private:
   SarimaxSpec spec_;
   Eigen::VectorXd y_;

@@ -665,8 +665,8 @@ std::expected<SarimaxFit, Error> Sarimax::filter(std::span<const double> y, cons
   const SarimaxSpec& spec = fit_.spec;
   if (static_cast<std::size_t>(exog.cols()) != spec.exog_names.size() ||
       (exog.cols() > 0 && static_cast<std::size_t>(exog.rows()) != y.size()))
-    return std::unexpected(fail(fmt::format("filter needs one row of {} exogenous columns per observation",
-                                            spec.exog_names.size())));
+    return std::unexpected(fail(
+        fmt::format("filter needs one row of {} exogenous columns per observation", spec.exog_names.size())));
   if (exog.size() > 0 && !exog.allFinite())
     return std::unexpected(fail("exogenous regressors must be finite"));
   for (double v : y)
@@ -674,7 +674,8 @@ std::expected<SarimaxFit, Error> Sarimax::filter(std::span<const double> y, cons
   const detail::SarimaxModel model(spec, to_eigen(y), exog, first_time);
   const detail::SarimaxModel::Pass pass = model.run(state_->params, true);
   if (!pass.ok) return std::unexpected(fail("autoregressive parameters are not stationary"));
-  if (pass.out.regular_obs == 0) return std::unexpected(fail("no observations left after the diffuse period"));
+  if (pass.out.regular_obs == 0)
+    return std::unexpected(fail("no observations left after the diffuse period"));
   SarimaxFit out;
   out.spec = spec;
   out.param_names = fit_.param_names;

@@ -142,8 +142,8 @@ class Sarimax {
   /// filtered from a fresh diffuse start as in a fit. The result's vectors over time have y's length
   /// and diffuse_steps counts from y's start; loglik and criteria are those of y at these parameters.
   /// For charts of a model whose history is limited.
-  [[nodiscard]] std::expected<SarimaxFit, Error> filter(std::span<const double> y, const Eigen::MatrixXd& exog,
-                                                        long first_time) const;
+  [[nodiscard]] std::expected<SarimaxFit, Error> filter(std::span<const double> y,
+                                                        const Eigen::MatrixXd& exog, long first_time) const;
 
   Sarimax(Sarimax&&) noexcept;
   Sarimax& operator=(Sarimax&&) noexcept;

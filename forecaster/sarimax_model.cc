@@ -23,7 +23,8 @@ Eigen::VectorXd as_vector(std::span<const double> s, std::size_t from, std::size
 
 }  // namespace
 
-SarimaxModel::SarimaxModel(SarimaxSpec spec, Eigen::VectorXd y, Eigen::MatrixXd exog, Eigen::Index time_offset)
+SarimaxModel::SarimaxModel(SarimaxSpec spec, Eigen::VectorXd y, Eigen::MatrixXd exog,
+                           Eigen::Index time_offset)
     : spec_(std::move(spec)), time_offset_(time_offset), y_(std::move(y)), exog_(std::move(exog)) {
   switch (spec_.trend) {
     case Trend::kNone:

@@ -25,7 +25,7 @@ int to_steps(Duration d, Duration step) { return static_cast<int>(d.count() / st
 
 // What one series keeps between evaluations: besides its window (SeriesWindows), the model's filter state
 // without in-sample history (charts re-filter the window) and the forecast path as mean and standard
-// error only (the bounds per level are derived when read). About 40 KiB in all at 4,032 points.
+// error only (the bounds per level are derived when read). About 45 KiB in all at 4,032 points.
 struct SeriesModel {
   std::optional<fc::Sarimax> model;
   std::vector<fc::FourierTerm> user_terms;  // fixed harmonics: regressors we supply

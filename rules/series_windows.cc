@@ -93,8 +93,8 @@ std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const
     // first would double it: 32 KiB more per series at 4,032 points).
     if (w.values.size() + appended > capacity_)
       w.values.erase(w.values.begin(),
-                     w.values.begin() +
-                         static_cast<std::ptrdiff_t>(std::min(w.values.size(), w.values.size() + appended - capacity_)));
+                     w.values.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                            w.values.size(), w.values.size() + appended - capacity_)));
     w.values.insert(w.values.end(), appended, kNaN);
     if (auto it = incoming.find(key); it != incoming.end()) place(w, *it->second, end_ + step, appended);
     w.new_points = appended;

@@ -43,8 +43,8 @@ TEST(SarimaxHistory, BoundedModelForecastsAsTheUnboundedOneAndKeepsOnlyTheLastK)
   constexpr std::size_t kKeep = 50;
   auto full = Sarimax::fit(spec(), all.first(kFit), fourier_matrix(kTerms, 0, kFit));
   ASSERT_TRUE(full.has_value()) << full.error().message;
-  auto bounded = Sarimax::from_params(spec(), all.first(kFit), fourier_matrix(kTerms, 0, kFit),
-                                      full->result().params);
+  auto bounded =
+      Sarimax::from_params(spec(), all.first(kFit), fourier_matrix(kTerms, 0, kFit), full->result().params);
   ASSERT_TRUE(bounded.has_value()) << bounded.error().message;
   bounded->limit_history(kKeep);
   EXPECT_EQ(bounded->result().fitted.size(), kKeep);
@@ -55,7 +55,8 @@ TEST(SarimaxHistory, BoundedModelForecastsAsTheUnboundedOneAndKeepsOnlyTheLastK)
     const int take = std::min(len, 600 - t);
     const auto rows = fourier_matrix(kTerms, t, take);
     ASSERT_TRUE(full->update(all.subspan(static_cast<std::size_t>(t), static_cast<std::size_t>(take)), rows));
-    ASSERT_TRUE(bounded->update(all.subspan(static_cast<std::size_t>(t), static_cast<std::size_t>(take)), rows));
+    ASSERT_TRUE(
+        bounded->update(all.subspan(static_cast<std::size_t>(t), static_cast<std::size_t>(take)), rows));
     t += take;
     const auto& b = bounded->result();
     ASSERT_LE(b.fitted.size(), kKeep);
@@ -135,7 +136,8 @@ TEST(SarimaxHistory, FilterOfALaterStretchContinuesTheTrendAndRegressors) {
   const auto shifted = model->filter(later, fourier_matrix(kTerms, 0, 150), 0);
   ASSERT_TRUE(shifted.has_value());
   double off = 0.0;
-  for (std::size_t i = 60; i < 150; ++i) off += std::abs(shifted->fitted[i] - reference.fitted[250 + i]) / 90.0;
+  for (std::size_t i = 60; i < 150; ++i)
+    off += std::abs(shifted->fitted[i] - reference.fitted[250 + i]) / 90.0;
   EXPECT_GT(off, 1.0);
   EXPECT_FALSE(model->filter(later, fourier_matrix(kTerms, 250, 149), 250).has_value());
 }

@@ -1,10 +1,13 @@
 // rules_eval: times the rule engine against a real Prometheus (scripts/bench_rules.sh backfills it):
 // one forecast rule with an automatic daily-seasonal model over every `bench_ingest` series, the first
 // full evaluation (every series fitted), then a steady-state evaluation one step later (one new point
-// per series through the filter), and the resident memory the fitted series added.
+// per series through the filter), and the memory the fitted series added: resident (RSS, which also
+// counts what glibc's arenas keep after the fits' temporaries are freed), live heap (mallinfo2), and
+// RSS again after malloc_trim(0) hands the free pages back.
 //
 //   rules_eval --prometheus http://127.0.0.1:9090 --end UNIX_SECONDS [--workers 2] [--history 14d]
 #include <fmt/format.h>
+#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -26,6 +29,11 @@ double resident_mib() {
   long pages = 0, resident = 0;
   statm >> pages >> resident;
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double live_heap_mib() {
+  const struct mallinfo2 m = mallinfo2();
+  return static_cast<double>(m.uordblks + m.hblkhd) / (1024.0 * 1024.0);
 }
 
 double cpu_seconds() {
@@ -73,7 +81,7 @@ int main(int argc, char** argv) {
     for (const auto& e : engine.error()) std::fprintf(stderr, "%s\n", e.to_string().c_str());
     return 1;
   }
-  const double rss0 = resident_mib();
+  const double rss0 = resident_mib(), heap0 = live_heap_mib();
   auto timed = [&](std::int64_t at) {
     const auto t0 = std::chrono::steady_clock::now();
     const double c0 = cpu_seconds();
@@ -84,6 +92,9 @@ int main(int argc, char** argv) {
   const auto [first_wall, first_cpu] = timed(end - 300);
   const double rss1 = resident_mib();
   const auto [steady_wall, steady_cpu] = timed(end);
+  const double rss2 = resident_mib(), heap2 = live_heap_mib();
+  malloc_trim(0);
+  const double rss3 = resident_mib();
   const auto status = (*engine)->status();
   if (status.empty() || !status[0].last_error.empty()) {
     std::fprintf(stderr, "evaluation failed: %s\n",
@@ -99,6 +110,9 @@ int main(int argc, char** argv) {
   std::printf("steady evaluation (one new point each): %.3f s wall, %.3f s CPU\n", steady_wall, steady_cpu);
   std::printf("resident memory added by the fitted series: %.1f MiB, %.1f KiB per series\n", rss1 - rss0,
               1024.0 * (rss1 - rss0) / series);
+  std::printf("after the steady evaluation: resident %.1f KiB, live heap %.1f KiB per series\n",
+              1024.0 * (rss2 - rss0) / series, 1024.0 * (heap2 - heap0) / series);
+  std::printf("after malloc_trim(0): resident %.1f KiB per series\n", 1024.0 * (rss3 - rss0) / series);
   std::printf("load average: %.2f %.2f %.2f, workers: %zu\n", load[0], load[1], load[2], workers);
   std::filesystem::remove_all(dir);
   return 0;

@@ -107,7 +107,8 @@ struct Sarimax::State {
   Eigen::MatrixXd cov;          // at unit scale
   Eigen::MatrixXd diffuse_cov;  // empty when the diffuse period is over
   Eigen::Index next_time = 0;
-  FilterOutput sums;  // likelihood pieces accumulated over all data seen
+  FilterOutput sums;  // likelihood pieces accumulated over all data seen (scalars only)
+  std::size_t history_limit = std::numeric_limits<std::size_t>::max();  // see limit_history
 };
 
 Sarimax::Sarimax(SarimaxFit fit, std::unique_ptr<State> state)
@@ -207,6 +208,15 @@ void set_criteria(SarimaxFit& fit, const FilterOutput& sums) {
 // Fitted value, residual and standardized residual of time t from a filter pass (statsmodels'
 // conventions: a prediction exists at every step, a residual where y is observed, a standardized
 // residual only where F_t is a regular forecast variance).
+// Drops the oldest `count` fitted values, residuals and standardized residuals.
+void drop_oldest(SarimaxFit& fit, std::size_t count) {
+  count = std::min(count, fit.fitted.size());
+  if (count == 0) return;
+  for (auto* v : {&fit.fitted, &fit.residuals, &fit.standardized_residuals})
+    v->erase(v->begin(), v->begin() + static_cast<std::ptrdiff_t>(count));
+  fit.history_start += static_cast<int>(count);
+}
+
 void append_prediction(SarimaxFit& fit, const FilterOutput& out, Eigen::Index t, double scale) {
   const double v = out.forecast_error[t], F = out.forecast_var[t];
   fit.fitted.push_back(out.prediction[t]);
@@ -291,7 +301,15 @@ std::expected<Sarimax, Error> Sarimax::from_params(const SarimaxSpec& spec, std:
   state->cov = std::move(pass.cov);
   state->diffuse_cov = std::move(pass.diffuse_cov);
   state->next_time = n;
-  state->sums = std::move(pass.out);
+  // Only the likelihood sums are extended by update(); the per-step vectors and the data copies are
+  // in fit_ already or no longer needed (most of a fitted model's memory otherwise).
+  state->sums.sum_log_f = pass.out.sum_log_f;
+  state->sums.sum_v2_f = pass.out.sum_v2_f;
+  state->sums.regular_obs = pass.out.regular_obs;
+  state->sums.observed = pass.out.observed;
+  state->sums.sum_log_f_diffuse = pass.out.sum_log_f_diffuse;
+  state->sums.diffuse_steps = pass.out.diffuse_steps;
+  state->model.release_data();
   return Sarimax(std::move(fit), std::move(state));
 }
 
@@ -620,12 +638,59 @@ std::expected<void, Error> Sarimax::update(std::span<const double> y_new, const 
   st.cov = out.next_cov;
   st.diffuse_cov = out.next_diffuse_cov;
   st.next_time += len;
-  for (Eigen::Index t = 0; t < len; ++t) append_prediction(fit_, out, t, st.params.sigma2);
+  // With a history limit the oldest values go first, so the vectors never outgrow it (no reallocation).
+  const auto kept = static_cast<Eigen::Index>(std::min<std::size_t>(y_new.size(), st.history_limit));
+  if (fit_.fitted.size() + static_cast<std::size_t>(kept) > st.history_limit)
+    drop_oldest(fit_, fit_.fitted.size() + static_cast<std::size_t>(kept) - st.history_limit);
+  fit_.history_start += static_cast<int>(len - kept);
+  for (Eigen::Index t = len - kept; t < len; ++t) append_prediction(fit_, out, t, st.params.sigma2);
   if (fit_.diffuse_steps == fit_.nobs) fit_.diffuse_steps += out.diffuse_steps;
   fit_.nobs += static_cast<int>(len);
   fit_.loglik = loglik_at_scale(st.sums, st.params.sigma2);
   set_criteria(fit_, st.sums);
   return {};
+}
+
+void Sarimax::limit_history(std::size_t points) {
+  state_->history_limit = points;
+  if (fit_.fitted.size() > points) drop_oldest(fit_, fit_.fitted.size() - points);
+  for (auto* v : {&fit_.fitted, &fit_.residuals, &fit_.standardized_residuals}) {
+    v->shrink_to_fit();
+    v->reserve(points == std::numeric_limits<std::size_t>::max() ? v->size() : points);
+  }
+}
+
+std::expected<SarimaxFit, Error> Sarimax::filter(std::span<const double> y, const Eigen::MatrixXd& exog,
+                                                 long first_time) const {
+  const SarimaxSpec& spec = fit_.spec;
+  if (static_cast<std::size_t>(exog.cols()) != spec.exog_names.size() ||
+      (exog.cols() > 0 && static_cast<std::size_t>(exog.rows()) != y.size()))
+    return std::unexpected(fail(
+        fmt::format("filter needs one row of {} exogenous columns per observation", spec.exog_names.size())));
+  if (exog.size() > 0 && !exog.allFinite())
+    return std::unexpected(fail("exogenous regressors must be finite"));
+  for (double v : y)
+    if (std::isinf(v)) return std::unexpected(fail("the series contains an infinite value"));
+  const detail::SarimaxModel model(spec, to_eigen(y), exog, first_time);
+  const detail::SarimaxModel::Pass pass = model.run(state_->params, true);
+  if (!pass.ok) return std::unexpected(fail("autoregressive parameters are not stationary"));
+  if (pass.out.regular_obs == 0)
+    return std::unexpected(fail("no observations left after the diffuse period"));
+  SarimaxFit out;
+  out.spec = spec;
+  out.param_names = fit_.param_names;
+  out.params = fit_.params;
+  out.std_errors = fit_.std_errors;
+  out.sigma2 = state_->params.sigma2;
+  out.converged = fit_.converged;
+  out.iterations = fit_.iterations;
+  out.nobs = static_cast<int>(y.size());
+  out.loglik = loglik_at_scale(pass.out, out.sigma2);
+  out.diffuse_steps = pass.out.diffuse_steps;
+  for (Eigen::Index t = 0; t < static_cast<Eigen::Index>(y.size()); ++t)
+    append_prediction(out, pass.out, t, out.sigma2);
+  set_criteria(out, pass.out);
+  return out;
 }
 
 std::expected<double, Error> sarimax_loglik(const SarimaxSpec& spec, std::span<const double> y,

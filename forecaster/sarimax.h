@@ -94,6 +94,9 @@ struct SarimaxFit {
   std::vector<double> residuals;  ///< y - fitted (NaN where y is NaN)
   std::vector<double>
       standardized_residuals;  ///< residual / sqrt(F_t * sigma2); NaN where y is NaN or diffuse
+  /// Time index of fitted[0], residuals[0] and standardized_residuals[0]: 0 unless a history limit
+  /// (Sarimax::limit_history) dropped older points.
+  int history_start = 0;
 };
 
 /// Point forecasts and central prediction intervals, original scale.
@@ -126,6 +129,21 @@ class Sarimax {
   /// Extends the filter with new observations (and their exog rows) without re-estimating; later
   /// forecasts start after them. loglik and residuals are extended accordingly.
   std::expected<void, Error> update(std::span<const double> y_new, const Eigen::MatrixXd& exog_new);
+
+  /// Keeps only the last `points` fitted values, residuals and standardized residuals, now and after
+  /// every update() (result().history_start says which time fitted[0] is), so that a model absorbing
+  /// points for weeks holds a bounded amount of memory (the rule engine keeps none and charts through
+  /// filter()). Forecasts, loglik and the criteria are those of the unbounded model.
+  void limit_history(std::size_t points);
+
+  /// One-step predictions of this model (its parameters and sigma2, nothing re-estimated) over other
+  /// observations: y[i] is the value at time first_time + i on this model's time axis (the fit's first
+  /// observation is time 0, so trend and regressors continue from there; exog has one row per y),
+  /// filtered from a fresh diffuse start as in a fit. The result's vectors over time have y's length
+  /// and diffuse_steps counts from y's start; loglik and criteria are those of y at these parameters.
+  /// For charts of a model whose history is limited.
+  [[nodiscard]] std::expected<SarimaxFit, Error> filter(std::span<const double> y,
+                                                        const Eigen::MatrixXd& exog, long first_time) const;
 
   Sarimax(Sarimax&&) noexcept;
   Sarimax& operator=(Sarimax&&) noexcept;

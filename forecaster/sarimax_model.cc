@@ -23,8 +23,9 @@ Eigen::VectorXd as_vector(std::span<const double> s, std::size_t from, std::size
 
 }  // namespace
 
-SarimaxModel::SarimaxModel(SarimaxSpec spec, Eigen::VectorXd y, Eigen::MatrixXd exog)
-    : spec_(std::move(spec)), y_(std::move(y)), exog_(std::move(exog)) {
+SarimaxModel::SarimaxModel(SarimaxSpec spec, Eigen::VectorXd y, Eigen::MatrixXd exog,
+                           Eigen::Index time_offset)
+    : spec_(std::move(spec)), time_offset_(time_offset), y_(std::move(y)), exog_(std::move(exog)) {
   switch (spec_.trend) {
     case Trend::kNone:
       k_trend_ = 0;
@@ -112,6 +113,7 @@ Eigen::VectorXd SarimaxModel::reduced_ma(const SarimaxParams& p) const {
 }
 
 double SarimaxModel::trend_at(const SarimaxParams& p, Eigen::Index t) const {
+  t += time_offset_;
   switch (spec_.trend) {
     case Trend::kNone:
       return 0.0;
@@ -468,7 +470,7 @@ double SarimaxModel::profile_loglik(const Eigen::VectorXd& arma_params, Eigen::V
 
 double SarimaxModel::trend_column_at(int j, Eigen::Index t) const {
   const bool is_time = spec_.trend == Trend::kLinear || (spec_.trend == Trend::kConstantLinear && j == 1);
-  return is_time ? static_cast<double>(t + 1) : 1.0;
+  return is_time ? static_cast<double>(t + time_offset_ + 1) : 1.0;
 }
 
 void SarimaxModel::prepare_profile_data() {
@@ -523,6 +525,17 @@ void SarimaxModel::prepare_profile_data() {
   profile_trend_.resize(k_trend_, nw);
   for (int j = 0; j < k_trend_; ++j)
     for (Eigen::Index i = 0; i < nw; ++i) profile_trend_(j, i) = trend_column_at(j, k_diffuse_ + i);
+}
+
+void SarimaxModel::release_data() {
+  // Assigning empty objects (rather than resize(0)) is what returns the storage.
+  const Eigen::Index k_exog = exog_.cols();
+  y_ = Eigen::VectorXd();
+  exog_ = Eigen::MatrixXd(0, k_exog);  // the column count still sizes beta
+  filled_ = Eigen::VectorXd();
+  profile_data_ = Eigen::MatrixXd();
+  profile_trend_ = Eigen::MatrixXd();
+  std::vector<Eigen::Index>().swap(gaps_);
 }
 
 double SarimaxModel::concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale) const {

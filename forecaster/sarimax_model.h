@@ -22,7 +22,8 @@ struct SarimaxParams {
 
 class SarimaxModel {
  public:
-  SarimaxModel(SarimaxSpec spec, Eigen::VectorXd y, Eigen::MatrixXd exog);
+  /// y[0] is at time_offset on the trend's time axis (0 for a fit; later for Sarimax::filter).
+  SarimaxModel(SarimaxSpec spec, Eigen::VectorXd y, Eigen::MatrixXd exog, Eigen::Index time_offset = 0);
 
   [[nodiscard]] const SarimaxSpec& spec() const { return spec_; }
   [[nodiscard]] int k_trend() const { return k_trend_; }
@@ -46,7 +47,8 @@ class SarimaxModel {
   [[nodiscard]] Eigen::VectorXd reduced_ar(const SarimaxParams& p) const;
   [[nodiscard]] Eigen::VectorXd reduced_ma(const SarimaxParams& p) const;
 
-  /// Trend value A(t) for the 0-based time index t (statsmodels' trend_offset = 1).
+  /// Trend value A(t) for the 0-based time index t of y, shifted by the time offset (statsmodels'
+  /// trend_offset = 1 for a fit).
   [[nodiscard]] double trend_at(const SarimaxParams& p, Eigen::Index t) const;
 
   /// Full state space over times [start, start + count) with unit scale (Q = 1). future_exog rows
@@ -91,8 +93,15 @@ class SarimaxModel {
   /// Concentrated loglik (statsmodels' value) at constrained mean params; -inf when not computable.
   [[nodiscard]] double concentrated_loglik(const Eigen::VectorXd& mean_params, double* scale = nullptr) const;
 
+  /// Frees the data and everything derived from it (y, exog, the profiling columns: for 4,032 points
+  /// and two Fourier columns about 250 KiB), keeping what full_state_space, split and the k_*
+  /// accessors need: a fitted Sarimax forecasts and updates from its filter state alone. After this
+  /// run, profile_loglik and concentrated_loglik must not be called.
+  void release_data();
+
  private:
   SarimaxSpec spec_;
+  Eigen::Index time_offset_ = 0;
   Eigen::VectorXd y_;
   Eigen::MatrixXd exog_;
   int k_trend_ = 0;

@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/math/distributions/normal.hpp>
 #include <cmath>
 #include <limits>
 #include <map>
 #include <optional>
+#include <span>
 
 #include "forecaster/auto_arima.h"
 #include "forecaster/fourier.h"
@@ -21,7 +23,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 int to_steps(Duration d, Duration step) { return static_cast<int>(d.count() / step.count()); }
 
-// What one series keeps between evaluations.
+// What one series keeps between evaluations: besides its window (SeriesWindows), the model's filter state
+// without in-sample history (charts re-filter the window) and the forecast path as mean and standard
+// error only (the bounds per level are derived when read). About 45 KiB in all at 4,032 points.
 struct SeriesModel {
   std::optional<fc::Sarimax> model;
   std::vector<fc::FourierTerm> user_terms;  // fixed harmonics: regressors we supply
@@ -33,7 +37,7 @@ struct SeriesModel {
   // the last outputs, re-exported while no new point arrives
   double h0_mean = kNaN;
   std::vector<double> h0_lower, h0_upper;
-  std::optional<fc::Forecast> forecast;
+  std::optional<fc::Forecast> forecast;  // mean and std_err; lower/upper left empty
   double last_value = kNaN;
   std::string state = "ok";
 };
@@ -64,6 +68,8 @@ class ForecastEvaluator final : public RuleEvaluator {
     }
     for (Duration h : rule_.horizons) horizon_steps_.push_back(to_steps(h, step));
     for (double l : rule_.intervals) levels_.push_back(l * 100.0);
+    const boost::math::normal normal;  // the quantiles Sarimax::forecast uses, so the bounds are its own
+    for (double level : levels_) z_.push_back(boost::math::quantile(normal, 0.5 + level / 200.0));
   }
 
   [[nodiscard]] const RuleCommon& common() const override { return rule_.common; }
@@ -89,12 +95,21 @@ class ForecastEvaluator final : public RuleEvaluator {
         std::max_element(rule_.intervals.begin(), rule_.intervals.end()) - rule_.intervals.begin());
     c.level = rule_.intervals[widest];
     c.forecast_mean = f.mean;
-    c.forecast_lower = f.lower[widest];
-    c.forecast_upper = f.upper[widest];
-    // in-sample: the model's one-step expectations with the band's width for that level
-    const double z = (f.upper[widest][0] - f.mean[0]) / f.std_err[0];
-    if (sm.model) {
-      const auto& r = sm.model->result();
+    c.forecast_lower = bounds(f, widest, -1.0);
+    c.forecast_upper = bounds(f, widest, 1.0);
+    // in-sample: the model's one-step expectations with the band's width for that level, from a filter
+    // pass over the window (the model keeps no history), from its first observed point on
+    const double z = z_[widest];
+    std::size_t first = 0;
+    while (first < n && !std::isfinite(c.values[first])) ++first;
+    const std::span<const double> seen = std::span<const double>(c.values).subspan(first);
+    const auto t0 = static_cast<Eigen::Index>(sm.n) - static_cast<Eigen::Index>(seen.size());
+    std::optional<fc::SarimaxFit> in_sample;
+    if (sm.model && !seen.empty() && t0 >= 0)
+      if (auto r = sm.model->filter(seen, exog_rows(sm, t0, static_cast<Eigen::Index>(seen.size())), t0))
+        in_sample = std::move(*r);
+    if (in_sample) {
+      const auto& r = *in_sample;
       const std::size_t have = std::min(n, r.fitted.size());
       for (std::size_t i = 0; i < have; ++i) {
         const std::size_t src = r.fitted.size() - have + i, dst = n - have + i;
@@ -134,8 +149,8 @@ class ForecastEvaluator final : public RuleEvaluator {
       for (std::size_t j = 0; j < rule_.intervals.size(); ++j) {
         Labels l = base;
         set_label(l, "level", format_sample_value(rule_.intervals[j]));
-        path(rule_.common.name + ":yhat_path_lower", l, m.forecast->lower[j]);
-        path(rule_.common.name + ":yhat_path_upper", l, m.forecast->upper[j]);
+        path(rule_.common.name + ":yhat_path_lower", l, bounds(*m.forecast, j, -1.0));
+        path(rule_.common.name + ":yhat_path_upper", l, bounds(*m.forecast, j, 1.0));
       }
     }
     return out;
@@ -207,8 +222,9 @@ class ForecastEvaluator final : public RuleEvaluator {
         for (std::size_t k = 0; k < levels_.size(); ++k) {
           Labels ll = l;
           set_label(ll, "level", format_sample_value(rule_.intervals[k]));
-          const double lo = h == 0 ? m->h0_lower[k] : m->forecast->lower[k][static_cast<std::size_t>(h - 1)];
-          const double hi = h == 0 ? m->h0_upper[k] : m->forecast->upper[k][static_cast<std::size_t>(h - 1)];
+          const auto at = static_cast<std::size_t>(h - 1);
+          const double lo = h == 0 ? m->h0_lower[k] : bound(*m->forecast, k, at, -1.0);
+          const double hi = h == 0 ? m->h0_upper[k] : bound(*m->forecast, k, at, 1.0);
           emit(name + ":yhat_lower", ll, lo);
           emit(name + ":yhat_upper", std::move(ll), hi);
         }
@@ -223,9 +239,9 @@ class ForecastEvaluator final : public RuleEvaluator {
           Labels ll = labels;
           set_label(ll, "level", format_sample_value(rule_.intervals[j]));
           out.remote.push_back(
-              {with_name(ll, name + ":yhat_path_lower", env), t, m->forecast->lower[j][idx]});
+              {with_name(ll, name + ":yhat_path_lower", env), t, bound(*m->forecast, j, idx, -1.0)});
           out.remote.push_back(
-              {with_name(ll, name + ":yhat_path_upper", env), t, m->forecast->upper[j][idx]});
+              {with_name(ll, name + ":yhat_path_upper", env), t, bound(*m->forecast, j, idx, 1.0)});
         }
       }
     }
@@ -239,6 +255,16 @@ class ForecastEvaluator final : public RuleEvaluator {
       if (label_value(labels, k).empty()) set_label(labels, k, v);
     set_label(labels, "__name__", name);
     return labels;
+  }
+
+  // Interval bounds from the kept mean and standard error, by Sarimax::forecast's own arithmetic.
+  [[nodiscard]] double bound(const fc::Forecast& f, std::size_t level, std::size_t at, double side) const {
+    return side < 0 ? f.mean[at] - z_[level] * f.std_err[at] : f.mean[at] + z_[level] * f.std_err[at];
+  }
+  [[nodiscard]] std::vector<double> bounds(const fc::Forecast& f, std::size_t level, double side) const {
+    std::vector<double> out(f.mean.size());
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = bound(f, level, i, side);
+    return out;
   }
 
   [[nodiscard]] std::size_t min_points() const {
@@ -289,6 +315,7 @@ class ForecastEvaluator final : public RuleEvaluator {
       next.description = spec.describe();
       next.model.emplace(std::move(*r));
     }
+    next.model->limit_history(0);  // nothing here reads it; chart() re-filters the window
     next.aicc = next.model->result().aicc;
     next.n = n;
     next.fitted_at = now;
@@ -331,6 +358,8 @@ class ForecastEvaluator final : public RuleEvaluator {
     auto f = m.model->forecast(max_h, exog_rows(m, m.n, max_h), levels);
     if (!f) return std::unexpected(f.error());
     m.forecast = std::move(*f);
+    m.forecast->lower = {};  // derived from mean and std_err when read (bound())
+    m.forecast->upper = {};
     m.state = "ok";
     return {};
   }
@@ -358,6 +387,7 @@ class ForecastEvaluator final : public RuleEvaluator {
   std::vector<int> auto_periods_;
   std::vector<int> horizon_steps_;
   std::vector<double> levels_;
+  std::vector<double> z_;  // normal quantile of each level
   std::map<std::uint64_t, SeriesModel> models_;
   TimestampMs last_refit_ = 0;
 };

@@ -89,12 +89,15 @@ std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const
   if (full) windows_.clear();
   for (auto& [key, w] : windows_) {  // known series: extend by the new grid points
     w.is_new = false;
+    // Oldest points out before the new ones go in, so the vector never outgrows its capacity (appending
+    // first would double it: 32 KiB more per series at 4,032 points).
+    if (w.values.size() + appended > capacity_)
+      w.values.erase(w.values.begin(),
+                     w.values.begin() + static_cast<std::ptrdiff_t>(std::min(
+                                            w.values.size(), w.values.size() + appended - capacity_)));
     w.values.insert(w.values.end(), appended, kNaN);
     if (auto it = incoming.find(key); it != incoming.end()) place(w, *it->second, end_ + step, appended);
     w.new_points = appended;
-    if (w.values.size() > capacity_)
-      w.values.erase(w.values.begin(),
-                     w.values.begin() + static_cast<std::ptrdiff_t>(w.values.size() - capacity_));
   }
   for (const auto& [key, s] : incoming) {  // new series: their whole history
     if (windows_.contains(key)) continue;

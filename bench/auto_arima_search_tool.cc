@@ -3,7 +3,8 @@
 // (every candidate fitted by exact ML), plus the exact AICc of both picks.
 //
 //   auto_arima_search [--hourly N] [--fivemin N] [--nab DIR] [--exact] [--refits K]
-//                     [--max-order M] [--write-series DIR] [--only hourly|fivemin]
+//                     [--max-order M] [--refit-iterations I] [--write-series DIR]
+//                     [--only hourly|fivemin] [--series SUBSTR]
 //
 // Series: N seeded synthetic hourly series (700-1000 points, period 24, seasonal ARIMA-like),
 // N seeded synthetic 5-minute ops-like series (4032 points, period 288: the Fourier path), and
@@ -160,9 +161,9 @@ std::string describe(const AutoArimaResult& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int n_hourly = 40, n_fivemin = 12, refits = 3, max_order = 0;
+  int n_hourly = 40, n_fivemin = 12, refits = 3, max_order = 0, refit_iterations = 100;
   bool exact = false;
-  std::string nab_dir, write_dir, only;
+  std::string nab_dir, write_dir, only, pick;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto next = [&]() { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
@@ -182,6 +183,10 @@ int main(int argc, char** argv) {
       write_dir = next();
     } else if (a == "--only") {
       only = next();
+    } else if (a == "--refit-iterations") {
+      refit_iterations = std::stoi(next());
+    } else if (a == "--series") {
+      pick = next();
     } else {
       fmt::print(stderr, "unknown argument {}\n", a);
       return 2;
@@ -194,6 +199,8 @@ int main(int argc, char** argv) {
     for (auto& s : fivemin(n_fivemin)) all.push_back(std::move(s));
     for (auto& s : nab(nab_dir)) all.push_back(std::move(s));
   }
+  if (!pick.empty())
+    std::erase_if(all, [&](const Series& s) { return s.name.find(pick) == std::string::npos; });
   if (!write_dir.empty()) {
     std::filesystem::create_directories(write_dir);
     for (const auto& s : all) {
@@ -214,6 +221,7 @@ int main(int argc, char** argv) {
     opt.period = s.period;
     opt.approximation_refits = refits;
     opt.stepwise_max_order = max_order;
+    opt.refit_max_iterations = refit_iterations;
     const Eigen::MatrixXd none(static_cast<Eigen::Index>(s.y.size()), 0);
     const double t0 = cpu_seconds();
     auto fast = auto_arima(s.y, none, {}, opt);
@@ -223,6 +231,10 @@ int main(int argc, char** argv) {
         fmt::format("{:<44} {:>5} {:>8.3f} {:>12.2f} {:<28}", s.name, s.y.size(), t_fast,
                     fast ? fast->ic : NAN, fast ? describe(*fast) : fast.error().message.substr(0, 28));
     if (!fast) ++failed;
+    if (fast)
+      line += fmt::format(" [css {} pred {} exact {} rej {}{}]", fast->stats.approximate_scores,
+                          fast->stats.predicted_rejections, fast->stats.exact_fits,
+                          fast->stats.rejected_exact_fits, fast->stats.exhaustive_fallback ? " FALLBACK" : "");
     if (exact) {
       AutoArimaOptions eo = opt;
       eo.approximation = SearchApproximation::kExact;

@@ -101,6 +101,12 @@ double max_inverse_root(const Eigen::VectorXd& poly) {
   return m;
 }
 
+// Smallest root modulus of each factor phi(L), theta(L), Phi(L^s), Theta(L^s) of a fit (+inf: none).
+struct RootModuli {
+  double ar, ma, sar, sma;
+};
+RootModuli root_moduli(const SarimaxFit& fit);
+
 struct Key {
   int p, q, P, Q;
   bool constant;
@@ -166,10 +172,12 @@ class Search {
     e.spec = spec_of(k);
     if (approximate_) {
       e.ic = css_score(k, warm, &e.params);
+      ++stats_.approximate_scores;
     } else {
       // No warm start here: the exact search stays today's reference search, fit for fit.
       auto fit = exact_fit(k, {});
       e.ic = kInf;
+      if (!fit) ++stats_.rejected_exact_fits;
       if (fit) {
         e.ic = exact_score(fit->result());
         e.params = arma_part(fit->result());
@@ -237,6 +245,7 @@ class Search {
     Best b;
     b.spec = spec_of(k);
     b.search = this;
+    if (!fit) ++stats_.rejected_exact_fits;
     if (fit) {
       b.ic = exact_score(fit->result());
       b.params = fit->result().params;
@@ -251,23 +260,11 @@ class Search {
     return b;
   }
 
-  /// After exact refits changed some scores: climb again from the best model by the current
-  /// (mixed) scores, with up to `budget` new candidates.
-  void reclimb(int budget) {
-    Key from = best_;
-    double from_ic = kInf;
-    for (const auto& [k, e] : fits_)
-      if (e.ic < from_ic) {
-        from_ic = e.ic;
-        from = k;
-      }
-    if (std::isfinite(from_ic)) climb(from, models_ + budget);
-  }
-
   std::vector<AutoArimaCandidate>& candidates() { return candidates_; }
   [[nodiscard]] const Eigen::MatrixXd& exog() const { return exog_; }
   [[nodiscard]] const std::vector<FourierTerm>& fourier() const { return fourier_; }
   [[nodiscard]] bool approximate() const { return approximate_; }
+  [[nodiscard]] const AutoArimaStats& stats() const { return stats_; }
 
  private:
   struct Entry {
@@ -285,8 +282,8 @@ class Search {
     return spec;
   }
 
-  std::expected<Sarimax, Error> exact_fit(const Key& k, std::vector<double> warm,
-                                          bool thorough = true) const {
+  std::expected<Sarimax, Error> exact_fit(const Key& k, std::vector<double> warm, bool thorough = true) {
+    ++stats_.exact_fits;
     FitOptions fo = opt_.fit_options;
     fo.standard_errors = false;
     // Refits after the approximate search start near their optimum; one that does not converge
@@ -294,15 +291,17 @@ class Search {
     // unneeded difference), so no simplex restart and fewer iterations there.
     if (!thorough) {
       fo.simplex_fallback = false;
-      fo.max_iterations = std::min(fo.max_iterations, 100);
+      fo.max_iterations = std::min(fo.max_iterations, opt_.refit_max_iterations);
     }
     if (fo.start_params.empty()) fo.warm_start = std::move(warm);
     return Sarimax::fit(spec_of(k), y_, exog_, fo);
   }
 
-  double exact_score(const SarimaxFit& fit) const {
+  double exact_score(const SarimaxFit& fit) {
     const double ic = information_criterion(fit, opt_.ic);
-    return std::isfinite(ic) && min_root_modulus(fit) >= 1.01 ? ic : kInf;
+    if (std::isfinite(ic) && min_root_modulus(fit) >= 1.01) return ic;
+    ++stats_.rejected_exact_fits;
+    return kInf;
   }
 
   // The ARMA part of an exact fit (statsmodels order after the regression coefficients).
@@ -357,7 +356,7 @@ class Search {
 
   // R's approximate criterion: n* log(sigma2_css) + 2k (plus n* log(2 pi e) to sit near the exact
   // -2 loglik), k counting every coefficient of the model and sigma2, n* the differenced length.
-  double css_score(const Key& k, const Key* warm, std::vector<double>* params) const {
+  double css_score(const Key& k, const Key* warm, std::vector<double>* params) {
     CssOrder o{k.p, k.q, k.P, k.Q, std::max(m_, 1)};
     const std::vector<double> start = warm ? arma_warm(*warm, k) : std::vector<double>{};
     const CssFit fit = css_fit(css_w_[k.constant ? 1 : 0], o, start);
@@ -385,6 +384,10 @@ class Search {
     if (const auto exact = exact_at(k, *params)) {
       n = exact->first;
       minus2ll = -2.0 * exact->second;
+      if (opt_.predict_rejections && heads_to_unit_ma(k, *params)) {
+        ++stats_.predicted_rejections;
+        return kInf;
+      }
     }
     const double aic = minus2ll + 2.0 * npar;
     switch (opt_.ic) {
@@ -396,6 +399,39 @@ class Search {
         break;
     }
     return n - npar - 1.0 > 0.0 ? aic + 2.0 * npar * (npar + 1.0) / (n - npar - 1.0) : kInf;
+  }
+
+  // Predicts that the exact ML fit of k fails R's root check: an MA factor (theta(L) or Theta(L^s))
+  // whose exact likelihood, along the ray that scales its roots, is higher with its smallest root
+  // on the unit circle than at modulus 1.01 (R's limit). With a unimodal likelihood along the
+  // ray, the maximum then lies inside 1.01 and the fit would be rejected. Typical after an
+  // unneeded difference (nsdiffs, ndiffs), where the MA term goes to -1 by exact ML while its
+  // CSS estimate stays well inside; the exact search spends its fits there and rejects them, the
+  // approximate one would refit them and fail. Two likelihood passes per MA factor.
+  [[nodiscard]] bool heads_to_unit_ma(const Key& k, const std::vector<double>& arma) const {
+    const int s = std::max(m_, 1);
+    for (auto [at, count, step] : {std::tuple{k.p, k.q, 1}, {k.p + k.q + k.P, k.Q, s}}) {
+      if (count == 0) continue;
+      Eigen::VectorXd c(count);
+      for (int i = 0; i < count; ++i) c[i] = arma[static_cast<std::size_t>(at + i)];
+      // Smallest root modulus of 1 + c_1 u + ... (u = L^step), then the coefficients with all
+      // roots scaled so that the smallest sits at modulus `target` in L (target^step in u).
+      Eigen::VectorXd poly(count + 1);
+      poly[0] = 1.0;
+      poly.tail(count) = c;
+      const double inv = max_inverse_root(poly);
+      if (!(inv > 1e-6)) continue;  // (near-)zero factor: no ray to follow
+      auto at_modulus = [&](double target) {
+        const double lambda = std::pow(target, step) * inv;  // new roots = old roots * lambda
+        std::vector<double> a = arma;
+        for (int i = 0; i < count; ++i) a[static_cast<std::size_t>(at + i)] = c[i] * std::pow(lambda, -(i + 1));
+        const auto ll = exact_at(k, a);
+        return ll ? ll->second : -kInf;
+      };
+      const double at_limit = at_modulus(1.01), at_unit = at_modulus(1.0);
+      if (std::isfinite(at_unit) && at_unit > at_limit) return true;
+    }
+    return false;
   }
 
   static void pull_inside(const Key& k, std::vector<double>* params) {
@@ -533,6 +569,7 @@ class Search {
   double best_ic_ = kInf;
   std::optional<Sarimax> last_model_;
   std::optional<Sarimax> best_model_;
+  AutoArimaStats stats_;
 };
 
 }  // namespace
@@ -552,7 +589,9 @@ double information_criterion(const SarimaxFit& fit, InformationCriterion ic) {
   return n - k - 1.0 > 0.0 ? aic + 2.0 * k * (k + 1.0) / (n - k - 1.0) : kInf;
 }
 
-double min_root_modulus(const SarimaxFit& fit) {
+namespace {
+
+RootModuli root_moduli(const SarimaxFit& fit) {
   const auto& o = fit.spec.order;
   std::vector<double> ar, ma, sar, sma;
   for (size_t i = 0; i < fit.param_names.size() && i < fit.params.size(); ++i) {
@@ -568,10 +607,17 @@ double min_root_modulus(const SarimaxFit& fit) {
     }
   }
   const int s = std::max(o.s, 1);
-  const double ar_inv = max_inverse_root(poly_mul(ar_polynomial(ar, 1), ar_polynomial(sar, s)));
-  const double ma_inv = max_inverse_root(poly_mul(ma_polynomial(ma, 1), ma_polynomial(sma, s)));
-  const double m = std::max(ar_inv, ma_inv);
-  return m > 0 ? 1.0 / m : kInf;
+  auto modulus = [](double inv) { return inv > 0 ? 1.0 / inv : kInf; };
+  return RootModuli{modulus(max_inverse_root(ar_polynomial(ar, 1))), modulus(max_inverse_root(ma_polynomial(ma, 1))),
+                    modulus(max_inverse_root(ar_polynomial(sar, s))), modulus(max_inverse_root(ma_polynomial(sma, s)))};
+}
+
+}  // namespace
+
+double min_root_modulus(const SarimaxFit& fit) {
+  // The roots of a product are those of its factors.
+  const RootModuli r = root_moduli(fit);
+  return std::min({r.ar, r.ma, r.sar, r.sma});
 }
 
 Eigen::MatrixXd auto_arima_future_exog(const AutoArimaResult& result, const Eigen::MatrixXd& user_future_exog,
@@ -757,53 +803,88 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
     }
   }
 
+  AutoArimaStats stats;
+  int skipped_refits = 0;
+  auto add_stats = [&](const AutoArimaStats& s) {
+    stats.approximate_scores += s.approximate_scores;
+    stats.predicted_rejections += s.predicted_rejections;
+    stats.exact_fits += s.exact_fits;
+    stats.rejected_exact_fits += s.rejected_exact_fits;
+    stats.exhaustive_fallback = stats.exhaustive_fallback || s.exhaustive_fallback;
+  };
   if (approximate) {
-    // The search ranked by CSS; the pick is decided by exact fits of the best few candidates over
-    // all designs (warm-started from their CSS estimates). R refits only the CSS winner.
+    // R's way: every candidate the search scored, over all designs, in the order of its approximate
+    // criterion; refitted exactly (warm-started from its CSS estimate) one by one until enough are
+    // admissible. The exact criterion picks among those (R keeps the first).
     struct Finalist {
       double ic;
       Search* search;
       Key key;
     };
     best.reset();
-    const int refits = std::max(1, options.approximation_refits);
-    // Rounds: refit the best few by the current scores; when some of them fail exactly (R's root
-    // check), their +inf steers a new climb away from them, and the new best few are refitted.
-    for (int round = 0; round < 3; ++round) {
-      std::vector<Finalist> finalists;
-      for (auto& s : searches)
-        for (const auto& [ic, key] : s->ranked()) finalists.push_back(Finalist{ic, s.get(), key});
-      std::stable_sort(finalists.begin(), finalists.end(),
-                       [](const Finalist& a, const Finalist& b) { return a.ic < b.ic; });
-      if (finalists.empty()) break;
-      bool rejected = false;
-      for (std::size_t i = 0; i < finalists.size() && static_cast<int>(i) < refits; ++i) {
-        // Not worth an exact fit: its approximate score, an upper bound on its exact criterion up
-        // to the optimizer, is far above an exact result we already have.
-        if (best && finalists[i].ic > best->ic + 10.0) break;
-        Search::Best b = finalists[i].search->refit_exactly(finalists[i].key);
-        rejected = rejected || !std::isfinite(b.ic);
-        keep_if_better(std::move(b));
+    std::vector<Finalist> finalists;
+    for (auto& s : searches)
+      for (const auto& [ic, key] : s->ranked()) finalists.push_back(Finalist{ic, s.get(), key});
+    std::stable_sort(finalists.begin(), finalists.end(),
+                     [](const Finalist& a, const Finalist& b) { return a.ic < b.ic; });
+    const int wanted = std::max(1, options.approximation_refits);
+    const int cap = std::max(wanted, options.max_exact_refits);
+    int admissible = 0, tried = 0;
+    // A rejected refit whose offending root is seasonal (an over-differenced seasonal MA at -1, a
+    // seasonal AR and MA cancelling) names a family: the same seasonal orders (P, Q) and constant
+    // in the same design. The ranking's next entries are mostly that family with other non-seasonal orders
+    // (their scores differ by fractions), and their exact fits end at the same root; they are
+    // skipped. (Measured on the R fixtures: skipping the same (p, q) with any seasonal part after a
+    // non-seasonal root, or the family regardless of the constant, lost R's pick on UKDriverDeaths:
+    // a drift can take a seasonal MA to -1 alone.)
+    std::vector<std::pair<const Search*, Key>> rejected;
+    auto in_rejected_family = [&](const Finalist& f) {
+      return std::ranges::any_of(rejected, [&](const auto& r) {
+        return r.first == f.search && r.second.constant == f.key.constant && f.key.P == r.second.P &&
+               f.key.Q == r.second.Q;
+      });
+    };
+    for (const Finalist& f : finalists) {
+      if (admissible >= wanted || tried >= cap) break;
+      // Not worth an exact fit: its approximate score, an upper bound on its exact criterion up to
+      // the optimizer, is far above an exact result we already have.
+      if (best && f.ic > best->ic + 10.0) break;
+      if (options.predict_rejections && in_rejected_family(f)) {
+        ++skipped_refits;
+        continue;
       }
-      if (!rejected && best && std::isfinite(best->ic)) break;
-      // Nothing admissible at all: the scores are misleading here, go to the exact search below.
-      if (!best || !std::isfinite(best->ic)) break;
-      for (auto& s : searches) s->reclimb(options.max_models / 2);
+      Search::Best b = f.search->refit_exactly(f.key);
+      ++tried;
+      if (std::isfinite(b.ic)) {
+        ++admissible;
+      } else if (b.model) {
+        const RootModuli r = root_moduli(b.model->result());
+        if (std::min(r.sar, r.sma) < 1.01) rejected.emplace_back(f.search, f.key);
+      }
+      keep_if_better(std::move(b));
     }
+    for (auto& s : searches) add_stats(s->stats());
+    stats.predicted_rejections += skipped_refits;
     if (!best || !std::isfinite(best->ic)) {
-      // Every refit failed R's root check: typically an unneeded seasonal difference, after which
-      // nearly every model's seasonal MA goes to -1 by exact ML while its CSS estimate does not.
-      // The approximate scores cannot steer there; the exact search can (and costs what it costs).
+      // No refit was admissible: the approximate scores cannot steer here (e.g. an unneeded
+      // seasonal difference that the predictor did not catch); the exact search can, at its cost.
       AutoArimaOptions exact = options;
       exact.approximation = SearchApproximation::kExact;
       exact.d = d;
       exact.D = D;
-      // Its candidates are fitted as the refits are (no simplex restart, <= 100 iterations): about
-      // half the cost of the reference search, for the same picks on the benchmark.
+      // Its candidates are fitted as the refits are (no simplex restart, <= 100 iterations).
       exact.fit_options.simplex_fallback = false;
       exact.fit_options.max_iterations = std::min(exact.fit_options.max_iterations, 100);
-      return auto_arima(y, exog, exog_names, exact);
+      auto r = auto_arima(y, exog, exog_names, exact);
+      if (r) {
+        add_stats(r->stats);
+        stats.exhaustive_fallback = true;
+        r->stats = stats;
+      }
+      return r;
     }
+  } else {
+    for (auto& s : searches) add_stats(s->stats());
   }
   std::vector<AutoArimaCandidate> all_candidates;
   for (auto& s : searches)
@@ -828,7 +909,7 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
   }
   const double ic = information_criterion(chosen->result(), options.ic);
   AutoArimaResult out{best->spec, best->search->fourier(),   best_X,
-                      ic,         std::move(all_candidates), std::move(*chosen)};
+                      ic,         std::move(all_candidates), std::move(*chosen), stats};
   return out;
 }
 

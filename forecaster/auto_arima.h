@@ -54,9 +54,20 @@ struct AutoArimaOptions {
   bool allow_mean = true;
   int max_models = 94;  ///< R's nmodels
   SearchApproximation approximation = SearchApproximation::kAuto;
-  /// With the approximation: how many of the best CSS-scored candidates are refitted exactly (the
-  /// exact criterion picks among them; R refits one).
+  /// With the approximation: the candidates are refitted exactly in the order of their approximate
+  /// criterion (as R does) until this many admissible ones are found; the exact criterion picks
+  /// among them (R stops at the first).
   int approximation_refits = 3;
+  /// ... or until this many exact refits were tried (admissible or not). Only when none of them is
+  /// admissible does the search fall back to the exhaustive exact search.
+  int max_exact_refits = 8;
+  /// L-BFGS iterations of each refit (no simplex restart): the CSS estimate is a close start, and
+  /// a fit that needs more is mostly heading for R's root check. The final fit is not capped.
+  int refit_max_iterations = 100;
+  /// During the approximate search, models whose exact likelihood grows towards an MA unit root
+  /// (where R's root check would reject the exact fit) are scored +inf without an exact fit, as the
+  /// exact search would score them (see auto_arima.cc, heads_to_unit_ma).
+  bool predict_rejections = true;
   /// Cap on p + q + P + Q for models visited by the stepwise moves (0: none, as R).
   int stepwise_max_order = 0;
   /// Seasonal periods above this go to Fourier terms in the automatic search even when seasonal
@@ -80,6 +91,15 @@ struct AutoArimaCandidate {
   bool approximate = false;
 };
 
+/// What the search cost, for benchmarks and tests.
+struct AutoArimaStats {
+  int approximate_scores = 0;    ///< candidates scored by the approximation
+  int predicted_rejections = 0;  ///< of those, scored +inf as heading for R's root check
+  int exact_fits = 0;            ///< exact ML fits in the search and its refits (not the final one)
+  int rejected_exact_fits = 0;   ///< of those, failed or rejected by R's root check
+  bool exhaustive_fallback = false;  ///< no refit was admissible: the exhaustive exact search ran
+};
+
 struct AutoArimaResult {
   SarimaxSpec spec;                  ///< chosen model; exog_names = user columns then Fourier columns
   std::vector<FourierTerm> fourier;  ///< chosen Fourier terms (empty when none)
@@ -87,6 +107,7 @@ struct AutoArimaResult {
   double ic = 0;                     ///< criterion of the chosen model (R's scale)
   std::vector<AutoArimaCandidate> candidates;  ///< every model fitted, in search order
   Sarimax model;                               ///< the chosen model, fitted, with standard errors
+  AutoArimaStats stats;
 };
 
 /// Chooses and fits a SARIMAX model for y (NaN allowed) with optional exogenous columns

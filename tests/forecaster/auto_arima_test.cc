@@ -258,5 +258,72 @@ TEST(AutoArima, ThreePointsUseAicAndKeepTheMean) {
   EXPECT_NEAR(f->mean[1], 11.0, 1e-3);
 }
 
+// A seasonal AR(1) x AR(1) series seasonally differenced although it need not be (D = 1 forced):
+// by exact ML nearly every model with a seasonal MA term then ends at Theta = -1, which R's root
+// check rejects, while the CSS estimates look admissible. Before the rejection predictor and the
+// refit-in-order, such series ran the exhaustive exact search after the refits failed.
+std::vector<double> over_differenced_series() {
+  std::mt19937_64 rng(4242);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  const int n = 600, s = 12, burn = 10 * s;
+  const double phi = 0.5, seasonal_phi = 0.6;
+  std::vector<double> y(static_cast<std::size_t>(n + burn), 0.0);
+  for (int t = 0; t < n + burn; ++t) {
+    double v = noise(rng);
+    if (t >= 1) v += phi * y[t - 1];
+    if (t >= s) v += seasonal_phi * y[t - s];
+    if (t >= s + 1) v -= phi * seasonal_phi * y[t - s - 1];
+    y[t] = v;
+  }
+  std::vector<double> out(y.begin() + burn, y.end());
+  for (double& v : out) v += 50.0;
+  return out;
+}
+
+TEST(AutoArima, ApproximateSearchRefitsInOrderWithoutTheExhaustiveSearch) {
+  const std::vector<double> y = over_differenced_series();
+  const Eigen::MatrixXd none(static_cast<Eigen::Index>(y.size()), 0);
+  AutoArimaOptions opt;
+  opt.period = 12;
+  opt.D = 1;
+  auto fast = auto_arima(y, none, {}, opt);
+  ASSERT_TRUE(fast) << fast.error().message;
+  EXPECT_FALSE(fast->stats.exhaustive_fallback);
+  EXPECT_GT(fast->stats.approximate_scores, 0);
+  EXPECT_GT(fast->stats.predicted_rejections, 0);  // the seasonal MA models were seen heading to -1
+  EXPECT_LE(fast->stats.exact_fits, opt.max_exact_refits);
+  EXPECT_GE(min_root_modulus(fast->model.result()), 1.01);  // the pick passes R's root check
+
+  // The exhaustive exact search (every candidate an exact fit) finds no better model by more than
+  // the benchmark's 0.5 AICc, and it costs many more exact fits.
+  AutoArimaOptions exact = opt;
+  exact.approximation = SearchApproximation::kExact;
+  auto ref = auto_arima(y, none, {}, exact);
+  ASSERT_TRUE(ref) << ref.error().message;
+  EXPECT_EQ(ref->stats.approximate_scores, 0);
+  EXPECT_GT(ref->stats.rejected_exact_fits, 0);
+  EXPECT_GT(ref->stats.exact_fits, 3 * fast->stats.exact_fits);
+  EXPECT_LE(fast->ic, ref->ic + 0.5) << fast->spec.describe() << " vs " << ref->spec.describe();
+}
+
+TEST(AutoArima, WithoutPredictionRejectedRefitsEndInTheExhaustiveSearch) {
+  // The same series with the predictor off and a single refit allowed: that refit (the best CSS
+  // score has a seasonal MA) is rejected, so the search falls back to the exact search, which
+  // still returns an admissible model.
+  const std::vector<double> y = over_differenced_series();
+  AutoArimaOptions opt;
+  opt.period = 12;
+  opt.D = 1;
+  opt.predict_rejections = false;
+  opt.approximation_refits = 1;
+  opt.max_exact_refits = 1;
+  auto r = auto_arima(y, Eigen::MatrixXd(static_cast<Eigen::Index>(y.size()), 0), {}, opt);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->stats.predicted_rejections, 0);
+  EXPECT_TRUE(r->stats.exhaustive_fallback);
+  EXPECT_GE(r->stats.rejected_exact_fits, 1);
+  EXPECT_GE(min_root_modulus(r->model.result()), 1.01);
+}
+
 }  // namespace
 }  // namespace promcast::forecaster

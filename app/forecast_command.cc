@@ -377,16 +377,7 @@ int run_forecast(int argc, char** argv) {
         csv->format_time(row < csv->rows() ? csv->times[row] : csv->time_after_last(row + 1 - csv->rows())));
   }
 
-  // Ljung-Box on the residuals with R's checkresiduals() lag choice: min(10, n/5), or min(2 s, n/5)
-  // for seasonal models; model_df = number of ARMA coefficients.
-  const auto& ord = fit.spec.order;
-  const int lb_lags = std::max(1, std::min(ord.s > 1 ? 2 * ord.s : 10, fit.nobs_effective / 5));
-  // The diffuse period's residuals (y_0 minus the prior mean, ...) are not innovations: skipped, as
-  // statsmodels' test_serial_correlation does.
-  const auto lb = forecaster::ljung_box(
-      std::span<const double>(fit.residuals)
-          .subspan(std::min<std::size_t>(fit.residuals.size(), static_cast<std::size_t>(fit.diffuse_steps))),
-      lb_lags, ord.p + ord.q + ord.P + ord.Q);
+  const auto lb = forecaster::residual_ljung_box(fit);
 
   std::string out;
   if (opt.format == "csv") {

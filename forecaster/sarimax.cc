@@ -700,4 +700,16 @@ std::expected<double, Error> sarimax_loglik(const SarimaxSpec& spec, std::span<c
   return model->result().loglik;
 }
 
+std::expected<LjungBox, Error> residual_ljung_box(const SarimaxFit& fit) {
+  const auto& ord = fit.spec.order;
+  const int model_df = ord.p + ord.q + ord.P + ord.Q;
+  // as checkresiduals(): at least model_df + 3 lags, so that the test keeps degrees of freedom
+  const int lags = std::max(model_df + 3, std::min(ord.s > 1 ? 2 * ord.s : 10, fit.nobs_effective / 5));
+  // The diffuse period's residuals (y_0 minus the prior mean, ...) are not innovations: skipped, as
+  // statsmodels' test_serial_correlation does. With a history limit, residuals[0] is at history_start.
+  const auto skip = static_cast<std::size_t>(std::max(0, fit.diffuse_steps - fit.history_start));
+  const std::span<const double> residuals(fit.residuals);
+  return ljung_box(residuals.subspan(std::min(residuals.size(), skip)), lags, model_df);
+}
+
 }  // namespace promcast::forecaster

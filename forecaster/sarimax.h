@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "forecaster/stat_tests.h"
 
 namespace promcast::forecaster {
 
@@ -155,6 +156,12 @@ class Sarimax {
   SarimaxFit fit_;
   std::unique_ptr<State> state_;
 };
+
+/// Ljung-Box test of a fit's residuals after the diffuse period, with R's checkresiduals() lag choice
+/// (min(10, n/5), or min(2 s, n/5) for seasonal models, at least model_df + 3) and model_df = the ARMA
+/// coefficients. Fails when
+/// the fit kept too few residuals for the test (see Sarimax::limit_history).
+std::expected<LjungBox, Error> residual_ljung_box(const SarimaxFit& fit);
 
 /// Exact diffuse loglik at the given parameters (statsmodels order). With sigma2 last it is used as
 /// given; without it the scale is concentrated out (statsmodels' concentrate_scale=True).

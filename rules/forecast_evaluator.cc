@@ -34,6 +34,7 @@ struct SeriesModel {
   TimestampMs fitted_at = 0;
   std::string description;
   double aicc = kNaN;
+  double ljung_box_p = kNaN;  // of the last fit's residuals
   // the last outputs, re-exported while no new point arrives
   double h0_mean = kNaN;
   std::vector<double> h0_lower, h0_upper;
@@ -198,6 +199,7 @@ class ForecastEvaluator final : public RuleEvaluator {
       status.labels = w->labels;
       status.model = m->description;
       status.aicc = m->aicc;
+      status.ljung_box_p = m->ljung_box_p;
       status.last_fit = m->fitted_at;
       status.value = m->last_value;
       status.expected = m->h0_mean;
@@ -315,6 +317,8 @@ class ForecastEvaluator final : public RuleEvaluator {
       next.description = spec.describe();
       next.model.emplace(std::move(*r));
     }
+    const auto lb = fc::residual_ljung_box(next.model->result());  // before the residuals go
+    next.ljung_box_p = lb ? lb->p_value : kNaN;
     next.model->limit_history(0);  // nothing here reads it; chart() re-filters the window
     next.aicc = next.model->result().aicc;
     next.n = n;

@@ -116,6 +116,15 @@ TEST(ForecastEvaluator, ForecastsTheSeasonalTruthWithBandsAndRefitsOnCadence) {
     EXPECT_GT(hi95->value, mean->value);
     EXPECT_GT(hi95->value - lo95->value, 2 * 1.9 * 10.0 * 0.9) << "a 95% band about +-1.96 sd wide";
   }
+  int tested = 0;
+  for (const auto& status : r->series) {
+    if (status.model.empty()) continue;  // a series with too little history yet
+    ++tested;
+    // a well-specified model of daily-plus-white-noise data: its residuals look white
+    EXPECT_GT(status.ljung_box_p, 0.001) << status.model;
+    EXPECT_LE(status.ljung_box_p, 1.0) << status.model;
+  }
+  EXPECT_EQ(tested, 2) << "topics a and b are fitted";
   const OutputSample* b6 = find(r->samples, "kafka_ingest_rate:yhat", {{"topic", "b"}, {"horizon", "6h"}});
   ASSERT_NE(b6, nullptr);
   EXPECT_NEAR(b6->value, 2 * daily(now + 6 * kHour), 40.0);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "tests/app/run_captured.h"
 #include "tests/app/temp_file.h"
 
 namespace promcast::app {
@@ -27,14 +28,10 @@ namespace {
 using test_support::write_temp;
 
 int run(std::vector<std::string> args, std::string& out, std::string& err) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  const int rc = run_backtest(static_cast<int>(argv.size()), argv.data());
-  out = ::testing::internal::GetCapturedStdout();
-  err = ::testing::internal::GetCapturedStderr();
-  return rc;
+  auto r = test_support::run_captured(run_backtest, std::move(args));
+  out = std::move(r.out);
+  err = std::move(r.err);
+  return r.rc;
 }
 
 std::string read_all(const std::string& path) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "tests/app/run_captured.h"
 #include "tests/app/temp_file.h"
 
 namespace promcast::app {
@@ -13,21 +14,10 @@ namespace {
 
 using test_support::write_temp;
 
-struct Outcome {
-  int rc;
-  std::string out, err;
-};
+using Outcome = test_support::CommandOutput;
 
 Outcome check(std::vector<std::string> args) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  ::testing::internal::CaptureStdout();
-  ::testing::internal::CaptureStderr();
-  Outcome r;
-  r.rc = run_check(static_cast<int>(argv.size()), argv.data());
-  r.out = ::testing::internal::GetCapturedStdout();
-  r.err = ::testing::internal::GetCapturedStderr();
-  return r;
+  return test_support::run_captured(run_check, std::move(args));
 }
 
 constexpr const char* kGoodRules = R"(groups:

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/commands.h"
+#include "tests/app/run_captured.h"
 #include "tests/app/temp_file.h"
 
 namespace promcast::app {
@@ -18,14 +19,10 @@ namespace {
 using test_support::write_temp;
 
 int run(std::vector<std::string> args, std::string& out, std::string* err = nullptr) {
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  ::testing::internal::CaptureStdout();
-  if (err != nullptr) ::testing::internal::CaptureStderr();
-  const int rc = run_forecast(static_cast<int>(argv.size()), argv.data());
-  out = ::testing::internal::GetCapturedStdout();
-  if (err != nullptr) *err = ::testing::internal::GetCapturedStderr();
-  return rc;
+  auto r = test_support::run_captured(run_forecast, std::move(args));
+  out = std::move(r.out);
+  if (err != nullptr) *err = std::move(r.err);
+  return r.rc;
 }
 
 std::string fmt_row(const std::string& time, double v) {

@@ -14,9 +14,9 @@
 #include <iterator>
 #include <map>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/json.h"
 #include "rules/notifier.h"
 #include "rules/query_client.h"
 #include "rules/remote_write.h"
@@ -494,27 +494,26 @@ std::vector<Series> RuleEngine::current_outputs() const {
 }
 
 std::string RuleEngine::status_json() const {
-  nlohmann::json groups = nlohmann::json::array();
+  json::Json groups = json::Json::array();
   std::lock_guard lock(impl_->groups_mutex);
   for (const auto& g : impl_->groups) {
-    nlohmann::json rules = nlohmann::json::array();
+    json::Json rules = json::Json::array();
     for (const auto& r : g->rules) {
       std::lock_guard l(r->status_mutex);
       const RuleStatus& s = r->status;
-      nlohmann::json series = nlohmann::json::array();
+      json::Json series = json::Json::array();
       for (const auto& st : r->series) {
-        nlohmann::json labels = nlohmann::json::object();
+        json::Json labels = json::Json::object();
         for (const auto& [k, v] : st.labels) labels[k] = v;
-        auto num = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
         series.push_back({{"labels", labels},
                           {"model", st.model},
-                          {"aicc", num(st.aicc)},
+                          {"aicc", json::number_or_null(st.aicc)},
                           {"lastFit", st.last_fit / 1000.0},
-                          {"value", num(st.value)},
-                          {"expected", num(st.expected)},
-                          {"lower", num(st.lower)},
-                          {"upper", num(st.upper)},
-                          {"score", num(st.score)},
+                          {"value", json::number_or_null(st.value)},
+                          {"expected", json::number_or_null(st.expected)},
+                          {"lower", json::number_or_null(st.lower)},
+                          {"upper", json::number_or_null(st.upper)},
+                          {"score", json::number_or_null(st.score)},
                           {"state", st.state}});
       }
       rules.push_back({{"name", s.name},
@@ -535,8 +534,8 @@ std::string RuleEngine::status_json() const {
                       {"interval", g->config.interval.count() / 1000.0},
                       {"rules", rules}});
   }
-  nlohmann::json out = {{"status", "success"}, {"data", {{"groups", groups}}}};
-  return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  json::Json out = {{"status", "success"}, {"data", {{"groups", groups}}}};
+  return json::dump(out);
 }
 
 bool RuleEngine::flush(std::chrono::milliseconds timeout) {

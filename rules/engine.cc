@@ -1,6 +1,9 @@
 #include "rules/engine.h"
 
 #include <fmt/format.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
 #include <prometheus/registry.h>
@@ -338,6 +341,12 @@ struct RuleEngine::Impl {
     }
     rt.series = std::move(result->series);
     outputs.replace(rt.key, std::move(result->samples));
+#ifdef __GLIBC__
+    // A fit's temporaries (filter matrices, search candidates) are freed, but glibc's per-thread arenas
+    // keep the pages: measured 58 KiB of RSS per fitted series beyond the live heap. Fits are rare
+    // (first sight, refit), so handing the pages back after them costs nothing in steady state.
+    if (result->fits > 0) malloc_trim(0);
+#endif
     for (const auto& w : writers) {
       const Duration window = w->config().future_window;
       std::vector<Sample> batch;

@@ -61,7 +61,7 @@ struct RuleRuntime {
   std::vector<SeriesStatus> series;
   // Forecast paths of the last successful evaluation: remote read and the query API read this copy,
   // because an evaluation may be waiting on the very Prometheus whose remote read asks for it.
-  std::vector<Series> paths;
+  std::vector<ForecastPath> paths;
 };
 
 struct GroupRuntime {
@@ -313,8 +313,8 @@ struct RuleEngine::Impl {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     rule_evaluations->Add(labels).Increment();
     rule_last_duration->Add(labels).Set(seconds);
-    std::vector<Series> paths;
-    if (result && rt.kind == "forecast") paths = rt.evaluator->forecast_paths();
+    std::vector<ForecastPath> paths;
+    if (result && rt.kind == "forecast") paths = rt.evaluator->forecast_path_set();
     std::lock_guard lock(rt.status_mutex);
     if (result && rt.kind == "forecast") rt.paths = std::move(paths);
     rt.status.last_evaluation_ms = now;
@@ -475,7 +475,7 @@ std::vector<Series> RuleEngine::forecast_paths() const {
   for (const auto& r : rules) {
     if (r->kind != "forecast") continue;
     std::lock_guard lock(r->status_mutex);
-    out.insert(out.end(), r->paths.begin(), r->paths.end());
+    for (const auto& p : r->paths) p.expand(out);
   }
   return out;
 }

@@ -23,9 +23,10 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 int to_steps(Duration d, Duration step) { return static_cast<int>(d.count() / step.count()); }
 
-// What one series keeps between evaluations: besides its window (SeriesWindows), the model's filter state
-// without in-sample history (charts re-filter the window) and the forecast path as mean and standard
-// error only (the bounds per level are derived when read). About 45 KiB in all at 4,032 points.
+// What one series keeps between evaluations: besides the recent part of its window (SeriesWindows; the
+// whole history is read again before a refit), the model's filter state without in-sample history
+// (charts re-filter the window) and the forecast path as mean and standard error only (the bounds per
+// level are derived when read).
 struct SeriesModel {
   std::optional<fc::Sarimax> model;
   std::vector<fc::FourierTerm> user_terms;  // fixed harmonics: regressors we supply
@@ -68,6 +69,12 @@ class ForecastEvaluator final : public RuleEvaluator {
         auto_periods_.push_back(to_steps(f.period, step));
     }
     for (Duration h : rule_.horizons) horizon_steps_.push_back(to_steps(h, step));
+    // Between refits only the charts read the window: three of the longest season, at least two days.
+    std::size_t longest = static_cast<std::size_t>(std::max(season_, 1));
+    for (const auto& t : user_terms_) longest = std::max(longest, static_cast<std::size_t>(t.period));
+    for (int p : auto_periods_) longest = std::max(longest, static_cast<std::size_t>(p));
+    const auto day = static_cast<std::size_t>(std::max<std::int64_t>(1, 86'400'000 / step.count()));
+    recent_points_ = std::min(windows_.capacity(), std::max({3 * longest, 2 * day, std::size_t{2}}));
     for (double l : rule_.intervals) levels_.push_back(l * 100.0);
     const boost::math::normal normal;  // the quantiles Sarimax::forecast uses, so the bounds are its own
     for (double level : levels_) z_.push_back(boost::math::quantile(normal, 0.5 + level / 200.0));
@@ -150,9 +157,17 @@ class ForecastEvaluator final : public RuleEvaluator {
 
   std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
                                                 const EvalEnv& env) override {
-    auto refreshed = windows_.refresh(now, rule_query(rule_.common), query);
-    if (!refreshed) return std::unexpected(refreshed.error());
     const bool refit_all = last_refit_ == 0 || now - last_refit_ >= rule_.refit.count();
+    // A fit needs the whole history: at a refit, and for a series whose model was dropped (a failed
+    // update) after its window was shortened.
+    bool refill = refit_all;
+    for (const auto& [key, m] : models_) {
+      auto w = windows_.windows().find(key);
+      if (!m.model && w != windows_.windows().end() && w->second.values.size() < windows_.capacity())
+        refill = true;
+    }
+    auto refreshed = windows_.refresh(now, rule_query(rule_.common), query, refill);
+    if (!refreshed) return std::unexpected(refreshed.error());
     if (refit_all) last_refit_ = now;
 
     std::erase_if(models_, [&](const auto& e) { return !windows_.windows().contains(e.first); });
@@ -239,6 +254,9 @@ class ForecastEvaluator final : public RuleEvaluator {
       }
     }
     for (const auto& s : out.samples) out.remote.push_back({with_name(s.labels, s.name, env), now, s.value});
+    // Until the next refit, a fitted series needs only the points its chart shows.
+    for (const auto& [key, m] : models_)
+      if (m.model) windows_.keep_recent(key, recent_points_);
     return out;
   }
 
@@ -385,6 +403,7 @@ class ForecastEvaluator final : public RuleEvaluator {
   std::vector<double> z_;  // normal quantile of each level
   std::map<std::uint64_t, SeriesModel> models_;
   TimestampMs last_refit_ = 0;
+  std::size_t recent_points_ = 0;  // window points kept between refits
 };
 
 }  // namespace

@@ -38,14 +38,26 @@ void SeriesWindows::place(SeriesWindow& w, const Series& s, TimestampMs from, st
   }
 }
 
+void SeriesWindows::keep_recent(std::uint64_t key, std::size_t points) {
+  auto it = windows_.find(key);
+  if (it == windows_.end() || it->second.values.size() <= points) return;
+  std::vector<double>& v = it->second.values;
+  std::vector<double>(v.end() - static_cast<std::ptrdiff_t>(points), v.end()).swap(v);  // frees the rest
+}
+
+bool SeriesWindows::any_trimmed() const {
+  return std::ranges::any_of(windows_, [&](const auto& e) { return e.second.values.size() < capacity_; });
+}
+
 std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const RangeQuery& base,
-                                                          const QueryFn& query) {
+                                                          const QueryFn& query, bool refill) {
   const TimestampMs step = step_.count();
   end = end - ((end % step) + step) % step;
   RefreshStats stats;
   const TimestampMs full_start = end - static_cast<TimestampMs>(capacity_ - 1) * step;
   const bool full = end_ == 0 || end - end_ >= static_cast<TimestampMs>(capacity_) * step;
-  if (end <= end_ && !full) {  // nothing new on the grid: keep windows, report no new points
+  refill = refill && !full && any_trimmed();
+  if (end <= end_ && !full && !refill) {  // nothing new on the grid: keep windows, report no new points
     for (auto& [key, w] : windows_) {
       w.new_points = 0;
       w.is_new = false;
@@ -55,7 +67,7 @@ std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const
   RangeQuery q = base;
   q.step = step_;
   q.end = end;
-  q.start = full ? full_start : end_ + step;
+  q.start = full || refill ? full_start : end_ + step;
   auto result = query(q);
   ++stats.queries;
   if (!result) return std::unexpected(result.error());
@@ -65,7 +77,7 @@ std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const
 
   // series the incremental read shows for the first time need their whole history now
   std::vector<Series> full_read;
-  if (!full) {
+  if (!full && !refill) {
     bool unknown = false;
     for (const auto& s : got)
       if (!windows_.contains(labels_hash(s.labels))) unknown = true;
@@ -80,7 +92,8 @@ std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const
     }
   }
 
-  const std::size_t appended = full ? capacity_ : static_cast<std::size_t>((end - end_) / step);
+  const std::size_t appended =
+      full ? capacity_ : static_cast<std::size_t>(std::max<TimestampMs>(0, end - end_) / step);
   std::map<std::uint64_t, const Series*> incoming;
   for (const auto& s : got) incoming[labels_hash(s.labels)] = &s;
   std::map<std::uint64_t, const Series*> history_of_new;
@@ -89,6 +102,12 @@ std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const
   if (full) windows_.clear();
   for (auto& [key, w] : windows_) {  // known series: extend by the new grid points
     w.is_new = false;
+    if (refill) {  // the whole history again, from this read; what is new is counted as usual
+      w.values.assign(capacity_, kNaN);
+      if (auto it = incoming.find(key); it != incoming.end()) place(w, *it->second, full_start, capacity_);
+      w.new_points = appended;
+      continue;
+    }
     // Oldest points out before the new ones go in, so the vector never outgrows its capacity (appending
     // first would double it: 32 KiB more per series at 4,032 points).
     if (w.values.size() + appended > capacity_)
@@ -102,7 +121,7 @@ std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const
   for (const auto& [key, s] : incoming) {  // new series: their whole history
     if (windows_.contains(key)) continue;
     const Series* source = s;
-    if (!full) {
+    if (!full && !refill) {
       auto it = history_of_new.find(key);
       if (it != history_of_new.end()) source = it->second;
     }
@@ -110,7 +129,7 @@ std::expected<RefreshStats, Error> SeriesWindows::refresh(TimestampMs end, const
     w.labels = s->labels;
     w.values.assign(capacity_, kNaN);
     place(w, *source, full_start, capacity_);
-    if (!full && source == s) place(w, *s, end_ + step, std::min(appended, capacity_));
+    if (!full && !refill && source == s) place(w, *s, end_ + step, std::min(appended, capacity_));
     w.new_points = capacity_;
     w.is_new = true;
     ++stats.appeared;

@@ -5,6 +5,10 @@
 // history is needed at once, not at the next refit) and after a pause longer than the history.
 // Series absent from the source for longer than `staleness` are dropped. Not thread-safe: owned by one
 // rule evaluation at a time.
+//
+// A caller that only needs the recent points between full re-estimations (a forecast rule: its models
+// absorb new points through the filter) trims windows with keep_recent() and asks refresh() to refill
+// them before the next fit: the memory of a whole history per series is then held only during a fit.
 #include <cstddef>
 #include <cstdint>
 #include <expected>
@@ -51,8 +55,16 @@ class SeriesWindows {
   SeriesWindows(Duration step, Duration history, Duration staleness, Shard shard = {});
 
   /// Brings every series up to `end` (aligned down to the step). `base` supplies expr, limits and the
-  /// rule name; start, end and step are set here. On error nothing changes.
-  std::expected<RefreshStats, Error> refresh(TimestampMs end, const RangeQuery& base, const QueryFn& query);
+  /// rule name; start, end and step are set here. With `refill`, windows shortened by keep_recent() are
+  /// read again over the whole history (one query for the rule); their new_points and is_new are what an
+  /// incremental read would have given. On error nothing changes.
+  std::expected<RefreshStats, Error> refresh(TimestampMs end, const RangeQuery& base, const QueryFn& query,
+                                             bool refill = false);
+
+  /// Shortens the window of `key` to its last `points` values and releases the rest.
+  void keep_recent(std::uint64_t key, std::size_t points);
+  /// Whether some window is shorter than the history (keep_recent), so refill would read.
+  [[nodiscard]] bool any_trimmed() const;
 
   /// Series by labels_hash.
   [[nodiscard]] std::map<std::uint64_t, SeriesWindow>& windows() { return windows_; }

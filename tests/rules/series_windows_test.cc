@@ -65,6 +65,46 @@ TEST(SeriesWindows, FullThenIncrementalReadsOnTheGrid) {
   EXPECT_FALSE(win.is_new);
 }
 
+// A forecast rule keeps only recent points between refits and refills the whole history before one:
+// incremental reads still read only the new points, a refill reads the history in one query and
+// reports the new points as an incremental read would (so the filter is not fed them twice).
+TEST(SeriesWindows, KeepRecentThenRefillRestoresTheWholeHistory) {
+  FakeSource source;
+  source.series["a"] = [](TimestampMs t) { return static_cast<double>(t / kStep); };
+  SeriesWindows w(Duration{kStep}, Duration{60 * kStep}, Duration{5 * kStep});
+  QueryFn q = [&](const RangeQuery& r) { return source(r); };
+  RangeQuery base;
+  base.expr = "m";
+  const TimestampMs t0 = 1000 * kStep;
+  ASSERT_TRUE(w.refresh(t0, base, q));
+  const std::uint64_t key = w.windows().begin()->first;
+  EXPECT_FALSE(w.any_trimmed());
+  w.keep_recent(key, 10);
+  EXPECT_TRUE(w.any_trimmed());
+  ASSERT_EQ(w.windows().at(key).values.size(), 10u);
+  EXPECT_EQ(w.windows().at(key).values.front(), 991.0);
+
+  ASSERT_TRUE(w.refresh(t0 + 2 * kStep, base, q));  // incremental: the short window grows by 2
+  EXPECT_EQ(source.seen.back().start, 1001 * kStep);
+  EXPECT_EQ(w.windows().at(key).values.size(), 12u);
+  EXPECT_EQ(w.windows().at(key).values.back(), 1002.0);
+
+  ASSERT_TRUE(w.refresh(t0 + 5 * kStep, base, q, /*refill=*/true));
+  EXPECT_EQ(source.seen.back().start, (1005 - 59) * kStep) << "one read of the whole history";
+  const SeriesWindow& win = w.windows().at(key);
+  ASSERT_EQ(win.values.size(), 60u);
+  EXPECT_EQ(win.values.front(), 946.0);
+  EXPECT_EQ(win.values.back(), 1005.0);
+  EXPECT_EQ(win.new_points, 3u) << "new since the last evaluation, as an incremental read counts them";
+  EXPECT_FALSE(win.is_new);
+  EXPECT_FALSE(w.any_trimmed());
+
+  const std::size_t reads = source.seen.size();
+  ASSERT_TRUE(w.refresh(t0 + 6 * kStep, base, q, /*refill=*/true));  // nothing trimmed: incremental
+  EXPECT_EQ(source.seen.size(), reads + 1);
+  EXPECT_EQ(source.seen.back().start, 1006 * kStep);
+}
+
 TEST(SeriesWindows, NewSeriesGetTheirHistoryAtOnceAndVanishedOnesAreDropped) {
   FakeSource source;
   source.series["a"] = [](TimestampMs) { return 1.0; };

@@ -1,0 +1,161 @@
+// Rolling-origin forecast accuracy of promcast's automatic model on the NAB ops series, beside the
+// seasonal-naive forecast (docs/quality.md, "Forecast accuracy"; R's models: bench/forecast_accuracy.R).
+//
+//   forecast_accuracy --data DIR --out DIR [--origins N] [--series SUBSTR]
+//
+// Every CSV under DIR/data/<group>/ whose group is realAWSCloudwatch or artificial* (NAB layout,
+// 5-minute steps) is placed on its 5-minute grid and replayed by `promcast backtest`'s replay with
+// the rule of bench/forecast_accuracy.h (order: auto, seasonal period 1d = 288 steps, history 7d,
+// horizons 1h, 6h, 1d, intervals 80% and 95%) at the latest N origins (default 7) a day apart.
+// Writes to --out: series/<name>.csv (the grid, one value per line, NA for a gap: R's input),
+// origins.csv (series, origin index, "ok" or why promcast had no forecast there) and accuracy.csv
+// (method, series, horizon, n, mase, smape, cov80, cov95; horizon "all" pools leads 1..288), and
+// prints per-series and pooled figures.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <expected>
+#include <utility>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "app/csv_input.h"
+#include "bench/forecast_accuracy.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using promcast::app::AccuracyPair;
+using promcast::forecaster::Accuracy;
+
+std::string number(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v) : "NA"; }
+
+void write_rows(std::ofstream& out, const std::string& series, const std::string& horizon,
+                const AccuracyPair& pair) {
+  for (const auto& [method, sum] : {std::pair{"promcast", &pair.model}, std::pair{"snaive", &pair.baseline}}) {
+    const Accuracy a = sum->result();
+    out << fmt::format("{},{},{},{},{},{},{},{}\n", method, series, horizon, a.n, number(a.mase),
+                       number(a.smape), number(a.coverage.at(0)), number(a.coverage.at(1)));
+  }
+}
+
+std::string figures(const AccuracyPair& pair) {
+  const Accuracy m = pair.model.result(), b = pair.baseline.result();
+  return fmt::format("{:>6} {:>7.3f} {:>7.2f} {:>5.3f} {:>5.3f} | {:>7.3f} {:>7.2f} {:>5.3f} {:>5.3f}", m.n, m.mase,
+                     m.smape, m.coverage.at(0), m.coverage.at(1), b.mase, b.smape, b.coverage.at(0),
+                     b.coverage.at(1));
+}
+
+// NAB's timestamp,value rows. Not app::read_csv_series: two files repeat a timestamp (11 rows each),
+// which that reader rejects; to_grid keeps the later value, as the rule engine's windows would.
+std::expected<std::pair<std::vector<double>, std::vector<double>>, std::string> read_nab(const fs::path& file) {
+  std::ifstream in(file);
+  std::string line;
+  std::getline(in, line);  // header
+  std::pair<std::vector<double>, std::vector<double>> out;
+  for (int number = 2; std::getline(in, line); ++number) {
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) return std::unexpected(fmt::format("{}:{}: no comma", file.string(), number));
+    auto t = promcast::app::parse_rfc3339(line.substr(0, comma));
+    if (!t) return std::unexpected(fmt::format("{}:{}: {}", file.string(), number, t.error().message));
+    out.first.push_back(*t);
+    out.second.push_back(std::strtod(line.c_str() + comma + 1, nullptr));
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string data_dir, out_dir, only;
+  promcast::bench::AccuracyPlan plan;
+  plan.min_history = 864;  // three days: the short iio series (1,243 points) keeps one origin
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        fmt::print(stderr, "{} needs a value\n", a);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--data") data_dir = value();
+    else if (a == "--out") out_dir = value();
+    else if (a == "--origins") plan.max_origins = std::stoul(value());
+    else if (a == "--series") only = value();
+    else {
+      fmt::print(stderr, "usage: forecast_accuracy --data DIR --out DIR [--origins N] [--series SUBSTR]\n");
+      return 2;
+    }
+  }
+  if (data_dir.empty() || out_dir.empty()) {
+    fmt::print(stderr, "--data and --out are required\n");
+    return 2;
+  }
+  std::vector<fs::path> files;
+  for (const auto& group : fs::directory_iterator(fs::path(data_dir) / "data")) {
+    const std::string g = group.path().filename().string();
+    if (g != "realAWSCloudwatch" && g.rfind("artificial", 0) != 0) continue;
+    for (const auto& f : fs::directory_iterator(group.path()))
+      if (f.path().extension() == ".csv" && f.path().filename().string().find(only) != std::string::npos)
+        files.push_back(f.path());
+  }
+  std::sort(files.begin(), files.end());
+  fs::create_directories(fs::path(out_dir) / "series");
+  std::ofstream origins_csv(fs::path(out_dir) / "origins.csv"), accuracy_csv(fs::path(out_dir) / "accuracy.csv");
+  origins_csv << "series,origin,promcast\n";
+  accuracy_csv << "method,series,horizon,n,mase,smape,cov80,cov95\n";
+
+  std::vector<AccuracyPair> horizons(plan.horizons.size(), AccuracyPair(plan.levels.size()));
+  AccuracyPair all(plan.levels.size());
+  fmt::print("{:<42} {:>5} {:>6} | promcast: {:>5} {:>7} {:>5} {:>5} | snaive: {:>5} {:>7} {:>5} {:>5}  cpu s  model\n",
+             "series", "cuts", "n", "MASE", "sMAPE", "c80", "c95", "MASE", "sMAPE", "c80", "c95");
+  for (const fs::path& file : files) {
+    const std::string name = file.stem().string();
+    auto rows = read_nab(file);
+    if (!rows) {
+      fmt::print(stderr, "{}\n", rows.error());
+      return 1;
+    }
+    const std::vector<double> grid = promcast::bench::to_grid(rows->first, rows->second, 300.0);
+    {
+      std::ofstream out(fs::path(out_dir) / "series" / (name + ".csv"));
+      for (double v : grid) out << number(v) << '\n';
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto b = promcast::bench::evaluate_series(grid, plan);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::vector<long long> origins = promcast::bench::accuracy_origins(grid.size(), plan);
+    if (!b) {
+      for (long long c : origins) origins_csv << fmt::format("{},{},\"{}\"\n", name, c, b.error().message);
+      fmt::print("{:<42} no forecast: {}\n", name, b.error().message);
+      continue;
+    }
+    const auto& s = b->series.front();
+    for (long long c : origins) {
+      std::string state = "ok";
+      for (const auto& [t, why] : s.skipped)
+        if (t == c * plan.step.count()) state = why;
+      origins_csv << fmt::format("{},{},\"{}\"\n", name, c, state);
+    }
+    for (std::size_t j = 0; j < plan.horizons.size(); ++j) {
+      write_rows(accuracy_csv, name, std::to_string(plan.horizons[j]), s.horizons[j]);
+      horizons[j].merge(s.horizons[j]);
+    }
+    write_rows(accuracy_csv, name, "all", s.all);
+    all.merge(s.all);
+    fmt::print("{:<42} {:>2}/{:<2} {}  {:>5.1f}  {}\n", name, s.cuts_forecast, origins.size(), figures(s.all),
+               seconds, s.model);
+    std::fflush(stdout);
+  }
+  fmt::print("\npooled over every series (leads: MASE, sMAPE, 80% and 95% coverage | seasonal naive)\n");
+  for (std::size_t j = 0; j < plan.horizons.size(); ++j)
+    fmt::print("h = {:<4} {}\n", plan.horizons[j], figures(horizons[j]));
+  fmt::print("all      {}\n", figures(all));
+  return 0;
+}

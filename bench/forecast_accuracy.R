@@ -4,7 +4,9 @@
 # Reads DIR/origins.csv (only origins where promcast forecast: "ok") and DIR/series/<name>.csv; EVERY = k
 # keeps every k-th origin of each series counting back from the latest (default 1: all). Writes
 # DIR/r_accuracy.csv (method, series, horizon, n, mase, smape, cov80, cov95, as the tool's accuracy.csv),
-# DIR/r_origins.csv (the origins used, with each model's pick or error) and prints CPU time.
+# DIR/r_origins.csv (the origins used, with each model's pick or error) and prints CPU time. An origin
+# where a method fails counts for no method; `forecast_accuracy --exclude DIR/r_origins.csv` then
+# leaves it out of promcast's figures too, so all are scored on the same forecasts.
 #
 # Methods, with the daily period m = 288 (five-minute data), per Hyndman's advice for long seasons
 # (ets() refuses m > 24, and a seasonal ARIMA with s = 288 is impractical):
@@ -55,7 +57,7 @@ fourier_arima <- function(w, h) {
     fit <- tryCatch(auto.arima(y, xreg = fourier(y, K = k), seasonal = FALSE), error = function(e) NULL)
     if (!is.null(fit) && (is.null(best) || fit$aicc < best$fit$aicc)) best <- list(fit = fit, k = k)
   }
-  if (is.null(best)) stop("no K could be fitted")
+  if (is.null(best)) stop("no K could be fitted (auto.arima: No suitable ARIMA model found)")
   f <- forecast(best$fit, xreg = fourier(y, K = best$k, h = h), level = c(80, 95))
   o <- arimaorder(best$fit)
   list(f = f, desc = sprintf("(%d,%d,%d)%s K=%d", o[1], o[2], o[3],
@@ -91,27 +93,30 @@ run <- function(dir, every = 1, pattern = ".") {
       w <- w[min(which(!is.na(w))):length(w)]
       actual <- x[(c + 2):(c + 1 + kPeriod)]
       picks <- c()
+      forecasts <- list()
       for (m in names(methods)) {
         t0 <- proc.time()
         r <- tryCatch(methods[[m]](w, kPeriod), error = function(e) conditionMessage(e))
         el <- proc.time() - t0
         cpu[[m]] <- cpu[[m]] + el[["user.self"]] + el[["sys.self"]]
-        if (is.character(r)) {
-          picks[m] <- paste("error:", r)
-          next
-        }
-        picks[m] <- r$desc
-        f <- r$f
-        mean <- as.numeric(f$mean)
-        lo <- matrix(as.numeric(f$lower), ncol = 2)
-        hi <- matrix(as.numeric(f$upper), ncol = 2)
-        groups <- c(as.list(kHorizons), list(seq_len(kPeriod)))
-        labels <- c(as.character(kHorizons), "all")
-        for (g in seq_along(groups)) {
-          i <- groups[[g]]
-          s <- accuracy_sums(actual[i], mean[i], lo[i, 1], hi[i, 1], lo[i, 2], hi[i, 2], q)
-          key <- paste(m, labels[g])
-          sums[[key]] <- if (is.null(sums[[key]])) s else sums[[key]] + s
+        picks[m] <- if (is.character(r)) paste("error:", r) else r$desc
+        if (!is.character(r)) forecasts[[m]] <- r$f
+      }
+      # An origin where a method failed counts for none (forecast_accuracy --exclude leaves it out too).
+      if (length(forecasts) == length(methods)) {
+        for (m in names(methods)) {
+          f <- forecasts[[m]]
+          mean <- as.numeric(f$mean)
+          lo <- matrix(as.numeric(f$lower), ncol = 2)
+          hi <- matrix(as.numeric(f$upper), ncol = 2)
+          groups <- c(as.list(kHorizons), list(seq_len(kPeriod)))
+          labels <- c(as.character(kHorizons), "all")
+          for (g in seq_along(groups)) {
+            i <- groups[[g]]
+            s <- accuracy_sums(actual[i], mean[i], lo[i, 1], hi[i, 1], lo[i, 2], hi[i, 2], q)
+            key <- paste(m, labels[g])
+            sums[[key]] <- if (is.null(sums[[key]])) s else sums[[key]] + s
+          }
         }
       }
       used[[length(used) + 1]] <- data.frame(series = name, origin = c, auto.arima = picks[["auto.arima"]],

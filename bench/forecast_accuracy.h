@@ -5,7 +5,8 @@
 // One series at a time: its values on a regular grid (index i at time i * step) are replayed by
 // `promcast backtest`'s own replay (app::backtest_forecast, which runs the rule engine's forecast
 // evaluator), at origins spaced one season apart and ending one longest horizon before the data
-// ends, so that every forecast can be checked. The figures (MASE scaled by the origin window's
+// ends, so that every forecast can be checked; origins where a reference method failed can be left
+// out, so every method is scored on the same forecasts. The figures (MASE scaled by the origin window's
 // seasonal-naive Q, sMAPE, interval coverage) are forecaster/backtest.h's; bench/forecast_accuracy.R
 // computes the same for R's models at the same origins on the same grid.
 #include <fmt/format.h>
@@ -16,6 +17,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/backtest.h"
@@ -89,15 +91,25 @@ inline std::vector<double> to_grid(std::span<const double> times, std::span<cons
   return out;
 }
 
-/// Replays the plan's rule over one gridded series (missing values NaN) at accuracy_origins().
-/// Errors: no origin fits (too short a series), or app::backtest_forecast's (no forecast at all).
-inline std::expected<app::ForecastBacktest, Error> evaluate_series(std::span<const double> values,
-                                                                  const AccuracyPlan& plan) {
-  const std::vector<long long> origins = accuracy_origins(values.size(), plan);
-  if (origins.empty())
-    return std::unexpected(Error{fmt::format("{} points: too short for one origin with {} points of history",
-                                             values.size(), plan.min_history),
-                                 {}, 0, 0});
+/// One series' figures, pooled over its origins.
+struct SeriesAccuracy {
+  std::vector<app::AccuracyPair> horizons;  ///< aligned with AccuracyPlan::horizons
+  app::AccuracyPair all;                    ///< every lead 1..longest horizon
+  std::vector<long long> forecast;          ///< origins with a forecast
+  std::vector<std::pair<long long, std::string>> skipped;  ///< origin, why there was no forecast
+  std::string model;                        ///< the model of the latest origin that forecast
+};
+
+/// Replays the plan's rule over one gridded series (missing values NaN) at the given origins
+/// (indices; accuracy_origins() by default), one replay per origin (a full re-estimation at each, as
+/// with origins a refit interval apart), so that any origin can be left out.
+inline SeriesAccuracy evaluate_series(std::span<const double> values, const AccuracyPlan& plan,
+                                      std::vector<long long> origins = {}) {
+  if (origins.empty()) origins = accuracy_origins(values.size(), plan);
+  const int longest = *std::max_element(plan.horizons.begin(), plan.horizons.end());
+  SeriesAccuracy out;
+  out.horizons.assign(plan.horizons.size(), app::AccuracyPair(plan.levels.size()));
+  out.all = app::AccuracyPair(plan.levels.size());
   const rules::TimestampMs step = plan.step.count();
   app::PastData data;
   data.origin = "grid";
@@ -109,13 +121,29 @@ inline std::expected<app::ForecastBacktest, Error> evaluate_series(std::span<con
     s.values.push_back(values[i]);
   }
   data.series.push_back(std::move(s));
-  app::ForecastBacktestOptions options;
-  options.from = origins.front() * step;
-  options.to = (origins.back() + *std::max_element(plan.horizons.begin(), plan.horizons.end())) * step;
-  options.cuts = 0;
-  options.cut_every = plan.step * plan.spacing;
-  options.season = plan.period;
-  return app::backtest_forecast(accuracy_rule(plan), data, options);
+  const rules::ForecastRule rule = accuracy_rule(plan);
+  for (long long c : origins) {
+    app::ForecastBacktestOptions options;
+    options.from = c * step;
+    options.to = (c + longest) * step;
+    options.cuts = 1;
+    options.season = plan.period;
+    auto b = app::backtest_forecast(rule, data, options);
+    if (!b) {
+      out.skipped.emplace_back(c, b.error().message);
+      continue;
+    }
+    const auto& r = b->series.front();
+    if (r.cuts_forecast == 0) {
+      out.skipped.emplace_back(c, r.skipped.empty() ? "no forecast" : r.skipped.front().second);
+      continue;
+    }
+    out.forecast.push_back(c);
+    out.model = r.model;
+    for (std::size_t j = 0; j < out.horizons.size(); ++j) out.horizons[j].merge(r.horizons[j]);
+    out.all.merge(r.all);
+  }
+  return out;
 }
 
 }  // namespace promcast::bench

@@ -5,7 +5,8 @@ bench/forecast_accuracy_tool.cc (DIR/accuracy.csv: promcast, snaive) and bench/f
 
     /usr/bin/python3 bench/forecast_accuracy_table.py DIR [--per-series]
 
-With DIR/accuracy_<variant>.csv files (`forecast_accuracy --variant V`), a table of the variants too.
+With DIR/accuracy_<variant>.csv files (`forecast_accuracy --variant V`; accuracy_rule.csv: a copy of
+accuracy.csv from a run without --exclude), a table of the variants too, over every origin they ran at.
 
 Pooling over series: every forecast counts once (per-series figures weighted by their n; MASE over the
 series whose windows have a non-zero seasonal-naive scale). Only origins where every method forecast
@@ -94,15 +95,14 @@ def main():
     print("promcast's MASE (all leads) below the other's, series by series (of "
           f"{scaled} with a scale): " + ", ".join(f"{m} {w}" for m, w in wins.items()))
     # The variants of `forecast_accuracy --variant V` (the search called directly with changed options).
-    variants = [("search", "defaults (direct call)"), ("pq2", "max p, q = 2"), ("k2", "at most 2 harmonics"),
+    variants = [("rule", "rule path, every origin"), ("search", "defaults (direct call)"), ("pq2", "max p, q = 2"), ("k2", "at most 2 harmonics"),
                 ("k10", "up to 10 harmonics"), ("d0", "d = 0 (no differencing)")]
     present = [(v, label) for v, label in variants if os.path.exists(f"{d}/accuracy_{v}.csv")]
     if present:
         print("\n| variant | " + " | ".join(f"{label} MASE / sMAPE / c95" for _, label in HORIZONS) + " |")
         print("| --- |" + " --- |" * len(HORIZONS))
-        for v, label in [("rule", "rule path (the table above)")] + present:
-            vr = [r for r in (rows if v == "rule" else load(f"{d}/accuracy_{v}.csv", {"promcast"}))
-                  if r["method"] == "promcast" and r["series"] in r_series]
+        for v, label in present:
+            vr = [r for r in load(f"{d}/accuracy_{v}.csv", {"promcast"}) if r["series"] in r_series]
             cells = []
             for h, _ in HORIZONS:
                 p = pool([r for r in vr if r["horizon"] == h])

@@ -10,7 +10,8 @@
 // Writes to --out: series/<name>.csv (the grid, one value per line, NA for a gap: R's input),
 // origins.csv (series, origin index, "ok" or why promcast had no forecast there) and accuracy.csv
 // (method, series, horizon, n, mase, smape, cov80, cov95; horizon "all" pools leads 1..288), and
-// prints per-series and pooled figures.
+// prints per-series and pooled figures. --exclude R_ORIGINS leaves out the origins where one of
+// R's methods failed (bench/forecast_accuracy.R's r_origins.csv). --variant V: see set_variant().
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include <utility>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -136,10 +138,31 @@ VariantResult evaluate_variant(const std::vector<double>& grid, const promcast::
   return out;
 }
 
+// --exclude: bench/forecast_accuracy.R's r_origins.csv ("series",origin,"<pick or error: ...>" per
+// method); an origin where some R method failed is left out, so every method is scored on the same
+// forecasts.
+std::expected<std::set<std::pair<std::string, long long>>, std::string> read_exclusions(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::unexpected(path + ": cannot be read");
+  std::set<std::pair<std::string, long long>> out;
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    if (line.find(",error:") == std::string::npos && line.find(",\"error:") == std::string::npos) continue;
+    const auto first = line.find(',');
+    const auto second = line.find(',', first + 1);
+    if (first == std::string::npos || second == std::string::npos) return std::unexpected(path + ": bad row " + line);
+    std::string series = line.substr(0, first);
+    std::erase(series, '"');
+    out.emplace(series, std::stoll(line.substr(first + 1, second - first - 1)));
+  }
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data_dir, out_dir, only, variant;
+  std::string data_dir, out_dir, only, variant, exclude_file;
   promcast::bench::AccuracyPlan plan;
   plan.min_history = 864;  // three days: the short iio series (1,243 points) keeps one origin
   for (int i = 1; i < argc; ++i) {
@@ -156,8 +179,9 @@ int main(int argc, char** argv) {
     else if (a == "--origins") plan.max_origins = std::stoul(value());
     else if (a == "--series") only = value();
     else if (a == "--variant") variant = value();
+    else if (a == "--exclude") exclude_file = value();
     else {
-      fmt::print(stderr, "usage: forecast_accuracy --data DIR --out DIR [--origins N] [--series SUBSTR] [--variant V]\n");
+      fmt::print(stderr, "usage: forecast_accuracy --data DIR --out DIR [--origins N] [--series SUBSTR] [--variant V] [--exclude R_ORIGINS_CSV]\n");
       return 2;
     }
   }
@@ -169,6 +193,15 @@ int main(int argc, char** argv) {
   if (data_dir.empty() || out_dir.empty()) {
     fmt::print(stderr, "--data and --out are required\n");
     return 2;
+  }
+  std::set<std::pair<std::string, long long>> excluded;
+  if (!exclude_file.empty()) {
+    auto e = read_exclusions(exclude_file);
+    if (!e) {
+      fmt::print(stderr, "{}\n", e.error());
+      return 2;
+    }
+    excluded = std::move(*e);
   }
   std::vector<fs::path> files;
   for (const auto& group : fs::directory_iterator(fs::path(data_dir) / "data")) {
@@ -188,7 +221,7 @@ int main(int argc, char** argv) {
 
   std::vector<AccuracyPair> horizons(plan.horizons.size(), AccuracyPair(plan.levels.size()));
   AccuracyPair all(plan.levels.size());
-  fmt::print("{:<42} {:>5} {:>6} | promcast: {:>5} {:>7} {:>5} {:>5} | snaive: {:>5} {:>7} {:>5} {:>5}  cpu s  model\n",
+  fmt::print("{:<42} {:>5} {:>6} | promcast: {:>5} {:>7} {:>5} {:>5} | snaive: {:>5} {:>7} {:>5} {:>5}  wall s  model\n",
              "series", "cuts", "n", "MASE", "sMAPE", "c80", "c95", "MASE", "sMAPE", "c80", "c95");
   for (const fs::path& file : files) {
     const std::string name = file.stem().string();
@@ -216,20 +249,22 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       continue;
     }
-    auto b = promcast::bench::evaluate_series(grid, plan);
+    std::vector<long long> origins;
+    for (long long c : promcast::bench::accuracy_origins(grid.size(), plan))
+      if (!excluded.contains({name, c})) origins.push_back(c);
+    if (origins.empty()) continue;
+    const promcast::bench::SeriesAccuracy s = promcast::bench::evaluate_series(grid, plan, origins);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const std::vector<long long> origins = promcast::bench::accuracy_origins(grid.size(), plan);
-    if (!b) {
-      for (long long c : origins) origins_csv << fmt::format("{},{},\"{}\"\n", name, c, b.error().message);
-      fmt::print("{:<42} no forecast: {}\n", name, b.error().message);
-      continue;
-    }
-    const auto& s = b->series.front();
     for (long long c : origins) {
       std::string state = "ok";
-      for (const auto& [t, why] : s.skipped)
-        if (t == c * plan.step.count()) state = why;
+      for (const auto& [o, why] : s.skipped)
+        if (o == c) state = why;
+      std::replace(state.begin(), state.end(), '"', '\'');
       origins_csv << fmt::format("{},{},\"{}\"\n", name, c, state);
+    }
+    if (s.forecast.empty()) {
+      fmt::print("{:<42} no forecast: {}\n", name, s.skipped.front().second);
+      continue;
     }
     for (std::size_t j = 0; j < plan.horizons.size(); ++j) {
       write_rows(accuracy_csv, name, std::to_string(plan.horizons[j]), s.horizons[j]);
@@ -237,7 +272,7 @@ int main(int argc, char** argv) {
     }
     write_rows(accuracy_csv, name, "all", s.all);
     all.merge(s.all);
-    fmt::print("{:<42} {:>2}/{:<2} {}  {:>5.1f}  {}\n", name, s.cuts_forecast, origins.size(), figures(s.all),
+    fmt::print("{:<42} {:>2}/{:<2} {}  {:>5.1f}  {}\n", name, s.forecast.size(), origins.size(), figures(s.all),
                seconds, s.model);
     std::fflush(stdout);
   }

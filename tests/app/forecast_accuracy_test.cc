@@ -70,6 +70,28 @@ TEST(ForecastAccuracy, OriginsEndOneHorizonBeforeTheDataAndKeepTheLatest) {
   EXPECT_GE(o.front() + 1, nab.history);
 }
 
+TEST(ForecastAccuracy, LeftOutOriginsCountForNothingAndFailuresAreListed) {
+  simdjson::dom::parser parser;
+  const simdjson::dom::element fixture = parser.load(kFixture);
+  const AccuracyPlan plan = tiny_plan();
+  const std::vector<double> y = json_doubles(fixture["series"]["a"]);
+  const SeriesAccuracy every = evaluate_series(y, plan);
+  const SeriesAccuracy some = evaluate_series(y, plan, {27, 35});
+  EXPECT_EQ(some.forecast, (std::vector<long long>{27, 35}));
+  EXPECT_EQ(some.all.model.count(), 8u);  // 2 origins x 4 leads, all actual values present there
+  EXPECT_LT(some.all.model.count(), every.all.model.count());
+  // A constant series: the fixed-order fit still works, but nothing can be scaled (Q = 0) for MASE.
+  const std::vector<double> flat(48, 3.0);
+  const SeriesAccuracy f = evaluate_series(flat, plan);
+  EXPECT_TRUE(std::isnan(f.all.baseline.result().mase));
+  // Too short a window before the origin (fewer than 20 points): listed, not scored.
+  const SeriesAccuracy early = evaluate_series(y, plan, {10});
+  EXPECT_TRUE(early.forecast.empty());
+  ASSERT_EQ(early.skipped.size(), 1u);
+  EXPECT_EQ(early.skipped.front().first, 10);
+  EXPECT_EQ(early.all.model.count(), 0u);
+}
+
 TEST(ForecastAccuracy, GridPlacesValuesAtTheNearestStepAndLeavesGapsMissing) {
   const std::vector<double> times{0, 290, 610, 900, 900, 1500};
   const std::vector<double> values{1, 2, 3, 4, 5, 6};
@@ -93,11 +115,8 @@ TEST(ForecastAccuracy, PerSeriesAndPooledFiguresMatchR) {
   app::AccuracyPair pooled_all(2);
   for (const std::string name : {"a", "b"}) {
     const std::vector<double> y = json_doubles(fixture["series"][name]);
-    auto b = evaluate_series(y, plan);
-    ASSERT_TRUE(b.has_value()) << b.error().message;
-    ASSERT_EQ(b->series.size(), 1u);
-    const auto& s = b->series.front();
-    EXPECT_EQ(s.cuts_forecast, 6u) << name;
+    const SeriesAccuracy s = evaluate_series(y, plan);
+    EXPECT_EQ(s.forecast, accuracy_origins(y.size(), plan)) << name;
     EXPECT_TRUE(s.skipped.empty()) << name;
     const simdjson::dom::element want = fixture["figures"][name];
     for (std::size_t j = 0; j < plan.horizons.size(); ++j) {

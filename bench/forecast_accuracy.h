@@ -27,12 +27,12 @@ namespace promcast::bench {
 
 struct AccuracyPlan {
   rules::Duration step{5 * 60 * 1000};
-  int period = 288;                    ///< seasonal period in steps (also the MASE scaling lag)
+  int period = 288;                        ///< seasonal period in steps (also the MASE scaling lag)
   std::vector<int> horizons{12, 72, 288};  ///< in steps; the longest is how far each origin forecasts
-  int history = 2016;                  ///< training window in steps (the rule's `history`)
-  int min_history = 2016;              ///< earliest origin: this many points at or before it
-  int spacing = 288;                   ///< steps between origins
-  std::size_t max_origins = 7;         ///< the latest this many origins (0: all)
+  int history = 2016;                      ///< training window in steps (the rule's `history`)
+  int min_history = 2016;                  ///< earliest origin: this many points at or before it
+  int spacing = 288;                       ///< steps between origins
+  std::size_t max_origins = 7;             ///< the latest this many origins (0: all)
   std::vector<double> levels{0.8, 0.95};
   /// The model: `order: auto` with `seasonal: {period, order: auto}` by default (the automatic
   /// search; periods above 48 steps go to Fourier terms there), or a fixed order for tests.
@@ -93,11 +93,11 @@ inline std::vector<double> to_grid(std::span<const double> times, std::span<cons
 
 /// One series' figures, pooled over its origins.
 struct SeriesAccuracy {
-  std::vector<app::AccuracyPair> horizons;  ///< aligned with AccuracyPlan::horizons
-  app::AccuracyPair all;                    ///< every lead 1..longest horizon
-  std::vector<long long> forecast;          ///< origins with a forecast
+  std::vector<app::AccuracyPair> horizons;                 ///< aligned with AccuracyPlan::horizons
+  app::AccuracyPair all;                                   ///< every lead 1..longest horizon
+  std::vector<long long> forecast;                         ///< origins with a forecast
   std::vector<std::pair<long long, std::string>> skipped;  ///< origin, why there was no forecast
-  std::string model;                        ///< the model of the latest origin that forecast
+  std::string model;                                       ///< the model of the latest origin that forecast
 };
 
 /// Replays the plan's rule over one gridded series (missing values NaN) at the given origins

@@ -19,11 +19,11 @@
 #include <cmath>
 #include <cstring>
 #include <expected>
-#include <utility>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/csv_input.h"
@@ -40,7 +40,8 @@ std::string number(double v) { return std::isfinite(v) ? fmt::format("{:.6g}", v
 
 void write_rows(std::ofstream& out, const std::string& series, const std::string& horizon,
                 const AccuracyPair& pair) {
-  for (const auto& [method, sum] : {std::pair{"promcast", &pair.model}, std::pair{"snaive", &pair.baseline}}) {
+  for (const auto& [method, sum] :
+       {std::pair{"promcast", &pair.model}, std::pair{"snaive", &pair.baseline}}) {
     const Accuracy a = sum->result();
     out << fmt::format("{},{},{},{},{},{},{},{}\n", method, series, horizon, a.n, number(a.mase),
                        number(a.smape), number(a.coverage.at(0)), number(a.coverage.at(1)));
@@ -49,21 +50,23 @@ void write_rows(std::ofstream& out, const std::string& series, const std::string
 
 std::string figures(const AccuracyPair& pair) {
   const Accuracy m = pair.model.result(), b = pair.baseline.result();
-  return fmt::format("{:>6} {:>7.3f} {:>7.2f} {:>5.3f} {:>5.3f} | {:>7.3f} {:>7.2f} {:>5.3f} {:>5.3f}", m.n, m.mase,
-                     m.smape, m.coverage.at(0), m.coverage.at(1), b.mase, b.smape, b.coverage.at(0),
+  return fmt::format("{:>6} {:>7.3f} {:>7.2f} {:>5.3f} {:>5.3f} | {:>7.3f} {:>7.2f} {:>5.3f} {:>5.3f}", m.n,
+                     m.mase, m.smape, m.coverage.at(0), m.coverage.at(1), b.mase, b.smape, b.coverage.at(0),
                      b.coverage.at(1));
 }
 
 // NAB's timestamp,value rows. Not app::read_csv_series: two files repeat a timestamp (11 rows each),
 // which that reader rejects; to_grid keeps the later value, as the rule engine's windows would.
-std::expected<std::pair<std::vector<double>, std::vector<double>>, std::string> read_nab(const fs::path& file) {
+std::expected<std::pair<std::vector<double>, std::vector<double>>, std::string> read_nab(
+    const fs::path& file) {
   std::ifstream in(file);
   std::string line;
   std::getline(in, line);  // header
   std::pair<std::vector<double>, std::vector<double>> out;
   for (int number = 2; std::getline(in, line); ++number) {
     const auto comma = line.find(',');
-    if (comma == std::string::npos) return std::unexpected(fmt::format("{}:{}: no comma", file.string(), number));
+    if (comma == std::string::npos)
+      return std::unexpected(fmt::format("{}:{}: no comma", file.string(), number));
     auto t = promcast::app::parse_rfc3339(line.substr(0, comma));
     if (!t) return std::unexpected(fmt::format("{}:{}: {}", file.string(), number, t.error().message));
     out.first.push_back(*t);
@@ -79,13 +82,21 @@ namespace fc = promcast::forecaster;
 
 bool set_variant(const std::string& name, fc::AutoArimaOptions& o) {
   if (name == "search") return true;  // the defaults: the direct loop's own reference
-  if (name == "pq2") o.max_p = o.max_q = 2;
-  else if (name == "pq1") o.max_p = o.max_q = 1;
-  else if (name == "k2") o.max_harmonics = 2;
-  else if (name == "k10") o.max_harmonics = 10;
-  else if (name == "d0") o.d = 0;
-  else if (name == "d0pq2") { o.d = 0; o.max_p = o.max_q = 2; }
-  else return false;
+  if (name == "pq2")
+    o.max_p = o.max_q = 2;
+  else if (name == "pq1")
+    o.max_p = o.max_q = 1;
+  else if (name == "k2")
+    o.max_harmonics = 2;
+  else if (name == "k10")
+    o.max_harmonics = 10;
+  else if (name == "d0")
+    o.d = 0;
+  else if (name == "d0pq2") {
+    o.d = 0;
+    o.max_p = o.max_q = 2;
+  } else
+    return false;
   return true;
 }
 
@@ -141,7 +152,8 @@ VariantResult evaluate_variant(const std::vector<double>& grid, const promcast::
 // --exclude: bench/forecast_accuracy.R's r_origins.csv ("series",origin,"<pick or error: ...>" per
 // method); an origin where some R method failed is left out, so every method is scored on the same
 // forecasts.
-std::expected<std::set<std::pair<std::string, long long>>, std::string> read_exclusions(const std::string& path) {
+std::expected<std::set<std::pair<std::string, long long>>, std::string> read_exclusions(
+    const std::string& path) {
   std::ifstream in(path);
   if (!in) return std::unexpected(path + ": cannot be read");
   std::set<std::pair<std::string, long long>> out;
@@ -151,7 +163,8 @@ std::expected<std::set<std::pair<std::string, long long>>, std::string> read_exc
     if (line.find(",error:") == std::string::npos && line.find(",\"error:") == std::string::npos) continue;
     const auto first = line.find(',');
     const auto second = line.find(',', first + 1);
-    if (first == std::string::npos || second == std::string::npos) return std::unexpected(path + ": bad row " + line);
+    if (first == std::string::npos || second == std::string::npos)
+      return std::unexpected(path + ": bad row " + line);
     std::string series = line.substr(0, first);
     std::erase(series, '"');
     out.emplace(series, std::stoll(line.substr(first + 1, second - first - 1)));
@@ -174,14 +187,22 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--data") data_dir = value();
-    else if (a == "--out") out_dir = value();
-    else if (a == "--origins") plan.max_origins = std::stoul(value());
-    else if (a == "--series") only = value();
-    else if (a == "--variant") variant = value();
-    else if (a == "--exclude") exclude_file = value();
+    if (a == "--data")
+      data_dir = value();
+    else if (a == "--out")
+      out_dir = value();
+    else if (a == "--origins")
+      plan.max_origins = std::stoul(value());
+    else if (a == "--series")
+      only = value();
+    else if (a == "--variant")
+      variant = value();
+    else if (a == "--exclude")
+      exclude_file = value();
     else {
-      fmt::print(stderr, "usage: forecast_accuracy --data DIR --out DIR [--origins N] [--series SUBSTR] [--variant V] [--exclude R_ORIGINS_CSV]\n");
+      fmt::print(stderr,
+                 "usage: forecast_accuracy --data DIR --out DIR [--origins N] [--series SUBSTR] [--variant "
+                 "V] [--exclude R_ORIGINS_CSV]\n");
       return 2;
     }
   }
@@ -221,8 +242,10 @@ int main(int argc, char** argv) {
 
   std::vector<AccuracyPair> horizons(plan.horizons.size(), AccuracyPair(plan.levels.size()));
   AccuracyPair all(plan.levels.size());
-  fmt::print("{:<42} {:>5} {:>6} | promcast: {:>5} {:>7} {:>5} {:>5} | snaive: {:>5} {:>7} {:>5} {:>5}  wall s  model\n",
-             "series", "cuts", "n", "MASE", "sMAPE", "c80", "c95", "MASE", "sMAPE", "c80", "c95");
+  fmt::print(
+      "{:<42} {:>5} {:>6} | promcast: {:>5} {:>7} {:>5} {:>5} | snaive: {:>5} {:>7} {:>5} {:>5}  wall s  "
+      "model\n",
+      "series", "cuts", "n", "MASE", "sMAPE", "c80", "c95", "MASE", "sMAPE", "c80", "c95");
   for (const fs::path& file : files) {
     const std::string name = file.stem().string();
     auto rows = read_nab(file);
@@ -272,8 +295,8 @@ int main(int argc, char** argv) {
     }
     write_rows(accuracy_csv, name, "all", s.all);
     all.merge(s.all);
-    fmt::print("{:<42} {:>2}/{:<2} {}  {:>5.1f}  {}\n", name, s.forecast.size(), origins.size(), figures(s.all),
-               seconds, s.model);
+    fmt::print("{:<42} {:>2}/{:<2} {}  {:>5.1f}  {}\n", name, s.forecast.size(), origins.size(),
+               figures(s.all), seconds, s.model);
     std::fflush(stdout);
   }
   fmt::print("\npooled over every series (leads: MASE, sMAPE, 80% and 95% coverage | seasonal naive)\n");

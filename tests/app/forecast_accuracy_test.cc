@@ -2,6 +2,8 @@
 // replay through `promcast backtest`'s rule-engine path, per-horizon figures, pooling over series)
 // against R: fixtures/forecast_accuracy/accuracy.json, written by make_fixture.R from forecast 8.20's
 // accuracy() (MASE), Arima() and snaive() forecasts, and the formulas of sMAPE and coverage.
+#include "bench/forecast_accuracy.h"
+
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
@@ -9,7 +11,6 @@
 #include <string>
 #include <vector>
 
-#include "bench/forecast_accuracy.h"
 #include "tests/forecaster/fixture_json.h"
 
 namespace promcast::bench {
@@ -18,7 +19,8 @@ namespace {
 using forecaster::test_support::json_doubles;
 using forecaster::test_support::json_number;
 
-const std::string kFixture = std::string(PROMCAST_SOURCE_DIR) + "/tests/app/fixtures/forecast_accuracy/accuracy.json";
+const std::string kFixture =
+    std::string(PROMCAST_SOURCE_DIR) + "/tests/app/fixtures/forecast_accuracy/accuracy.json";
 
 AccuracyPlan tiny_plan() {
   AccuracyPlan plan;

@@ -88,6 +88,7 @@ std::expected<std::unique_ptr<ExporterApp>, std::vector<Error>> ExporterApp::sta
     auto relay = Relay::start(flags.relay_address, static_cast<std::size_t>(flags.relay_packet_length));
     if (!relay) return one(relay.error());
     app->relay_ = std::move(*relay);
+    app->self_metrics_->set_relay_counts(flags.relay_address, {});
   }
 
   ListenerContext context;
@@ -198,6 +199,7 @@ std::string ExporterApp::render_metrics() {
   self_metrics_->begin_scrape();
   self_metrics_->set_metric_vectors(*store_);
   if (udp_) self_metrics_->set_cache_length(udp_->cache_entries());
+  if (relay_) self_metrics_->set_relay_counts(flags_.relay_address, relay_->counts());
   self_text_.clear();
   store_text_.clear();
   self_metrics_->write_text(self_text_);

@@ -137,7 +137,7 @@ void Pipeline::process_packet(std::string_view datagram, std::chrono::steady_clo
       const std::size_t nl = rest.find('\n');
       const std::string_view line = rest.substr(0, nl);
       if (!line.empty()) {
-        if (!relay_->relay_line(line)) counters_.inc(Stat::RelayLinesDropped);
+        relay_->relay_line(line);  // the relay counts what it does not forward
       }
       if (nl == std::string_view::npos) break;
       rest.remove_prefix(nl + 1);
@@ -148,9 +148,7 @@ void Pipeline::process_packet(std::string_view datagram, std::chrono::steady_clo
 
 void Pipeline::process_line(std::string_view line, std::chrono::steady_clock::time_point now) {
   now_ = now;
-  if (relay_ != nullptr && !line.empty()) {
-    if (!relay_->relay_line(line)) counters_.inc(Stat::RelayLinesDropped);
-  }
+  if (relay_ != nullptr && !line.empty()) relay_->relay_line(line);
   parser_.parse_line(line, [this](const Event& e) { handle_event(e); });
 }
 

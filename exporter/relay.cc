@@ -42,12 +42,20 @@ Relay::~Relay() {
 }
 
 bool Relay::relay_line(std::string_view line) {
-  if (line.empty() || line.size() > packet_length_ - 1) return false;
+  if (line.empty()) return false;
+  if (line.size() > packet_length_ - 1) {
+    long_lines_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
   std::lock_guard lock(mutex_);
-  if (queued_.size() + line.size() + 1 > kMaxQueuedBytes) return false;
+  if (queued_.size() + line.size() + 1 > kMaxQueuedBytes) {
+    queue_dropped_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
   const bool was_empty = queued_.empty();
   queued_.append(line);
   queued_ += '\n';
+  lines_relayed_.fetch_add(1, std::memory_order_relaxed);
   if (was_empty || queued_.size() >= packet_length_) wake_.notify_one();
   return true;
 }
@@ -71,6 +79,15 @@ void Relay::flush() {
 std::size_t Relay::packets_sent() const {
   std::lock_guard lock(mutex_);
   return packets_sent_;
+}
+
+RelayCounts Relay::counts() const {
+  RelayCounts out;
+  out.packets = packets_sent();
+  out.long_lines = long_lines_.load(std::memory_order_relaxed);
+  out.lines_relayed = lines_relayed_.load(std::memory_order_relaxed);
+  out.queue_dropped = queue_dropped_.load(std::memory_order_relaxed);
+  return out;
 }
 
 void Relay::send_packet(std::string_view packet) {

@@ -3,9 +3,12 @@
 // every non-empty received line (valid or not) gets a trailing '\n' and is packed into datagrams of at most
 // --statsd.relay.packet-length bytes; a line longer than packet-length - 1 is not relayed; a partly filled
 // packet is sent at least once a second. Readers hand lines over under a short lock; the send happens on
-// the relay's own thread. The queue is bounded (lines beyond it are dropped and counted by the caller).
+// the relay's own thread. The queue is bounded: lines beyond it are dropped (promcast's own count; upstream's
+// channel blocks the reader instead). The counts behind statsd_exporter's relay metrics are kept here.
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <expected>
 #include <memory>
 #include <mutex>
@@ -17,6 +20,15 @@
 
 namespace promcast::exporter {
 
+/// What statsd_exporter 0.30's relay counts (statsd_exporter_relay_{packets,long_lines,lines_relayed}_total
+/// {target}), plus promcast's lines dropped on a full queue.
+struct RelayCounts {
+  std::uint64_t packets = 0;        ///< datagrams sent
+  std::uint64_t long_lines = 0;     ///< lines longer than packet-length - 1, not relayed
+  std::uint64_t lines_relayed = 0;  ///< lines queued for sending
+  std::uint64_t queue_dropped = 0;  ///< lines dropped because the queue was full
+};
+
 class Relay {
  public:
   /// Resolves `target` ("host:port") and starts the sender thread.
@@ -26,12 +38,13 @@ class Relay {
   Relay& operator=(const Relay&) = delete;
 
   /// Queues one line (without '\n'). Thread-safe. False when the line is not relayed (empty, too long or
-  /// the queue is full).
+  /// the queue is full); each case but the empty line is counted.
   bool relay_line(std::string_view line);
   /// Sends whatever is buffered now (tests, shutdown).
   void flush();
   /// Datagrams sent so far.
   [[nodiscard]] std::size_t packets_sent() const;
+  [[nodiscard]] RelayCounts counts() const;
 
  private:
   Relay(int fd, std::size_t packet_length);
@@ -48,6 +61,9 @@ class Relay {
   bool stopping_ = false;
   bool flush_requested_ = false;
   std::size_t packets_sent_ = 0;
+  std::atomic<std::uint64_t> long_lines_{0};
+  std::atomic<std::uint64_t> lines_relayed_{0};
+  std::atomic<std::uint64_t> queue_dropped_{0};
   std::thread thread_;
 };
 

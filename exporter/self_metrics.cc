@@ -52,6 +52,9 @@ enum CounterFamilyId : int {
   kCacheGets,
   kCacheHits,
   kRelayDropped,
+  kRelayPackets,
+  kRelayLongLines,
+  kRelayLinesRelayed,
   kCounterFamilyCount,
 };
 
@@ -92,8 +95,13 @@ constexpr CounterSpec kCounterSpecs[kCounterFamilyCount] = {
      "UDP datagrams the kernel dropped because a socket receive buffer was full (SO_RXQ_OVFL).", "", false},
     {"statsd_metric_mapper_cache_gets_total", "The count of total metric cache gets.", "", true},
     {"statsd_metric_mapper_cache_hits_total", "The count of total metric cache hits.", "", true},
-    {"statsd_exporter_relay_dropped_lines_total",
-     "Lines the relay did not forward (too long for --statsd.relay.packet-length or send queue full).", "", false},
+    {"statsd_exporter_relay_dropped_lines_total", "Lines the relay dropped because its send queue was full.", "",
+     false},
+    // statsd_exporter 0.30's pkg/relay, labelled with the --statsd.relay.address value
+    {"statsd_exporter_relay_packets_total", "The number of StatsD packets relayed.", "target", false},
+    {"statsd_exporter_relay_long_lines_total", "The number lines that were too long to relay.", "target", false},
+    {"statsd_exporter_relay_lines_relayed_total", "The number of lines that were buffered to be relayed.", "target",
+     false},
 };
 
 constexpr StatTarget kStatTargets[kStatCount] = {
@@ -115,7 +123,6 @@ constexpr StatTarget kStatTargets[kStatCount] = {
     {kUdpKernelDrops, ""},
     {kCacheGets, ""},
     {kCacheHits, ""},
-    {kRelayDropped, ""},
 };
 
 struct ProcessStats {
@@ -388,6 +395,18 @@ void SelfMetrics::set_metric_vectors(const MetricStore& store) {
 
 void SelfMetrics::set_cache_length(std::size_t entries) {
   impl_->cache_length->Add({}).Set(static_cast<double>(entries));
+}
+
+void SelfMetrics::set_relay_counts(std::string_view target, const RelayCounts& counts) {
+  const prometheus::Labels labels{{"target", std::string(target)}};
+  auto raise_to = [](prometheus::Counter& counter, std::uint64_t total) {
+    const double delta = static_cast<double>(total) - counter.Value();
+    if (delta > 0) counter.Increment(delta);
+  };
+  raise_to(impl_->counters[kRelayPackets]->Add(labels), counts.packets);
+  raise_to(impl_->counters[kRelayLongLines]->Add(labels), counts.long_lines);
+  raise_to(impl_->counters[kRelayLinesRelayed]->Add(labels), counts.lines_relayed);
+  if (counts.queue_dropped > 0) raise_to(impl_->counters[kRelayDropped]->Add({}), counts.queue_dropped);
 }
 
 prometheus::Registry& SelfMetrics::registry() { return impl_->registry; }

@@ -22,6 +22,7 @@
 
 #include "exporter/line_parser.h"
 #include "exporter/metric_store.h"
+#include "exporter/relay.h"
 
 namespace prometheus {
 class Registry;
@@ -49,7 +50,6 @@ enum class Stat : uint8_t {
   UdpKernelDrops,     // ours: SO_RXQ_OVFL
   CacheGets,          // statsd_metric_mapper_cache_gets_total
   CacheHits,          // statsd_metric_mapper_cache_hits_total
-  RelayLinesDropped,  // ours: relay queue full or line too long
   kCount,
 };
 inline constexpr std::size_t kStatCount = static_cast<std::size_t>(Stat::kCount);
@@ -113,6 +113,9 @@ class SelfMetrics {
   void set_metric_vectors(const MetricStore& store);
   /// statsd_metric_mapper_cache_length: entries across the readers' caches.
   void set_cache_length(std::size_t entries);
+  /// statsd_exporter_relay_{packets,long_lines,lines_relayed}_total{target} (shown from the relay's start,
+  /// as upstream creates them with the relay) and promcast's statsd_exporter_relay_dropped_lines_total.
+  void set_relay_counts(std::string_view target, const RelayCounts& counts);
 
   /// promhttp_metric_handler_requests_in_flight / _requests_total{code}, as client_golang's handler counts
   /// its own scrapes (the total shown in a scrape excludes that scrape).

@@ -177,32 +177,23 @@ class ForecastEvaluator final : public RuleEvaluator {
     return c;
   }
 
-  [[nodiscard]] std::vector<Series> forecast_paths() const override {
-    std::vector<Series> out;
-    const TimestampMs step = rule_.common.step.count();
+  [[nodiscard]] std::vector<ForecastPath> forecast_path_set() const override {
+    std::vector<ForecastPath> out;
     for (const auto& [key, m] : models_) {
       if (!m.forecast) continue;
       auto w = windows_.windows().find(key);
       if (w == windows_.windows().end()) continue;
-      const Labels base = output_labels(
-          w->second.labels, expand_rule_labels(w->second.labels, rule_.common.labels, m.last_value));
-      auto path = [&](const std::string& name, const Labels& labels, const std::vector<double>& values) {
-        Series s;
-        s.labels = labels;
-        set_label(s.labels, "__name__", name);
-        for (std::size_t k = 0; k < values.size(); ++k) {
-          s.timestamps.push_back(windows_.end() + static_cast<TimestampMs>(k + 1) * step);
-          s.values.push_back(values[k]);
-        }
-        out.push_back(std::move(s));
-      };
-      path(rule_.common.name + ":yhat_path", base, m.forecast->mean);
-      for (std::size_t j = 0; j < rule_.intervals.size(); ++j) {
-        Labels l = base;
-        set_label(l, "level", format_sample_value(rule_.intervals[j]));
-        path(rule_.common.name + ":yhat_path_lower", l, bounds(*m.forecast, j, -1.0));
-        path(rule_.common.name + ":yhat_path_upper", l, bounds(*m.forecast, j, 1.0));
-      }
+      ForecastPath p;
+      p.rule = rule_.common.name;
+      p.labels = output_labels(w->second.labels,
+                               expand_rule_labels(w->second.labels, rule_.common.labels, m.last_value));
+      p.step = rule_.common.step;
+      p.start = windows_.end() + p.step.count();
+      p.mean = m.forecast->mean;
+      p.std_err = m.forecast->std_err;
+      p.levels = rule_.intervals;
+      p.z = z_;
+      out.push_back(std::move(p));
     }
     return out;
   }

@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <ctime>
 #include <future>
-#include <nlohmann/json.hpp>
 
+#include "common/json.h"
 #include "rules/bounded_sender.h"
 #include "rules/client_auth.h"
 
@@ -36,8 +36,8 @@ std::string rfc3339_ms(TimestampMs ms) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
 }
 
-nlohmann::json label_set(const Labels& labels) {
-  nlohmann::json out = nlohmann::json::object();
+json::Json label_set(const Labels& labels) {
+  json::Json out = json::Json::object();
   for (const auto& [name, value] : labels) out[name] = value;
   return out;
 }
@@ -50,9 +50,9 @@ std::string alerts_url(std::string_view base) {
 }  // namespace
 
 std::string alerts_to_json(const std::vector<Alert>& alerts) {
-  nlohmann::json body = nlohmann::json::array();
+  json::Json body = json::Json::array();
   for (const Alert& alert : alerts) {
-    nlohmann::json item;
+    json::Json item;
     item["labels"] = label_set(alert.labels);
     item["annotations"] = label_set(alert.annotations);
     // Unset times are left out: Alertmanager then uses the time of receipt for startsAt and its
@@ -64,7 +64,7 @@ std::string alerts_to_json(const std::vector<Alert>& alerts) {
     body.push_back(std::move(item));
   }
   // Invalid UTF-8 in a label value (it came from a query answer) is replaced, never thrown.
-  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return json::dump(body);
 }
 
 struct Notifier::Impl {

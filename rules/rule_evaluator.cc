@@ -6,6 +6,35 @@
 
 namespace promcast::rules {
 
+void ForecastPath::expand(std::vector<Series>& out) const {
+  auto path = [&](const std::string& name, const Labels& with, double side, double zq) {
+    Series s;
+    s.labels = with;
+    set_label(s.labels, "__name__", name);
+    s.timestamps.reserve(mean.size());
+    s.values.reserve(mean.size());
+    for (std::size_t k = 0; k < mean.size(); ++k) {
+      s.timestamps.push_back(start + static_cast<TimestampMs>(k) * step.count());
+      s.values.push_back(side == 0 ? mean[k] : mean[k] + side * zq * std_err[k]);
+    }
+    out.push_back(std::move(s));
+  };
+  path(rule + ":yhat_path", labels, 0, 0);
+  for (std::size_t j = 0; j < levels.size(); ++j) {
+    Labels with = labels;
+    set_label(with, "level", format_sample_value(levels[j]));
+    path(rule + ":yhat_path_lower", with, -1.0, z[j]);
+    path(rule + ":yhat_path_upper", with, 1.0, z[j]);
+  }
+}
+
+std::vector<Series> expand_paths(const std::vector<ForecastPath>& paths) {
+  std::vector<Series> out;
+  out.reserve(paths.size() * 5);
+  for (const auto& p : paths) p.expand(out);
+  return out;
+}
+
 RangeQuery rule_query(const RuleCommon& rule) {
   RangeQuery q;
   q.expr = rule.expr;

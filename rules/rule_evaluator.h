@@ -75,15 +75,35 @@ struct SeriesChart {
   std::string model;
 };
 
+/// One series' forecast path kept compactly: mean and standard error per step, the bounds per level
+/// derived when read. The engine holds these between evaluations for remote read and the query API
+/// (a fifth of the memory of the expanded series at two levels).
+struct ForecastPath {
+  std::string rule;  ///< R of R:yhat_path
+  Labels labels;     ///< output labels, without __name__
+  TimestampMs start = 0;  ///< time of mean[0]
+  Duration step{};
+  std::vector<double> mean, std_err;
+  std::vector<double> levels;  ///< interval levels, e.g. 0.8, 0.95
+  std::vector<double> z;       ///< the normal quantile of each level: bound = mean -/+ z * std_err
+
+  /// Appends R:yhat_path{L} and R:yhat_path_lower/_upper{L,level} (labels with __name__) to `out`.
+  void expand(std::vector<Series>& out) const;
+};
+
+/// Every path expanded.
+std::vector<Series> expand_paths(const std::vector<ForecastPath>& paths);
+
 class RuleEvaluator {
  public:
   virtual ~RuleEvaluator() = default;
   /// The chart of the series with this labels_hash, if the rule has it. Call between evaluations (the
   /// engine holds the rule's evaluation lock).
   [[nodiscard]] virtual std::optional<SeriesChart> chart(std::uint64_t series_hash) const = 0;
-  /// Forecast rules: every series' forecast path at its future timestamps, as R:yhat_path{L} and
-  /// R:yhat_path_lower/_upper{L,level} (labels include __name__). Empty for anomaly rules.
-  [[nodiscard]] virtual std::vector<Series> forecast_paths() const { return {}; }
+  /// Forecast rules: every series' forecast path at its future timestamps. Empty for anomaly rules.
+  [[nodiscard]] virtual std::vector<ForecastPath> forecast_path_set() const { return {}; }
+  /// The same expanded: R:yhat_path{L} and R:yhat_path_lower/_upper{L,level}, labels with __name__.
+  [[nodiscard]] std::vector<Series> forecast_paths() const { return expand_paths(forecast_path_set()); }
   /// One evaluation at `now`. An error (query failed, limits exceeded) leaves the state as it was.
   virtual std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
                                                         const EvalEnv& env) = 0;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/json.h"
 #include "mappings/config.h"
 #include "web/html.h"
 #include "web/remote_read.h"
@@ -81,8 +82,9 @@ std::optional<exporter::HttpResponse> WebUi::handle(const exporter::HttpRequest&
   if (path == "/api/v1/rules") {
     exporter::HttpResponse r;
     r.content_type = "application/json";
-    r.body =
-        options_.engine ? options_.engine->status_json() : R"({"status":"success","data":{"groups":[]}})";
+    r.body = options_.engine
+                 ? options_.engine->status_json()
+                 : json::dump({{"status", "success"}, {"data", {{"groups", json::Json::array()}}}});
     return r;
   }
   if (path == "/api/v1/read") return handle_remote_read(request, all_series());

@@ -12,9 +12,12 @@
 #include "app/commands.h"
 #include "tests/app/run_captured.h"
 #include "tests/app/temp_file.h"
+#include "tests/forecaster/fixture_json.h"
 
 namespace promcast::app {
 namespace {
+
+using promcast::forecaster::test_support::load_fixture;
 
 using test_support::write_temp;
 
@@ -99,7 +102,8 @@ TEST(ForecastCommand, CsvFormatAndErrors) {
 // -115.254) and the CLI said nothing on stderr.
 TEST(ForecastCommand, TrendTReachesStatsmodelsOptimumOrWarns) {
   simdjson::dom::parser ref_parser;
-  const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/ar2_trend_t_lakehuron.json"));
+  const simdjson::dom::element ref =
+      load_fixture(ref_parser, fixture_path("sarimax/ar2_trend_t_lakehuron.json"));
   const double ref_loglik = ref["loglik"].get_double();
   std::string out, err;
   ASSERT_EQ(run({"--input", fixture_path("series/LakeHuron.csv"), "--order", "2,0,0", "--trend", "t",
@@ -227,7 +231,8 @@ constexpr double kZ50 = 0.6744897501960817, kZ80 = 1.2815515655446004, kZ99 = 2.
 
 TEST(ForecastCommand, SeasonalOrderAndLevelsMatchStatsmodels) {
   simdjson::dom::parser ref_parser;
-  const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/airline_log_airpassengers.json"));
+  const simdjson::dom::element ref =
+      load_fixture(ref_parser, fixture_path("sarimax/airline_log_airpassengers.json"));
   const std::string path = write_temp("fc_air.csv", index_csv(doubles_of(ref["y"])));
   std::string out, err;
   ASSERT_EQ(run({"--input", path, "--order", "0,1,1", "--seasonal-order", "0,1,1,12", "--horizon", "24",
@@ -259,7 +264,7 @@ TEST(ForecastCommand, SeasonalOrderAndLevelsMatchStatsmodels) {
 
 TEST(ForecastCommand, FourierMatchesStatsmodels) {
   simdjson::dom::parser ref_parser;
-  const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/fourier_k2_nottem.json"));
+  const simdjson::dom::element ref = load_fixture(ref_parser, fixture_path("sarimax/fourier_k2_nottem.json"));
   const std::string path = write_temp("fc_nottem.csv", index_csv(doubles_of(ref["y"])));
   std::string out, err;
   ASSERT_EQ(run({"--input", path, "--order", "1,0,1", "--trend", "c", "--fourier", "12:2", "--horizon", "24",
@@ -295,7 +300,7 @@ TEST(ForecastCommand, FourierMatchesStatsmodels) {
 
 TEST(ForecastCommand, AutoNoWorseThanRsAutoArima) {
   simdjson::dom::parser ref_parser;
-  const simdjson::dom::element ref = ref_parser.load(fixture_path("r/air_log.json"));
+  const simdjson::dom::element ref = load_fixture(ref_parser, fixture_path("r/air_log.json"));
   const std::string path = write_temp("fc_auto_air.csv", index_csv(doubles_of(ref["y"])));
   std::string out, err;
   ASSERT_EQ(run({"--input", path, "--auto", "--seasonal-order", "0,0,0,12", "--horizon", "12"}, out, &err), 0)
@@ -311,7 +316,7 @@ TEST(ForecastCommand, AutoNoWorseThanRsAutoArima) {
 // RFC 3339 and Unix seconds are the same axis: same fit, forecast times one step after the last.
 TEST(ForecastCommand, Rfc3339AndUnixSecondsGiveTheSameFit) {
   simdjson::dom::parser ref_parser;
-  const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/arima111_wwwusage.json"));
+  const simdjson::dom::element ref = load_fixture(ref_parser, fixture_path("sarimax/arima111_wwwusage.json"));
   const auto y = doubles_of(ref["y"]);
   const long start = 1767225600;  // 2026-01-01T00:00:00Z
   std::string rfc = "time,value\n", unix = rfc;
@@ -347,7 +352,7 @@ TEST(ForecastCommand, Rfc3339AndUnixSecondsGiveTheSameFit) {
 // --format csv carries the same numbers as the JSON, one column pair per level in the given order.
 TEST(ForecastCommand, CsvFormatEqualsJson) {
   simdjson::dom::parser ref_parser;
-  const simdjson::dom::element ref = ref_parser.load(fixture_path("sarimax/arima011_nile.json"));
+  const simdjson::dom::element ref = load_fixture(ref_parser, fixture_path("sarimax/arima011_nile.json"));
   const std::string path = write_temp("fc_nile.csv", index_csv(doubles_of(ref["y"])));
   std::string json, csv, err;
   const std::vector<std::string> base = {"--input",   path, "--order",  "0,1,1",

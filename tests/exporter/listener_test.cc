@@ -260,6 +260,12 @@ TEST(Relay, PacksLinesUpToPacketLength) {
   n = ::recv(sink, buf, sizeof buf, 0);
   ASSERT_GT(n, 0);
   EXPECT_EQ(std::string(buf, static_cast<std::size_t>(n)), "cccc:1|c\n");
+  // what statsd_exporter_relay_{packets,long_lines,lines_relayed}_total report
+  const RelayCounts counts = (*relay)->counts();
+  EXPECT_EQ(counts.packets, 2u);
+  EXPECT_EQ(counts.long_lines, 1u);
+  EXPECT_EQ(counts.lines_relayed, 3u);
+  EXPECT_EQ(counts.queue_dropped, 0u);
   ::close(sink);
 }
 

@@ -98,7 +98,6 @@ mappings:
       "svc.a:1|c\ncvg:1|c\ncvg:2|g\nnoise.x:1|c\nneg:-1|c\nno_colon\nt:1|c|#a:b\nlat:2|ms", now);
   // what only promcast counts, so that every promcast-only series appears once
   pipeline.counters().inc(Stat::UdpKernelDrops);
-  pipeline.counters().inc(Stat::RelayLinesDropped);
   pipeline.counters().inc(Stat::ErrorSeriesLimit);
   pipeline.publish(*slot);
   metrics.set_loaded_mappings(2);
@@ -107,6 +106,9 @@ mappings:
   metrics.record_reload(false, std::chrono::system_clock::now());
   metrics.set_metric_vectors(store);
   metrics.set_cache_length(pipeline.cache_entries());
+  // a relay that sent one packet of two lines, refused a long line and dropped one on a full queue
+  metrics.set_relay_counts("127.0.0.1:8125",
+                           {.packets = 1, .long_lines = 1, .lines_relayed = 2, .queue_dropped = 1});
   metrics.begin_scrape();
   metrics.end_scrape(200);
   std::string text;

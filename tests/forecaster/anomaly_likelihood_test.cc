@@ -11,9 +11,12 @@
 #include <vector>
 
 #include "forecaster/detector_factory.h"
+#include "tests/forecaster/fixture_json.h"
 
 namespace promcast::forecaster {
 namespace {
+
+using promcast::forecaster::test_support::load_fixture;
 
 class LikelihoodFixture : public ::testing::TestWithParam<std::string> {};
 
@@ -21,7 +24,7 @@ TEST_P(LikelihoodFixture, TailProbabilitiesMatchScipy) {
   const std::string path =
       std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures/likelihood/" + GetParam() + ".json";
   simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.load(path);
+  simdjson::dom::element doc = load_fixture(parser, path);
   simdjson::dom::element o = doc["options"];
   AnomalyLikelihoodOptions options;
   options.learning_period = uint64_t(o["learning_period"]);

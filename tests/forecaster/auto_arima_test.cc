@@ -20,6 +20,8 @@
 namespace promcast::forecaster {
 namespace {
 
+using promcast::forecaster::test_support::load_fixture;
+
 const std::string kFixtures = std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures";
 const double kHalfLog2Pi = 0.5 * std::log(2 * std::numbers::pi);
 
@@ -47,7 +49,7 @@ class RAutoArima : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RAutoArima, AiccNoWorseThanRPlusHalf) {
   simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.load(kFixtures + "/r/" + GetParam() + ".json");
+  simdjson::dom::element doc = load_fixture(parser, kFixtures + "/r/" + GetParam() + ".json");
   const auto y = json_doubles(doc["y"]);
   AutoArimaOptions opt;
   opt.period = int(json_number(doc["frequency"]));
@@ -81,7 +83,7 @@ TEST(AutoArima, WithRegressorsNoWorseThanRPlusHalf) {
   int checked = 0;
   for (const std::string& name : r_fixture_names()) {
     simdjson::dom::parser parser;
-    simdjson::dom::element doc = parser.load(kFixtures + "/r/" + name + ".json");
+    simdjson::dom::element doc = load_fixture(parser, kFixtures + "/r/" + name + ".json");
     simdjson::dom::element ra;
     if (doc["auto_xreg"].get(ra) != simdjson::SUCCESS) continue;
     const auto y = json_doubles(doc["y"]);
@@ -168,7 +170,7 @@ TEST(AutoArima, LongPeriodUsesFourierTermsAndForecasts) {
 
 TEST(AutoArima, GapsAndShortSeriesGiveFiniteForecasts) {
   simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.load(kFixtures + "/r/Nile.json");
+  simdjson::dom::element doc = load_fixture(parser, kFixtures + "/r/Nile.json");
   auto y = json_doubles(doc["y"]);
   for (int t : {10, 11, 40, 41, 42, 77}) y[t] = NAN;  // gaps are skipped by the filter
   auto r = auto_arima(y, Eigen::MatrixXd(y.size(), 0), {});

@@ -16,6 +16,8 @@
 namespace promcast::forecaster {
 namespace {
 
+using promcast::forecaster::test_support::load_fixture;
+
 using test_support::json_doubles;
 using test_support::json_number;
 
@@ -58,7 +60,7 @@ void expect_metrics(const Accuracy& a, simdjson::dom::element reference, const s
 
 TEST(Backtest, SeasonalNaiveAndAccuracyMatchForecastPackage) {
   simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.load(fixture_path());
+  simdjson::dom::element doc = load_fixture(parser, fixture_path());
   std::size_t checked = 0;
   for (simdjson::dom::element c : doc["cases"].get_array()) {
     const std::string name{std::string_view(c["name"])};

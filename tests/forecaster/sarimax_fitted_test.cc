@@ -18,6 +18,8 @@
 namespace promcast::forecaster {
 namespace {
 
+using promcast::forecaster::test_support::load_fixture;
+
 const std::string kDir = std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures/";
 
 using test_support::json_doubles;
@@ -36,8 +38,9 @@ class SarimaxFitted : public testing::TestWithParam<std::string> {};
 
 TEST_P(SarimaxFitted, MatchesStatsmodelsAtEveryStep) {
   simdjson::dom::parser parser, parent_parser;
-  const simdjson::dom::element ref = parser.load(kDir + "sarimax_fitted/" + GetParam() + ".json");
-  const simdjson::dom::element c = parent_parser.load(kDir + std::string(std::string_view(ref["fixture"])));
+  const simdjson::dom::element ref = load_fixture(parser, kDir + "sarimax_fitted/" + GetParam() + ".json");
+  const simdjson::dom::element c =
+      load_fixture(parent_parser, kDir + std::string(std::string_view(ref["fixture"])));
   SarimaxSpec spec;
   const auto order = json_doubles(c["order"]), seasonal = json_doubles(c["seasonal_order"]);
   spec.order = {static_cast<int>(order[0]),    static_cast<int>(order[1]),    static_cast<int>(order[2]),

@@ -16,6 +16,8 @@
 namespace promcast::forecaster {
 namespace {
 
+using promcast::forecaster::test_support::load_fixture;
+
 namespace fs = std::filesystem;
 
 using test_support::json_doubles;
@@ -55,7 +57,7 @@ std::vector<fs::path> fixture_files() {
 
 Case load(const fs::path& path) {
   simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.load(path.string());
+  simdjson::dom::element doc = load_fixture(parser, path.string());
   Case c;
   c.name = std::string(std::string_view(doc["case"]));
   c.y = json_doubles(doc["y"]);

@@ -18,6 +18,8 @@
 namespace promcast::forecaster {
 namespace {
 
+using promcast::forecaster::test_support::load_fixture;
+
 const std::string kDir = std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures/start_values";
 
 using test_support::json_doubles;
@@ -33,7 +35,7 @@ struct Case {
 
 Case load(const std::string& name) {
   simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.load(kDir + "/" + name + ".json");
+  simdjson::dom::element doc = load_fixture(parser, kDir + "/" + name + ".json");
   Case c;
   c.y = json_doubles(doc["y"]);
   const auto o = json_doubles(doc["order"]), so = json_doubles(doc["seasonal_order"]);

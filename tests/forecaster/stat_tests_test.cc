@@ -19,6 +19,8 @@
 namespace promcast::forecaster {
 namespace {
 
+using promcast::forecaster::test_support::load_fixture;
+
 const std::string kFixtures = std::string(PROMCAST_SOURCE_DIR) + "/tests/forecaster/fixtures";
 
 using test_support::json_doubles;
@@ -32,7 +34,7 @@ class StatsmodelsFixture : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     static simdjson::dom::parser parser;
-    doc_ = parser.load(kFixtures + "/stat_tests/statsmodels.json");
+    doc_ = load_fixture(parser, kFixtures + "/stat_tests/statsmodels.json");
   }
   static simdjson::dom::element doc_;
 };
@@ -141,7 +143,7 @@ class RUnitRoots : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(RUnitRoots, MatchForecastPackage) {
   simdjson::dom::parser parser;
-  simdjson::dom::element doc = parser.load(kFixtures + "/r/" + GetParam() + ".json");
+  simdjson::dom::element doc = load_fixture(parser, kFixtures + "/r/" + GetParam() + ".json");
   const auto y = json_doubles(doc["y"]);
   const int freq = int(json_number(doc["frequency"]));
   auto ur = doc["unit_roots"];

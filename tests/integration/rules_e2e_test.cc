@@ -243,10 +243,15 @@ TEST(RulesEndToEnd, VictoriaMetricsAsQuerySourceAndRemoteWriteTarget) {
   ASSERT_TRUE(wait_until([&] { return !instant_query(vm_url, "kafka_ingest").empty(); }, 30000ms, 500ms))
       << vm.logs();
 
+  // The prefixed layout (/prometheus/api/v1/...), which is what vmselect's /select/<tenant>/prometheus
+  // and vminsert's /insert/<tenant>/prometheus reduce to on a single node: the query URL is a prefix
+  // before /api/v1/, the write URL is used as given. (The single-node 1.79 answers 400 to the
+  // /select/<tenant>/ and /insert/<tenant>/ forms themselves; tests/rules cover those URLs.)
   write_file(dir.file("rules.yml"), rules_file(true, false));
-  PromcastExporter promcast(
-      "", {"--rules.config=" + dir.file("rules.yml"), "--rules.query.url=" + vm_url,
-           "--rules.remote-write.url=" + vm_url + "/api/v1/write", "--rules.external-label=replica=vm"});
+  PromcastExporter promcast("", {"--rules.config=" + dir.file("rules.yml"),
+                                 "--rules.query.url=" + vm_url + "/prometheus",
+                                 "--rules.remote-write.url=" + vm_url + "/prometheus/api/v1/write",
+                                 "--rules.external-label=replica=vm"});
   ASSERT_TRUE(promcast.wait_ready()) << promcast.process().logs();
   std::vector<QueryResult> found;
   ASSERT_TRUE(wait_until(

@@ -3,13 +3,14 @@
 // the running rules, and a failed evaluation that keeps the last outputs.
 #include "rules/engine.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <numbers>
-
-#include <gtest/gtest.h>
 
 namespace promcast::rules {
 namespace {
@@ -152,10 +153,48 @@ TEST(RuleEngine, OutputsSelfMetricsReloadAndFailures) {
   EXPECT_NE((*engine)->status_json().find("connection refused"), std::string::npos);
 }
 
+// /api/v1/rules is built by the shared JSON writer: quotes, backslashes, control characters and
+// markup in label values and errors round-trip, and invalid UTF-8 becomes U+FFFD instead of a throw.
+TEST(RuleEngine, StatusJsonEscapesHostileStrings) {
+  TempFile file("promcast-engine-hostile.yml");
+  file.write(std::string(kRules));
+  EngineOptions options;
+  options.rule_files = {file.path()};
+  options.manual = true;
+  SourceConfig source;
+  source.url = "http://127.0.0.1:1";
+  options.backends.sources.push_back(source);
+  auto engine = RuleEngine::start(options);
+  ASSERT_TRUE(engine) << engine.error().front().to_string();
+  const std::string hostile = "a\"b\\c\n</script><b>\x01\t\xff";
+  (*engine)->set_query_override([&](const RangeQuery& q) -> std::expected<std::vector<Series>, Error> {
+    if (q.expr == "drift") return std::unexpected(Error{"bad \"answer\" \x02\xfe", {}, 0, 0});
+    Series s;
+    s.labels = {{"__name__", "ingest_rate"}, {"job", hostile}};
+    for (TimestampMs t = q.start; t <= q.end; t += q.step.count()) {
+      s.timestamps.push_back(t);
+      s.values.push_back(100.0 + std::sin(static_cast<double>(t / kMinute)));
+    }
+    return std::vector<Series>{s};
+  });
+  (*engine)->evaluate_all(28'000'000 * kMinute);
+
+  const auto doc = nlohmann::json::parse((*engine)->status_json());  // throws if the writer broke JSON
+  std::string job, error;
+  for (const auto& group : doc["data"]["groups"])
+    for (const auto& rule : group["rules"]) {
+      if (rule["name"] == "ingest") job = rule["seriesStatus"].at(0)["labels"]["job"];
+      if (rule["name"] == "Drift") error = rule["lastError"];
+    }
+  EXPECT_EQ(job, "a\"b\\c\n</script><b>\x01\t\xEF\xBF\xBD");
+  EXPECT_NE(error.find("bad \"answer\" \x02\xEF\xBF\xBD"), std::string::npos) << error;
+}
+
 TEST(RuleEngine, UnknownSourceIsALoadError) {
   TempFile file("promcast-engine-source.yml");
-  file.write("groups:\n  - name: g\n    rules:\n      - forecast: f\n        expr: up\n        source: nowhere\n"
-             "        horizons: [1m]\n        model: {order: [1, 0, 0]}\n");
+  file.write(
+      "groups:\n  - name: g\n    rules:\n      - forecast: f\n        expr: up\n        source: nowhere\n"
+      "        horizons: [1m]\n        model: {order: [1, 0, 0]}\n");
   EngineOptions options;
   options.rule_files = {file.path()};
   options.manual = true;

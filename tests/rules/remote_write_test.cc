@@ -161,6 +161,23 @@ TEST(RemoteWriter, SendsHeadersAuthAndTenant) {
   EXPECT_EQ(registry_value(registry, "promcast_remote_write_queue_samples", {{"remote_name", "test"}}), 0.0);
 }
 
+// VictoriaMetrics cluster (vminsert) and Mimir take the write URL as configured, tenant in the path or
+// in X-Scope-OrgID: the writer must post to that exact path, query string included.
+TEST(RemoteWriter, ClusterUrlLayoutsArePostedAsConfigured) {
+  for (const std::string path : {"/insert/42/prometheus/api/v1/write", "/insert/7:3/prometheus/api/v1/write",
+                                 "/api/v1/push", "/prometheus/api/v1/write?extra_label=replica%3Da"}) {
+    FakeHttpServer server;
+    auto config = config_for(server);
+    config.url = server.url(path);
+    prometheus::Registry registry;
+    RemoteWriter writer(config, &registry);
+    writer.append({sample("up", "a", 1000, 1)});
+    ASSERT_TRUE(writer.flush(10s)) << path;
+    ASSERT_EQ(server.requests().size(), 1u) << path;
+    EXPECT_EQ(server.requests()[0].target, path);
+  }
+}
+
 TEST(RemoteWriter, BearerTokenFileIsReadForEachRequest) {
   FakeHttpServer server;
   const std::string token_file = ::testing::TempDir() + "remote_write_token";

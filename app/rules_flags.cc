@@ -32,6 +32,9 @@ CLI::App& describe(CLI::App& cli, RulesFlags& f) {
   cli.add_option("--rules.workers", f.workers, "Threads fitting series (0 = one per core)");
   cli.add_option("--rules.shard", f.shard,
                  "i/n: evaluate only the series whose label hash is i modulo n (n replicas split the work)");
+  cli.add_option(
+      "--storage.path", f.storage_path,
+      "Directory where fitted models are kept, so a restart resumes without refitting (empty = off)");
   return cli;
 }
 
@@ -45,7 +48,7 @@ void split_rules_args(const std::vector<std::string_view>& args, std::vector<std
       rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
       return;
     }
-    if (!a.starts_with("--rules.")) {
+    if (!a.starts_with("--rules.") && !a.starts_with("--storage.")) {
       rest.push_back(a);
       continue;
     }
@@ -83,6 +86,7 @@ std::expected<rules::EngineOptions, std::vector<Error>> engine_options(const Rul
   rules::EngineOptions o;
   o.rule_files = flags.rule_files;
   o.workers = flags.workers;
+  o.storage_path = flags.storage_path;
   o.external_url =
       flags.external_url.empty() ? fmt::format("http://localhost:{}", web_port) : flags.external_url;
   while (o.external_url.ends_with('/')) o.external_url.pop_back();

@@ -1,7 +1,8 @@
 #pragma once
-// The rule engine's flags on the exporter's command line (`promcast --rules.config=rules.yml ...`). They
-// are taken out of the arguments before the kingpin-compatible exporter parser sees them, so the
-// exporter's statsd_exporter command line stays exactly as it is, and parsed with CLI11.
+// The rule engine's flags on the exporter's command line (`promcast --rules.config=rules.yml ...`), and
+// --storage.path (where the engine keeps its fitted models, named like Prometheus' flag). They are taken
+// out of the arguments before the kingpin-compatible exporter parser sees them, so the exporter's
+// statsd_exporter command line stays exactly as it is, and parsed with CLI11.
 #include <expected>
 #include <string>
 #include <string_view>
@@ -24,10 +25,11 @@ struct RulesFlags {
   std::string external_url;
   std::size_t workers = 0;
   std::string shard;  ///< "i/n"
+  std::string storage_path;  ///< --storage.path: fitted models kept across restarts ("" = off)
   [[nodiscard]] bool enabled() const { return !rule_files.empty(); }
 };
 
-/// Splits `args` into the rule engine's (`--rules.*`, with their values) and the rest.
+/// Splits `args` into the rule engine's (`--rules.*` and `--storage.*`, with their values) and the rest.
 void split_rules_args(const std::vector<std::string_view>& args, std::vector<std::string>& rules_args,
                       std::vector<std::string_view>& rest);
 

@@ -256,14 +256,14 @@ Eigen::VectorXd to_eigen(std::span<const double> y) {
 
 std::expected<Sarimax, Error> Sarimax::from_params(const SarimaxSpec& spec, std::span<const double> y,
                                                    const Eigen::MatrixXd& exog,
-                                                   std::span<const double> params) {
+                                                   std::span<const double> params, long first_time) {
   if (auto ok = check_inputs(spec, y, exog); !ok) return std::unexpected(ok.error());
   const auto k_mean = static_cast<std::size_t>(spec.k_params() - 1);
   if (params.size() != k_mean && params.size() != k_mean + 1)
     return std::unexpected(
         fail(fmt::format("expected {} parameters (sigma2 optional), got {}", k_mean + 1, params.size())));
-  auto state =
-      std::make_unique<State>(State{detail::SarimaxModel(spec, to_eigen(y), exog), {}, {}, {}, {}, 0, {}});
+  auto state = std::make_unique<State>(
+      State{detail::SarimaxModel(spec, to_eigen(y), exog, first_time), {}, {}, {}, {}, 0, {}});
   const auto& model = state->model;
   state->params = model.split(params);
   detail::SarimaxModel::Pass pass = model.run(state->params, true);

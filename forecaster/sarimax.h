@@ -115,10 +115,12 @@ class Sarimax {
   static std::expected<Sarimax, Error> fit(const SarimaxSpec& spec, std::span<const double> y,
                                            const Eigen::MatrixXd& exog, const FitOptions& options = {});
   /// Builds the model at given parameters (statsmodels order, sigma2 last; with fewer values sigma2
-  /// is concentrated out) and runs the filter, without estimating anything.
+  /// is concentrated out) and runs the filter, without estimating anything. `first_time` places y[0]
+  /// on the time axis of the fit the parameters came from (as in filter()), so that a drift continues
+  /// where it was; exog's rows must be those of the same times. Later forecasts and updates follow on.
   static std::expected<Sarimax, Error> from_params(const SarimaxSpec& spec, std::span<const double> y,
                                                    const Eigen::MatrixXd& exog,
-                                                   std::span<const double> params);
+                                                   std::span<const double> params, long first_time = 0);
 
   [[nodiscard]] const SarimaxFit& result() const { return fit_; }
 

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "common/json.h"
+#include "rules/model_store.h"
 #include "rules/notifier.h"
 #include "rules/query_client.h"
 #include "rules/remote_write.h"
@@ -89,6 +90,7 @@ struct RuleEngine::Impl {
   prometheus::Family<prometheus::Counter>* rule_failures = nullptr;
   prometheus::Family<prometheus::Counter>* rule_fits = nullptr;
   prometheus::Family<prometheus::Counter>* rule_fit_failures = nullptr;
+  prometheus::Family<prometheus::Counter>* rule_restored = nullptr;
   prometheus::Family<prometheus::Gauge>* rule_series = nullptr;
   prometheus::Family<prometheus::Gauge>* rule_insufficient = nullptr;
   prometheus::Family<prometheus::Gauge>* rule_last_duration = nullptr;
@@ -101,6 +103,7 @@ struct RuleEngine::Impl {
   std::unique_ptr<Notifier> notifier;
   std::unique_ptr<WorkerPool> pool;
   OutputStore outputs;
+  std::unique_ptr<ModelStore> models;  // --storage.path; null when off
   QueryFn query_override;
 
   std::mutex reload_mutex;
@@ -147,6 +150,11 @@ struct RuleEngine::Impl {
                              .Name("promcast_rule_fit_failures_total")
                              .Help("Fits that failed; the series keeps its last good model.")
                              .Register(registry);
+    rule_restored =
+        &BuildCounter()
+             .Name("promcast_rule_models_restored_total")
+             .Help("Stored models (--storage.path) used for a series instead of fitting it (not fits).")
+             .Register(registry);
     rule_series = &BuildGauge()
                        .Name("promcast_rule_series")
                        .Help("Series selected by a rule at its last evaluation.")
@@ -215,6 +223,7 @@ struct RuleEngine::Impl {
         rt->group = g.name;
         rt->kind = std::holds_alternative<ForecastRule>(r) ? "forecast" : "anomaly";
         rt->evaluator = make_evaluator(r, options.shard);
+        if (models) models->restore(*rt->evaluator);
         rt->status.group = g.name;
         rt->status.name = c.name;
         rt->status.kind = rt->kind;
@@ -235,10 +244,14 @@ struct RuleEngine::Impl {
       groups.clear();
     }
     for (auto& g : old) stop_group(*g);
-    std::vector<std::string> keys;
+    std::vector<std::string> keys, fingerprints;
     for (const auto& g : next)
-      for (const auto& r : g->rules) keys.push_back(r->key);
+      for (const auto& r : g->rules) {
+        keys.push_back(r->key);
+        fingerprints.push_back(r->evaluator->model_fingerprint());
+      }
     outputs.retain(keys);
+    if (models) models->retain(fingerprints);
     std::lock_guard lock(groups_mutex);
     groups = std::move(next);
     if (!options.manual)
@@ -284,6 +297,7 @@ struct RuleEngine::Impl {
   void evaluate_group(GroupRuntime& g, TimestampMs now) {
     const auto t0 = std::chrono::steady_clock::now();
     for (auto& rule : g.rules) evaluate_rule(g, *rule, now);
+    if (models) models->write_if_changed();  // once per group evaluation, after the rules that fitted
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const prometheus::Labels labels{{"rule_group", g.key}};
     group_last_duration->Add(labels).Set(seconds);
@@ -330,6 +344,13 @@ struct RuleEngine::Impl {
     rule_fits->Add(labels).Increment(static_cast<double>(result->fits));
     if (result->fit_failures > 0)
       rule_fit_failures->Add(labels).Increment(static_cast<double>(result->fit_failures));
+    if (models) {
+      rule_restored->Add(labels).Increment(static_cast<double>(result->restored));
+      if (result->fits > 0) models->update(*rt.evaluator);  // under the evaluation lock, as export needs
+      if (result->restore_failures > 0)
+        spdlog::warn("Stored models could not be rebuilt, the series were fitted group={} rule={} series={}",
+                     g.config.name, c.name, result->restore_failures);
+    }
     rule_series->Add(labels).Set(static_cast<double>(result->series.size()));
     rule_insufficient->Add(labels).Set(static_cast<double>(result->insufficient));
     rt.status.series = result->series.size();
@@ -364,6 +385,8 @@ RuleEngine::~RuleEngine() { stop(); }
 
 std::expected<std::unique_ptr<RuleEngine>, std::vector<Error>> RuleEngine::start(EngineOptions options) {
   auto impl = std::make_unique<Impl>(std::move(options));
+  if (!impl->options.storage_path.empty())
+    impl->models = std::make_unique<ModelStore>(impl->options.storage_path, impl->registry);
   const BackendsConfig& b = impl->options.backends;
   for (const auto& s : b.sources) {
     if (impl->default_source.empty()) impl->default_source = s.name;
@@ -562,6 +585,7 @@ void RuleEngine::stop() {
     groups = impl_->groups;
   }
   for (auto& g : groups) Impl::stop_group(*g);
+  if (impl_->models) impl_->models->write();  // the last state, whatever the last write did
   impl_->writers.clear();
   impl_->notifier.reset();
   impl_->pool.reset();

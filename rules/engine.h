@@ -29,6 +29,9 @@ struct EngineOptions {
   std::string external_url = "http://localhost:9102";
   /// This replica's share of the series (--rules.shard=i/n).
   Shard shard;
+  /// --storage.path: the directory where fitted models are kept across restarts (model_store.h); empty =
+  /// nowhere, every start fits every series.
+  std::string storage_path;
   /// Don't start group loops (tests drive evaluate_all()).
   bool manual = false;
 };

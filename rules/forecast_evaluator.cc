@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 
@@ -32,6 +33,7 @@ struct SeriesModel {
   std::vector<fc::FourierTerm> user_terms;  // fixed harmonics: regressors we supply
   std::vector<fc::FourierTerm> auto_terms;  // harmonics chosen by the search
   Eigen::Index n = 0;                       // grid points absorbed (Fourier phase)
+  TimestampMs origin_ms = 0;                // grid time of the model's time 0, where the phase starts
   TimestampMs fitted_at = 0;
   std::string description;
   double aicc = kNaN;
@@ -52,6 +54,18 @@ Eigen::MatrixXd exog_rows(const SeriesModel& m, Eigen::Index start, Eigen::Index
   if (user.cols() > 0) out.leftCols(user.cols()) = user;
   if (chosen.cols() > 0) out.rightCols(chosen.cols()) = chosen;
   return out;
+}
+
+bool same_terms(const std::vector<fc::FourierTerm>& a, const std::vector<fc::FourierTerm>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    return x.period == y.period && x.harmonics == y.harmonics;
+  });
+}
+
+std::size_t term_columns(const std::vector<fc::FourierTerm>& terms) {
+  std::size_t columns = 0;
+  for (const auto& t : terms) columns += 2 * static_cast<std::size_t>(std::max(0, t.harmonics));
+  return columns;
 }
 
 class ForecastEvaluator final : public RuleEvaluator {
@@ -78,6 +92,42 @@ class ForecastEvaluator final : public RuleEvaluator {
     for (double l : rule_.intervals) levels_.push_back(l * 100.0);
     const boost::math::normal normal;  // the quantiles Sarimax::forecast uses, so the bounds are its own
     for (double level : levels_) z_.push_back(boost::math::quantile(normal, 0.5 + level / 200.0));
+    fingerprint_ = forecast_model_fingerprint(rule_);
+  }
+
+  [[nodiscard]] std::string model_fingerprint() const override { return fingerprint_; }
+
+  [[nodiscard]] RuleModelSnapshot export_models() const override {
+    RuleModelSnapshot out;
+    out.fingerprint = fingerprint_;
+    for (const auto& [key, m] : models_) {
+      if (!m.model) continue;
+      const fc::SarimaxFit& r = m.model->result();
+      out.models.push_back({key, r.spec, r.params, m.user_terms, m.auto_terms, m.origin_ms, m.fitted_at,
+                            m.aicc, m.description});
+    }
+    // stored models of series not seen yet stay stored until the next refit (a series may be late)
+    for (const auto& [key, s] : stored_)
+      if (!models_.contains(key)) out.models.push_back(s);
+    return out;
+  }
+
+  std::size_t restore_models(RuleModelSnapshot snapshot) override {
+    if (snapshot.fingerprint != fingerprint_) return 0;
+    std::size_t taken = 0;
+    TimestampMs oldest = 0;
+    for (auto& s : snapshot.models) {
+      // the fingerprint covers the rule's terms; this guards against a file that disagrees with itself
+      if (!same_terms(s.user_terms, user_terms_) ||
+          s.spec.exog_names.size() != term_columns(s.user_terms) + term_columns(s.auto_terms))
+        continue;
+      oldest = taken == 0 ? s.fitted_at : std::min(oldest, s.fitted_at);
+      stored_[s.series_hash] = std::move(s);
+      ++taken;
+    }
+    // the rule-wide refit schedule resumes from the oldest stored fit, never later than it was due
+    if (taken > 0 && last_refit_ == 0) last_refit_ = oldest;
+    return taken;
   }
 
   [[nodiscard]] const RuleCommon& common() const override { return rule_.common; }
@@ -168,7 +218,10 @@ class ForecastEvaluator final : public RuleEvaluator {
     }
     auto refreshed = windows_.refresh(now, rule_query(rule_.common), query, refill);
     if (!refreshed) return std::unexpected(refreshed.error());
-    if (refit_all) last_refit_ = now;
+    if (refit_all) {
+      last_refit_ = now;
+      stored_.clear();  // due for a refit: stored models are no better than the ones in memory
+    }
 
     std::erase_if(models_, [&](const auto& e) { return !windows_.windows().contains(e.first); });
     const Duration step = rule_.common.step;
@@ -178,13 +231,24 @@ class ForecastEvaluator final : public RuleEvaluator {
 
     std::vector<std::function<void()>> tasks;
     std::vector<std::pair<SeriesWindow*, SeriesModel*>> work;
-    std::size_t fits = 0, failures = 0;
+    std::size_t fits = 0, failures = 0, restored = 0, restore_failures = 0;
     std::mutex count_mutex;
     for (auto& [key, w] : windows_.windows()) {
       SeriesModel& m = models_[key];
       work.emplace_back(&w, &m);
-      tasks.emplace_back([&, wp = &w, mp = &m] {
+      const auto s = m.model ? stored_.end() : stored_.find(key);
+      const SeriesModelSnapshot* stored = s == stored_.end() ? nullptr : &s->second;
+      tasks.emplace_back([&, wp = &w, mp = &m, stored] {
         const bool fit = refit_all || wp->is_new || !mp->model;
+        // a stored model stands in for the series' first fit; one that cannot be rebuilt is fitted
+        if (fit && stored != nullptr && wp->finite_count() >= min_points()) {
+          const bool rebuilt = restore_series(*mp, *wp, *stored, max_h);
+          {
+            std::lock_guard lock(count_mutex);
+            ++(rebuilt ? restored : restore_failures);
+          }
+          if (rebuilt) return;
+        }
         const bool ok = fit ? fit_series(*mp, *wp, now, max_h) : update_series(*mp, *wp, max_h);
         if (fit) {
           std::lock_guard lock(count_mutex);
@@ -193,12 +257,15 @@ class ForecastEvaluator final : public RuleEvaluator {
       });
     }
     run_tasks(env, std::move(tasks));
+    for (const auto& [key, w] : windows_.windows()) stored_.erase(key);  // used, or the series has a model
 
     RuleEvaluation out;
     out.samples_read = refreshed->samples;
     out.queries = refreshed->queries;
     out.fits = fits;
     out.fit_failures = failures;
+    out.restored = restored;
+    out.restore_failures = restore_failures;
     const std::string& name = rule_.common.name;
     for (auto [w, m] : work) {
       SeriesStatus status;
@@ -332,10 +399,48 @@ class ForecastEvaluator final : public RuleEvaluator {
     next.aicc = next.model->result().aicc;
     next.n = n;
     next.fitted_at = now;
+    next.origin_ms = window_start(w);
     next.last_value = m.last_value;
     if (auto a = absorb(next, all.subspan(all.size() - 1), max_h, levels_); !a) return fail(m, a.error());
     m = std::move(next);
     return true;
+  }
+
+  // A stored model rebuilt at its stored parameters on the window (one filter pass, no estimation), then
+  // as after a fit: the last point's one-step expectation, absorbed, forecast. The window's first point
+  // is `first` steps after the stored origin on the model's time axis, so regressors and drift continue.
+  bool restore_series(SeriesModel& m, const SeriesWindow& w, const SeriesModelSnapshot& s, int max_h) const {
+    const TimestampMs step = rule_.common.step.count();
+    const TimestampMs start = window_start(w);
+    if ((start - s.origin_ms) % step != 0) return false;  // not on this rule's grid
+    const auto first = static_cast<Eigen::Index>((start - s.origin_ms) / step);
+    const std::span<const double> all(w.values);
+    const std::span<const double> head = all.first(all.size() - 1);
+    const auto n = static_cast<Eigen::Index>(head.size());
+    SeriesModel next;
+    next.user_terms = s.user_terms;
+    next.auto_terms = s.auto_terms;
+    auto r =
+        fc::Sarimax::from_params(s.spec, head, exog_rows(next, first, n), s.params, static_cast<long>(first));
+    if (!r) return false;
+    next.model.emplace(std::move(*r));
+    const auto lb = fc::residual_ljung_box(next.model->result());  // of this window, at the stored fit
+    next.ljung_box_p = lb ? lb->p_value : kNaN;
+    next.model->limit_history(0);
+    next.n = first + n;
+    next.origin_ms = s.origin_ms;
+    next.fitted_at = s.fitted_at;
+    next.aicc = s.aicc;
+    next.description = s.description;
+    next.last_value = last_finite(w.values);
+    if (!absorb(next, all.last(1), max_h, levels_)) return false;
+    m = std::move(next);
+    return true;
+  }
+
+  // Grid time of the window's first point (every window ends at windows_.end()).
+  [[nodiscard]] TimestampMs window_start(const SeriesWindow& w) const {
+    return windows_.end() - static_cast<TimestampMs>(w.values.size() - 1) * rule_.common.step.count();
   }
 
   // Between refits: the new points go through the filter; the parameters stay.
@@ -402,11 +507,32 @@ class ForecastEvaluator final : public RuleEvaluator {
   std::vector<double> levels_;
   std::vector<double> z_;  // normal quantile of each level
   std::map<std::uint64_t, SeriesModel> models_;
+  std::string fingerprint_;
+  std::map<std::uint64_t, SeriesModelSnapshot> stored_;  // restored, not used yet (restore_models)
   TimestampMs last_refit_ = 0;
   std::size_t recent_points_ = 0;  // window points kept between refits
 };
 
 }  // namespace
+
+std::string forecast_model_fingerprint(const ForecastRule& rule) {
+  const RuleCommon& c = rule.common;
+  const ModelConfig& m = rule.model;
+  nlohmann::json fourier = nlohmann::json::array();
+  for (const auto& f : m.fourier) fourier.push_back({f.period.count(), f.harmonics});
+  const nlohmann::json doc = {
+      {"kind", "forecast"},
+      {"expr", c.expr},
+      {"source", c.source},
+      {"step_ms", c.step.count()},
+      {"history_ms", c.history.count()},
+      {"order", m.auto_order ? nlohmann::json("auto") : nlohmann::json({m.p, m.d, m.q})},
+      {"seasonal_ms", m.seasonal_period ? nlohmann::json(m.seasonal_period->count()) : nlohmann::json()},
+      {"seasonal_order", m.seasonal_auto ? nlohmann::json("auto") : nlohmann::json({m.P, m.D, m.Q})},
+      {"fourier", fourier},
+      {"trend", m.trend ? nlohmann::json(std::string(fc::to_string(*m.trend))) : nlohmann::json()}};
+  return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::unique_ptr<RuleEvaluator> make_forecast_evaluator(const ForecastRule& rule, Shard shard) {
   return std::make_unique<ForecastEvaluator>(rule, shard);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "rules/model_snapshot.h"
 #include "rules/notifier.h"
 #include "rules/output_store.h"
 #include "rules/remote_write.h"
@@ -44,6 +45,8 @@ struct RuleEvaluation {
   std::size_t insufficient = 0;
   std::size_t fits = 0;
   std::size_t fit_failures = 0;
+  std::size_t restored = 0;  ///< series whose stored model was rebuilt instead of fitted (not in fits)
+  std::size_t restore_failures = 0;  ///< stored models that could not be rebuilt: those series were fitted
   std::size_t samples_read = 0;
   std::size_t queries = 0;
 };
@@ -105,6 +108,18 @@ class RuleEvaluator {
   virtual std::expected<RuleEvaluation, Error> evaluate(TimestampMs now, const QueryFn& query,
                                                         const EvalEnv& env) = 0;
   [[nodiscard]] virtual const RuleCommon& common() const = 0;
+
+  // Fitted models kept across restarts (--storage.path, model_snapshot.h). Rules without models worth
+  // keeping (anomaly rules refit in milliseconds) leave these as they are.
+  /// What the fitted models depend on; stored models are handed back only to an equal fingerprint.
+  /// Empty: nothing to keep.
+  [[nodiscard]] virtual std::string model_fingerprint() const { return {}; }
+  /// The models of the series this evaluator owns (and stored ones not used yet). Call between
+  /// evaluations.
+  [[nodiscard]] virtual RuleModelSnapshot export_models() const { return {}; }
+  /// Stored models to use for their series when they appear, instead of fitting, until the next refit
+  /// (due at their fit time + refit). Returns how many were taken: 0 when the fingerprint differs.
+  virtual std::size_t restore_models(RuleModelSnapshot /*snapshot*/) { return 0; }
 };
 
 /// The read of a rule's expr with its limits (the windows set the range and step).

@@ -12,13 +12,14 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "common/json.h"
 
 namespace promcast::rules {
 namespace {
 
-using nlohmann::json;
+using Json = promcast::json::Json;
 namespace fc = promcast::forecaster;
 
 constexpr std::string_view kMagic = "promcast-model-snapshot";
@@ -31,18 +32,17 @@ std::uint32_t crc32(std::string_view bytes) {
   return crc.checksum();
 }
 
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
 
-json terms_json(const std::vector<fc::FourierTerm>& terms) {
-  json out = json::array();
+Json terms_json(const std::vector<fc::FourierTerm>& terms) {
+  Json out = Json::array();
   for (const auto& t : terms) out.push_back({{"period", t.period}, {"harmonics", t.harmonics}});
   return out;
 }
 
-json model_json(const SeriesModelSnapshot& m) {
+Json model_json(const SeriesModelSnapshot& m) {
   const auto& o = m.spec.order;
-  json params = json::array();
-  for (double p : m.params) params.push_back(number(p));
+  Json params = Json::array();
+  for (double p : m.params) params.push_back(promcast::json::number_or_null(p));
   // the hash as text: JSON numbers above 2^53 do not survive every reader
   return {{"series", fmt::format("{:016x}", m.series_hash)},
           {"order", {o.p, o.d, o.q, o.P, o.D, o.Q, o.s}},
@@ -53,22 +53,22 @@ json model_json(const SeriesModelSnapshot& m) {
           {"auto_terms", terms_json(m.auto_terms)},
           {"origin_ms", m.origin_ms},
           {"fitted_at", m.fitted_at},
-          {"aicc", number(m.aicc)},
+          {"aicc", promcast::json::number_or_null(m.aicc)},
           {"description", m.description}};
 }
 
-double read_number(const json& v) {
+double read_number(const Json& v) {
   if (v.is_null()) return std::numeric_limits<double>::quiet_NaN();
   return v.get<double>();  // throws json::type_error on anything else: caught by the caller
 }
 
-std::vector<fc::FourierTerm> terms_from(const json& v) {
+std::vector<fc::FourierTerm> terms_from(const Json& v) {
   std::vector<fc::FourierTerm> out;
   for (const auto& t : v) out.push_back({t.at("period").get<double>(), t.at("harmonics").get<int>()});
   return out;
 }
 
-SeriesModelSnapshot model_from(const json& v) {
+SeriesModelSnapshot model_from(const Json& v) {
   SeriesModelSnapshot m;
   const std::string hash = v.at("series").get<std::string>();
   std::size_t used = 0;
@@ -100,13 +100,13 @@ std::string errno_text() { return std::strerror(errno); }
 }  // namespace
 
 std::string encode_model_snapshot(const std::vector<RuleModelSnapshot>& rules) {
-  json doc = {{"rules", json::array()}};
+  Json doc = {{"rules", Json::array()}};
   for (const auto& r : rules) {
-    json models = json::array();
+    Json models = Json::array();
     for (const auto& m : r.models) models.push_back(model_json(m));
     doc["rules"].push_back({{"fingerprint", r.fingerprint}, {"models", std::move(models)}});
   }
-  const std::string payload = doc.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string payload = promcast::json::dump(doc);
   return fmt::format("{} {} {} {:08x}\n", kMagic, kModelSnapshotVersion, payload.size(), crc32(payload)) +
          payload;
 }
@@ -134,7 +134,7 @@ std::expected<std::vector<RuleModelSnapshot>, Error> decode_model_snapshot(std::
   if (crc_text != fmt::format("{:08x}", crc32(payload))) return fail("checksum mismatch (corrupt snapshot)");
   std::vector<RuleModelSnapshot> out;
   try {
-    const json doc = json::parse(payload);
+    const Json doc = Json::parse(payload);
     for (const auto& r : doc.at("rules")) {
       RuleModelSnapshot rule;
       rule.fingerprint = r.at("fingerprint").get<std::string>();

@@ -62,9 +62,28 @@ double read_number(const Json& v) {
   return v.get<double>();  // throws json::type_error on anything else: caught by the caller
 }
 
+// An integer field, checked: nlohmann's get<int> of 1e300 or of 2^40 would convert out of range (undefined
+// for a double; found by model_snapshot_fuzz), so a damaged file must fail here with the field's name.
+template <typename Int>
+Int read_integer(const Json& v, std::string_view field) {
+  if (v.is_number_integer()) {
+    if (v.is_number_unsigned()) {
+      const auto u = v.get<std::uint64_t>();
+      if (u <= static_cast<std::uint64_t>(std::numeric_limits<Int>::max())) return static_cast<Int>(u);
+    } else {
+      const auto i = v.get<std::int64_t>();
+      if (i >= static_cast<std::int64_t>(std::numeric_limits<Int>::min()) &&
+          i <= static_cast<std::int64_t>(std::numeric_limits<Int>::max()))
+        return static_cast<Int>(i);
+    }
+  }
+  throw std::invalid_argument(fmt::format("{} is not an integer in range: {}", field, v.dump()));
+}
+
 std::vector<fc::FourierTerm> terms_from(const Json& v) {
   std::vector<fc::FourierTerm> out;
-  for (const auto& t : v) out.push_back({t.at("period").get<double>(), t.at("harmonics").get<int>()});
+  for (const auto& t : v)
+    out.push_back({t.at("period").get<double>(), read_integer<int>(t.at("harmonics"), "harmonics")});
   return out;
 }
 
@@ -74,7 +93,8 @@ SeriesModelSnapshot model_from(const Json& v) {
   std::size_t used = 0;
   m.series_hash = std::stoull(hash, &used, 16);
   if (used != hash.size()) throw std::invalid_argument("series hash '" + hash + "' is not hexadecimal");
-  const auto order = v.at("order").get<std::vector<int>>();
+  std::vector<int> order;
+  for (const auto& o : v.at("order")) order.push_back(read_integer<int>(o, "order"));
   if (order.size() != 7) throw std::invalid_argument("order needs 7 numbers");
   m.spec.order = {order[0], order[1], order[2], order[3], order[4], order[5], order[6]};
   auto trend = fc::parse_trend(v.at("trend").get<std::string>());
@@ -84,8 +104,8 @@ SeriesModelSnapshot model_from(const Json& v) {
   for (const auto& p : v.at("params")) m.params.push_back(read_number(p));
   m.user_terms = terms_from(v.at("user_terms"));
   m.auto_terms = terms_from(v.at("auto_terms"));
-  m.origin_ms = v.at("origin_ms").get<TimestampMs>();
-  m.fitted_at = v.at("fitted_at").get<TimestampMs>();
+  m.origin_ms = read_integer<TimestampMs>(v.at("origin_ms"), "origin_ms");
+  m.fitted_at = read_integer<TimestampMs>(v.at("fitted_at"), "fitted_at");
   m.aicc = read_number(v.at("aicc"));
   m.description = v.at("description").get<std::string>();
   if (auto valid = m.spec.validate(); !valid) throw std::invalid_argument(valid.error().message);

@@ -3,7 +3,10 @@
 // file, never a crash or a half-read model; writing replaces the old file whole.
 #include "rules/model_snapshot.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <boost/crc.hpp>
 
 #include <cmath>
 #include <filesystem>
@@ -112,6 +115,37 @@ TEST(ModelSnapshot, AChecksummedPayloadWithAWrongFieldIsRefusedToo) {
   const auto r = decode_model_snapshot(encode_model_snapshot({{"fp", {m}}}), "f");
   ASSERT_FALSE(r.has_value());
   EXPECT_NE(r.error().message.find("parameters"), std::string::npos) << r.error().message;
+}
+
+// Integers out of range in a checksummed payload (found by fuzz/model_snapshot_fuzz: nlohmann's get<int>
+// of 1e300 converts out of range, undefined behaviour that UBSan reports): an error naming the field.
+TEST(ModelSnapshot, IntegersOutOfRangeAreErrorsNamingTheField) {
+  const std::string good = encode_model_snapshot({{"fp", {sample_model(1)}}});
+  const std::string payload = good.substr(good.find('\n') + 1);
+  struct Case {
+    std::string from, to, field;
+  };
+  const std::vector<Case> cases{
+      {"\"order\":[1,", "\"order\":[1e300,", "order"},
+      {"\"order\":[1,", "\"order\":[4294967296,", "order"},
+      {"\"harmonics\":1", "\"harmonics\":-1e40", "harmonics"},
+      {"\"origin_ms\":1700000000000", "\"origin_ms\":1e30", "origin_ms"},
+      {"\"fitted_at\":1700000300000", "\"fitted_at\":18446744073709551615", "fitted_at"},
+  };
+  for (const auto& c : cases) {
+    std::string edited = payload;
+    const auto at = edited.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.from << " in " << payload;
+    edited.replace(at, c.from.size(), c.to);
+    boost::crc_32_type crc;
+    crc.process_bytes(edited.data(), edited.size());
+    const std::string file = fmt::format("promcast-model-snapshot {} {} {:08x}\n", kModelSnapshotVersion,
+                                         edited.size(), crc.checksum()) +
+                             edited;
+    const auto r = decode_model_snapshot(file, "f");
+    ASSERT_FALSE(r.has_value()) << c.to;
+    EXPECT_NE(r.error().message.find(c.field), std::string::npos) << c.to << ": " << r.error().message;
+  }
 }
 
 TEST(ModelSnapshot, RandomBytesNeverCrash) {

@@ -60,6 +60,36 @@ TEST(DetectCommand, EsdFindsTheInjectedSpikeInNabLayout) {
   EXPECT_TRUE(found) << out;
 }
 
+// --period as a duration is converted with the series' step (hourly here: 1d = 24 points) and gives the
+// same judgement as the count; --period auto finds the 24-point day; a duration that is not a whole
+// number of steps, or one without timestamps to convert it with, is an error naming the flag.
+TEST(DetectCommand, PeriodAsDurationOrAutoResolvesWithTheSeriesStep) {
+  const std::string path = write_temp("detect_period.csv", nab_like_csv(150));
+  std::string by_count, by_duration, by_auto, err;
+  ASSERT_EQ(run({"--input", path, "--method", "shesd", "--period", "24", "--max-anoms", "0.02"}, by_count, err),
+            0)
+      << err;
+  ASSERT_EQ(
+      run({"--input", path, "--method", "shesd", "--period", "1d", "--max-anoms", "0.02"}, by_duration, err), 0)
+      << err;
+  EXPECT_EQ(by_duration, by_count);
+  ASSERT_EQ(run({"--input", path, "--method", "shesd", "--period", "auto", "--max-anoms", "0.02"}, by_auto, err),
+            0)
+      << err;
+  EXPECT_NE(err.find("--period auto: 24 points"), std::string::npos) << err;
+  EXPECT_EQ(by_auto, by_count);
+
+  std::string out;
+  EXPECT_EQ(run({"--input", path, "--method", "shesd", "--period", "90m"}, out, err), 1);
+  EXPECT_NE(err.find("--period"), std::string::npos) << err;
+
+  std::string plain = "index,value\n";  // an index, not timestamps: a duration cannot be converted
+  for (int t = 0; t < 240; ++t) plain += fmt::format("{},{}\n", t, 50 + 10 * std::sin(2 * M_PI * t / 24.0));
+  const std::string untimed = write_temp("detect_period_untimed.csv", plain);
+  EXPECT_EQ(run({"--input", untimed, "--method", "shesd", "--period", "1d"}, out, err), 1);
+  EXPECT_NE(err.find("--period"), std::string::npos) << err;
+}
+
 TEST(DetectCommand, BadCellIsAnErrorWithFileAndLine) {
   std::string csv = nab_like_csv(-1);
   csv += "2014-02-11 00:00:00,not-a-number\n";

@@ -83,6 +83,36 @@ TEST(ForecastCommand, JsonWithExogAndFutureRows) {
   EXPECT_GT(double(first["upper_95"]), double(first["upper_80"]));
 }
 
+// Seasonal periods as durations (converted with the series' step: hourly, so 1d = 24) give the same model
+// as the count; --period auto finds the day and says so; a duration that is not whole steps is an error.
+TEST(ForecastCommand, PeriodAsDurationOrAutoResolvesWithTheSeriesStep) {
+  std::string csv = "timestamp,value\n";
+  for (int t = 0; t < 24 * 14; ++t) {
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "2026-02-%02dT%02d:00:00Z", 1 + t / 24, t % 24);
+    csv += fmt_row(stamp, 100 + 20 * std::sin(2 * M_PI * t / 24.0) + ((t * 7919) % 17) / 17.0);
+  }
+  const std::string path = write_temp("fc_period.csv", csv);
+  std::string by_count, by_duration, err;
+  ASSERT_EQ(run({"--input", path, "--order", "1,0,0", "--seasonal-order", "1,0,0,24", "--horizon", "24"},
+                by_count, &err),
+            0)
+      << err;
+  ASSERT_EQ(run({"--input", path, "--order", "1,0,0", "--seasonal-order", "1,0,0,1d", "--horizon", "24"},
+                by_duration, &err),
+            0)
+      << err;
+  EXPECT_EQ(by_duration, by_count);
+
+  std::string by_auto;
+  ASSERT_EQ(run({"--input", path, "--auto", "--period", "auto", "--horizon", "24"}, by_auto, &err), 0) << err;
+  EXPECT_NE(err.find("--period auto: period 24"), std::string::npos) << err;
+
+  std::string out;
+  EXPECT_NE(run({"--input", path, "--order", "1,0,0", "--seasonal-order", "1,0,0,90m", "--horizon", "3"}, out, &err), 0);
+  EXPECT_NE(err.find("90m"), std::string::npos) << err;
+}
+
 TEST(ForecastCommand, CsvFormatAndErrors) {
   const std::string path = write_temp("fc_plain.csv", series_csv(false));
   std::string out;

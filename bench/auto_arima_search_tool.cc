@@ -162,7 +162,7 @@ std::string describe(const AutoArimaResult& r) {
 
 int main(int argc, char** argv) {
   int n_hourly = 40, n_fivemin = 12, refits = 3, max_order = 0, refit_iterations = 100;
-  bool exact = false;
+  bool exact = false, standard_errors = true;
   std::string nab_dir, write_dir, only, pick;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -173,6 +173,8 @@ int main(int argc, char** argv) {
       n_fivemin = std::stoi(next());
     } else if (a == "--nab") {
       nab_dir = next();
+    } else if (a == "--no-standard-errors") {
+      standard_errors = false;
     } else if (a == "--exact") {
       exact = true;
     } else if (a == "--refits") {
@@ -222,6 +224,7 @@ int main(int argc, char** argv) {
     opt.approximation_refits = refits;
     opt.stepwise_max_order = max_order;
     opt.refit_max_iterations = refit_iterations;
+    opt.fit_options.standard_errors = standard_errors;
     const Eigen::MatrixXd none(static_cast<Eigen::Index>(s.y.size()), 0);
     const double t0 = cpu_seconds();
     auto fast = auto_arima(s.y, none, {}, opt);

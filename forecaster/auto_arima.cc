@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -107,6 +108,43 @@ struct RootModuli {
 };
 RootModuli root_moduli(const SarimaxFit& fit);
 
+// The same from an ARMA estimate (ar, ma, seasonal ar, seasonal ma) of the given orders.
+RootModuli root_moduli(const SarimaxOrder& o, std::span<const double> arma) {
+  const int s = std::max(o.s, 1);
+  auto seg = [&](std::size_t at, int count) { return arma.subspan(at, static_cast<std::size_t>(count)); };
+  auto modulus = [](double inv) { return inv > 0 ? 1.0 / inv : kInf; };
+  const auto p = static_cast<std::size_t>(o.p), q = static_cast<std::size_t>(o.q);
+  const auto P = static_cast<std::size_t>(o.P);
+  return RootModuli{modulus(max_inverse_root(ar_polynomial(seg(0, o.p), 1))),
+                    modulus(max_inverse_root(ma_polynomial(seg(p, o.q), 1))),
+                    modulus(max_inverse_root(ar_polynomial(seg(p + q, o.P), s))),
+                    modulus(max_inverse_root(ma_polynomial(seg(p + q + P, o.Q), s)))};
+}
+
+// R's admissibility limit on root moduli (auto.arima rejects a fit with a root closer to the unit circle).
+constexpr double kRootLimit = 1.01;
+
+// Watches a refit's iterates: one whose estimate stays inside R's root limit for kPatience
+// iterations is heading for a root the admissibility check rejects, and is abandoned there instead
+// of followed for up to 100 iterations (5-minute series over-differenced by ndiffs: 50-100 iterations
+// each to end at modulus 1.001-1.002). The moduli seen last tell which factor it was.
+class RootWatch {
+ public:
+  explicit RootWatch(SarimaxOrder order) : order_(order) {}
+  bool operator()(std::span<const double> arma) {
+    last_ = root_moduli(order_, arma);
+    inside_ = std::min({last_.ar, last_.ma, last_.sar, last_.sma}) < kRootLimit ? inside_ + 1 : 0;
+    return inside_ >= kPatience;
+  }
+  [[nodiscard]] const RootModuli& last() const { return last_; }
+
+ private:
+  static constexpr int kPatience = 3;
+  SarimaxOrder order_;
+  RootModuli last_{kInf, kInf, kInf, kInf};
+  int inside_ = 0;
+};
+
 struct Key {
   int p, q, P, Q;
   bool constant;
@@ -160,6 +198,7 @@ class Search {
     double ic = kInf;
     std::optional<Sarimax> model;  ///< the fitted best candidate (without standard errors)
     const Search* search = nullptr;
+    RootModuli roots{kInf, kInf, kInf, kInf};  ///< of a refit's last estimate (also when abandoned)
   };
 
   // Fits (or recalls) a candidate; returns its criterion (CSS-approximate in approximate mode).
@@ -175,7 +214,9 @@ class Search {
       ++stats_.approximate_scores;
     } else {
       // No warm start here: the exact search stays today's reference search, fit for fit.
-      auto fit = exact_fit(k, {});
+      std::function<bool(std::span<const double>)> watch;
+      if (opt_.abandon_at_root_limit) watch = RootWatch(spec_of(k).order);
+      auto fit = exact_fit(k, {}, /*thorough=*/true, std::move(watch));
       e.ic = kInf;
       if (!fit) ++stats_.rejected_exact_fits;
       if (fit) {
@@ -241,10 +282,12 @@ class Search {
     std::vector<double> warm;
     auto it = fits_.find(k);
     if (it != fits_.end()) warm = full_start(k, it->second.params);
-    auto fit = exact_fit(k, warm, /*thorough=*/false);
+    RootWatch watch(spec_of(k).order);
+    auto fit = exact_fit(k, warm, /*thorough=*/false, std::ref(watch));
     Best b;
     b.spec = spec_of(k);
     b.search = this;
+    b.roots = watch.last();
     if (!fit) ++stats_.rejected_exact_fits;
     if (fit) {
       b.ic = exact_score(fit->result());
@@ -282,7 +325,8 @@ class Search {
     return spec;
   }
 
-  std::expected<Sarimax, Error> exact_fit(const Key& k, std::vector<double> warm, bool thorough = true) {
+  std::expected<Sarimax, Error> exact_fit(const Key& k, std::vector<double> warm, bool thorough = true,
+                                          std::function<bool(std::span<const double>)> abandon = {}) {
     ++stats_.exact_fits;
     FitOptions fo = opt_.fit_options;
     fo.standard_errors = false;
@@ -294,12 +338,13 @@ class Search {
       fo.max_iterations = std::min(fo.max_iterations, opt_.refit_max_iterations);
     }
     if (fo.start_params.empty()) fo.warm_start = std::move(warm);
+    fo.abandon = std::move(abandon);
     return Sarimax::fit(spec_of(k), y_, exog_, fo);
   }
 
   double exact_score(const SarimaxFit& fit) {
     const double ic = information_criterion(fit, opt_.ic);
-    if (std::isfinite(ic) && min_root_modulus(fit) >= 1.01) return ic;
+    if (std::isfinite(ic) && min_root_modulus(fit) >= kRootLimit) return ic;
     ++stats_.rejected_exact_fits;
     return kInf;
   }
@@ -428,7 +473,7 @@ class Search {
         const auto ll = exact_at(k, a);
         return ll ? ll->second : -kInf;
       };
-      const double at_limit = at_modulus(1.01), at_unit = at_modulus(1.0);
+      const double at_limit = at_modulus(kRootLimit), at_unit = at_modulus(1.0);
       if (std::isfinite(at_unit) && at_unit > at_limit) return true;
     }
     return false;
@@ -857,9 +902,9 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
       ++tried;
       if (std::isfinite(b.ic)) {
         ++admissible;
-      } else if (b.model) {
-        const RootModuli r = root_moduli(b.model->result());
-        if (std::min(r.sar, r.sma) < 1.01) rejected.emplace_back(f.search, f.key);
+      } else {
+        const RootModuli r = b.model ? root_moduli(b.model->result()) : b.roots;
+        if (std::min(r.sar, r.sma) < kRootLimit) rejected.emplace_back(f.search, f.key);
       }
       keep_if_better(std::move(b));
     }
@@ -872,7 +917,9 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
       exact.approximation = SearchApproximation::kExact;
       exact.d = d;
       exact.D = D;
-      // Its candidates are fitted as the refits are (no simplex restart, <= 100 iterations).
+      // Its candidates are fitted as the refits are (no simplex restart, <= 100 iterations, abandoned
+      // inside the root limit).
+      exact.abandon_at_root_limit = true;
       exact.fit_options.simplex_fallback = false;
       exact.fit_options.max_iterations = std::min(exact.fit_options.max_iterations, 100);
       auto r = auto_arima(y, exog, exog_names, exact);

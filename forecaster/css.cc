@@ -38,18 +38,26 @@ class Residuals {
     const auto n = static_cast<int>(w_.size());
     out.resize(size());
     int counted = 0;
-    for (int t = ncond_; t < n; ++t) {
-      double e = w_[static_cast<std::size_t>(t)];
-      for (const auto& [lag, c] : ar) e += c * w_[static_cast<std::size_t>(t - lag)];
+    const double* w = w_.data();
+    double* e_out = out.data() - ncond_;  // e_out[t] is the residual of time t
+    const int max_ma_lag = ma.empty() ? 0 : ma.back().first;
+    auto step = [&](int t, bool all_ma_in_reach) {
+      double e = w[t];
+      for (const auto& [lag, c] : ar) e += c * w[t - lag];
       for (const auto& [lag, c] : ma)
-        if (t - lag >= ncond_) e -= c * out[t - lag - ncond_];
+        if (all_ma_in_reach || t - lag >= ncond_) e -= c * e_out[t - lag];
       if (std::isnan(e)) {
         e = 0.0;  // a missing value in reach: no residual here, and none fed back
       } else {
         ++counted;
       }
-      out[t - ncond_] = e;
-    }
+      e_out[t] = e;
+    };
+    // The first max_ma_lag steps reach back before the first residual; the rest, nearly all of the
+    // series, run without that test (this loop is most of the approximate search's CSS time).
+    const int split = std::min(n, ncond_ + max_ma_lag);
+    for (int t = ncond_; t < split; ++t) step(t, false);
+    for (int t = split; t < n; ++t) step(t, true);
     return counted;
   }
 

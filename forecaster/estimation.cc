@@ -49,10 +49,14 @@ class ArmijoBacktracking {
   }
 };
 
+// Thrown through LBFGSpp (which has no per-iteration callback) when MinimizeOptions::abandon says so.
+struct Abandoned {};
+
 // The objective as LBFGSpp and the line search above see it, keeping the best point ever evaluated.
 struct TrackedObjective {
   const Objective& f;
   MinimizeResult& result;
+  const std::function<bool(const Eigen::VectorXd&)>& abandon;
 
   double value(const Eigen::VectorXd& x) {
     const double v = safe(f(x));
@@ -64,6 +68,7 @@ struct TrackedObjective {
     return v;
   }
   void gradient(const Eigen::VectorXd& x, Eigen::VectorXd& grad) {
+    if (abandon && abandon(x)) throw Abandoned{};  // gradients are taken at accepted steps only
     grad = numerical_gradient(f, x);
     result.evaluations += 2 * static_cast<int>(x.size());
   }
@@ -216,7 +221,7 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0, const Min
   }
   // Track the best point ever evaluated: LBFGSpp throws from its line search near the optimum,
   // where a numerical gradient is no longer accurate enough to find a descent step.
-  TrackedObjective fun{f, result};
+  TrackedObjective fun{f, result, options.abandon};
   LBFGSpp::LBFGSParam<double> param;
   param.m = 8;
   param.epsilon = options.gradient_tolerance;
@@ -235,6 +240,10 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0, const Min
       result.iterations += iterations;
       result.converged = iterations < options.max_iterations;
       if (!result.converged) result.message = "iteration limit reached";
+      return result;
+    } catch (const Abandoned&) {
+      result.abandoned = true;
+      result.message = "abandoned";
       return result;
     } catch (const std::exception& e) {
       result.message = e.what();

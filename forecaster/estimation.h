@@ -16,6 +16,9 @@ struct MinimizeOptions {
   double tolerance = 1e-10;
   /// Stop when the gradient's infinity norm is below this.
   double gradient_tolerance = 1e-7;
+  /// Asked at every accepted step (the current x); true ends the run there with `abandoned` set.
+  /// For callers that can tell from the path that the optimum will be of no use to them.
+  std::function<bool(const Eigen::VectorXd&)> abandon;
 };
 
 struct MinimizeResult {
@@ -24,7 +27,8 @@ struct MinimizeResult {
   int iterations = 0;
   int evaluations = 0;
   bool converged = false;
-  std::string message;  ///< why it stopped when not converged
+  bool abandoned = false;  ///< MinimizeOptions::abandon said so
+  std::string message;     ///< why it stopped when not converged
 };
 
 /// Minimizes f from x0. Never throws: line-search failures end the run at the best point seen.

@@ -448,7 +448,7 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   // short). When it does not converge, a Nelder-Mead simplex from its best point, then L-BFGS again.
   auto minimize_robustly = [&](const Objective& f, const Eigen::VectorXd& x) {
     MinimizeResult r = minimize(f, x, mopt);
-    if (r.converged || r.x.size() == 0 || !options.simplex_fallback) return r;
+    if (r.converged || r.abandoned || r.x.size() == 0 || !options.simplex_fallback) return r;
     const MinimizeResult simplex = nelder_mead(f, r.x, mopt, 400 * static_cast<int>(r.x.size() + 1));
     if (!(simplex.value < r.value) && !simplex.converged) return r;
     MinimizeResult polished = minimize(f, simplex.x, mopt);
@@ -477,7 +477,13 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
     Eigen::VectorXd arma_start = Eigen::VectorXd::Zero(k_arma);
     if (hr_start.size() == k_mean && k_arma > 0 && profile(hr_start.tail(k_arma)) < profile(arma_start))
       arma_start = hr_start.tail(k_arma);
+    if (options.abandon)
+      mopt.abandon = [&](const Eigen::VectorXd& x) {
+        const Eigen::VectorXd arma = arma_of(x);
+        return options.abandon(std::span<const double>(arma.data(), static_cast<std::size_t>(arma.size())));
+      };
     best = minimize_robustly(profile, arma_start);
+    if (best.abandoned) return std::unexpected(fail("abandoned by the caller during estimation"));
     if (std::isfinite(best.value)) {
       Eigen::VectorXd coef;
       const Eigen::VectorXd arma = arma_of(best.x);
@@ -502,7 +508,13 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
       x0.tail(k_mean - k_reg).setZero();
       if (!std::isfinite(objective(x0))) x0.setZero();
     }
+    if (options.abandon)
+      mopt.abandon = [&](const Eigen::VectorXd& x) {
+        const Eigen::VectorXd arma = to_params(x).tail(k_arma);
+        return options.abandon(std::span<const double>(arma.data(), static_cast<std::size_t>(arma.size())));
+      };
     best = minimize_robustly(objective, x0);
+    if (best.abandoned) return std::unexpected(fail("abandoned by the caller during estimation"));
     if (!std::isfinite(best.value))
       return std::unexpected(
           fail("the likelihood could not be evaluated (zero innovation variance or degenerate data)"));

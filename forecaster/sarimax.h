@@ -10,6 +10,7 @@
 //   intercept, drift, <exog names>, ar.L1.., ma.L1.., ar.S.L<s>.., ma.S.L<s>.., sigma2
 #include <Eigen/Core>
 #include <expected>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -68,6 +69,10 @@ struct FitOptions {
   bool simplex_fallback = true;
   /// Standard errors from the numerical Hessian of the loglik (statsmodels' cov_type="approx").
   bool standard_errors = true;
+  /// Asked after every optimizer iteration with the current ARMA estimate (ar, ma, seasonal ar,
+  /// seasonal ma, as in params); true abandons the fit, which then fails. auto_arima's refits stop
+  /// fits heading for a root its admissibility check would reject, instead of following them there.
+  std::function<bool(std::span<const double> arma)> abandon;
 };
 
 /// The estimated model: everything a caller reports. Vectors over time have the input's length.

@@ -58,5 +58,28 @@ TEST(Minimize, QuadraticConverges) {
   EXPECT_NEAR(r.x[1], 0.0, 1e-4);
 }
 
+TEST(Minimize, AbandonStopsAtTheFirstAcceptedStepItRejects) {
+  // Rosenbrock from (-1.2, 1) takes dozens of iterations; stop once x[0] has passed 0.
+  MinimizeOptions options;
+  int asked = 0;
+  options.abandon = [&](const Eigen::VectorXd& x) {
+    ++asked;
+    return x[0] > 0.0;
+  };
+  Eigen::VectorXd x0(2);
+  x0 << -1.2, 1.0;
+  const MinimizeResult r = minimize(rosenbrock, x0, options);
+  EXPECT_TRUE(r.abandoned);
+  EXPECT_FALSE(r.converged);
+  EXPECT_EQ(r.message, "abandoned");
+  EXPECT_GT(asked, 1);
+  EXPECT_GT(r.x[0], 0.0);  // the point it stopped at (the best so far: accepted steps only go down)
+  EXPECT_LT(r.x[0], 0.999);
+  const MinimizeResult full = minimize(rosenbrock, x0, MinimizeOptions{});
+  EXPECT_FALSE(full.abandoned);
+  EXPECT_NEAR(full.x[0], 1.0, 1e-3);
+  EXPECT_LT(r.evaluations, full.evaluations);
+}
+
 }  // namespace
 }  // namespace promcast::forecaster

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <span>
+#include <string>
 
 namespace promcast::forecaster {
 namespace {
@@ -50,6 +52,43 @@ TEST(Sarimax, UpdateEqualsFilteringEverything) {
   }
   EXPECT_EQ(fitted->result().fitted.size(), y.size());
   EXPECT_NEAR(fitted->result().residuals.back(), whole->result().residuals.back(), 1e-8);
+}
+
+// auto_arima's refits watch the ARMA estimate through FitOptions::abandon: it must see the ARMA part in
+// statsmodels order (here ma.L1, ma.S.L12), change nothing while it says no, and fail the fit when it
+// says yes. With regressors (profiled path) and without (full parameter vector) alike.
+TEST(Sarimax, AbandonSeesTheArmaEstimateAndFailsTheFit) {
+  const auto y = random_walk_seasonal(120, 3);
+  for (const bool with_exog : {false, true}) {
+    SCOPED_TRACE(with_exog ? "profiled regression" : "no regressors");
+    Eigen::MatrixXd exog(0, 0);
+    SarimaxSpec spec = airline();
+    if (with_exog) {
+      exog.resize(120, 1);
+      for (int t = 0; t < 120; ++t) exog(t, 0) = std::cos(0.3 * t);
+      spec.exog_names = {"x"};
+    }
+    const auto plain = Sarimax::fit(spec, y, exog);
+    ASSERT_TRUE(plain.has_value()) << plain.error().message;
+    FitOptions watching;
+    std::size_t seen_size = 0;
+    int calls = 0;
+    watching.abandon = [&](std::span<const double> arma) {
+      seen_size = arma.size();
+      ++calls;
+      return false;
+    };
+    const auto watched = Sarimax::fit(spec, y, exog, watching);
+    ASSERT_TRUE(watched.has_value()) << watched.error().message;
+    EXPECT_GT(calls, 0);
+    EXPECT_EQ(seen_size, 2u);
+    EXPECT_EQ(watched->result().params, plain->result().params);
+    FitOptions stopping;
+    stopping.abandon = [](std::span<const double> arma) { return arma[0] < -0.1; };  // theta heads negative
+    const auto stopped = Sarimax::fit(spec, y, exog, stopping);
+    ASSERT_FALSE(stopped.has_value());
+    EXPECT_NE(stopped.error().message.find("abandoned"), std::string::npos) << stopped.error().message;
+  }
 }
 
 TEST(Sarimax, ParamNamesFollowStatsmodels) {

@@ -66,7 +66,8 @@ StreamDetector::StreamDetector(const DetectorConfig& config, Model model)
 std::size_t StreamDetector::min_points(const DetectorConfig& config) { return min_history(config); }
 
 std::expected<StreamDetector, Error> StreamDetector::fit(const DetectorConfig& c, std::span<const double> x,
-                                                         std::size_t from, std::size_t to, std::size_t first) {
+                                                         std::size_t from, std::size_t to,
+                                                         std::size_t first) {
   to = std::min(to, x.size());
   from = std::min(from, to);
   const std::span<const double> window = x.subspan(from, to - from);
@@ -116,7 +117,8 @@ Judgement StreamDetector::judge(std::span<const double> through, std::size_t fir
   const std::size_t t = through.size() - 1;  // the judged point, in through's coordinates
   const double v = through[t];
   if (auto* e = std::get_if<EsdModel>(&model_)) return e->judge(v);
-  if (auto* s = std::get_if<ShesdModel>(&model_)) return std::isfinite(v) ? s->judge(first + t, v) : Judgement{};
+  if (auto* s = std::get_if<ShesdModel>(&model_))
+    return std::isfinite(v) ? s->judge(first + t, v) : Judgement{};
   if (auto* r = std::get_if<ResidualModel>(&model_)) return r->judge_next(v);
   if (auto* f = std::get_if<IsolationForest>(&model_))
     return iforest_feature_row(through, t, features_, row_) ? f->judge(row_) : Judgement{};

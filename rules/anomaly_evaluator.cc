@@ -234,7 +234,7 @@ class AnomalyEvaluator final : public RuleEvaluator {
   // fitted detector between evaluations (the rule's `refit`, as `detect --online`'s refit_every): each new
   // point is judged by the model on the points before it, and every refit_every judged points the model
   // is fitted again on the window before the next point. Without a model (first sight, or every fit so far
-  // failed) the batch detection over the window judges, then the model is fitted on the whole window.
+  // failed) the batch detection over the window judges, then the model is fitted on the window.
   FitCount judge(const SeriesWindow& w, SeriesDetector& d) {
     // No new point (an interval shorter than the step): the newest point's verdict stands, as a PromQL
     // alert expression keeps its value until the series goes stale; clearing it would reset `for:`.
@@ -269,17 +269,22 @@ class AnomalyEvaluator final : public RuleEvaluator {
     const std::size_t alert_from = w.is_new ? n - 1 : n - fresh;
     for (std::size_t i = n - fresh; i < n; ++i) take(d, detection->points[i], w.values[i], i >= alert_from);
     d.state = "ok";
-    const std::size_t history = fit_history(n);
-    if (count_finite(std::span(w.values).last(history)) < min_fit_points(history)) return count;
-    auto model = fc::StreamDetector::fit(rule_.detector, w.values, n - history, n);
+    // Fitted on the points before the newest one, which it then takes as judged (the residual model
+    // absorbs it; the batch gave its verdict): the model is then the one `detect --online` would have
+    // fitted for the newest point, and the refit cadence counts from this evaluation.
+    const std::span<const double> before = std::span(w.values).first(n - 1);
+    const std::size_t history = fit_history(before.size());
+    if (count_finite(before.last(history)) < min_fit_points(history)) return count;
+    auto model = fc::StreamDetector::fit(rule_.detector, w.values, before.size() - history, before.size());
     if (!model) {
       d.state = "fit failed: " + model.error().message;
       ++count.failures;
       return count;
     }
+    (void)model->judge(w.values);
     d.model = std::move(*model);
     d.origin = start;
-    d.since_fit = 0;
+    d.since_fit = 1;
     d.fit_error.clear();
     ++count.fits;
     return count;

@@ -82,6 +82,7 @@ struct SeriesDetector {
   TimestampMs origin = 0;     // grid time of the model's stream index 0 (the window's start at the first fit)
   std::size_t since_fit = 0;  // points the model judged since it was fitted (or a refit was tried)
   std::string fit_error;      // the last refit's failure, until a refit succeeds (the old model judges)
+  TimestampMs fitted_at = 0;  // evaluation time of the model's fit (the status pages' "last fit")
   std::optional<fc::KOfN> k_of_n;  // residual: counts over the stream, across evaluations and refits
   fc::Judgement last;              // the newest judged point
   double last_value = kNaN;
@@ -160,7 +161,7 @@ class AnomalyEvaluator final : public RuleEvaluator {
       SeriesDetector& d = detectors_[key];
       work.emplace_back(&w, &d);
       tasks.emplace_back([&, wp = &w, dp = &d] {
-        const FitCount c = judge(*wp, *dp);
+        const FitCount c = judge(*wp, *dp, now);
         std::lock_guard lock(count_mutex);
         counts.fits += c.fits;
         counts.failures += c.failures;
@@ -180,6 +181,7 @@ class AnomalyEvaluator final : public RuleEvaluator {
       status.labels = w->labels;
       status.model = std::string(fc::to_string(rule_.detector.method));
       status.aicc = kNaN;
+      status.last_fit = d->fitted_at;
       status.value = d->last_value;
       status.expected = d->last.expected;
       status.lower = d->last.lower;
@@ -235,14 +237,16 @@ class AnomalyEvaluator final : public RuleEvaluator {
   // point is judged by the model on the points before it, and every refit_every judged points the model
   // is fitted again on the window before the next point. Without a model (first sight, or every fit so far
   // failed) the batch detection over the window judges, then the model is fitted on the window.
-  FitCount judge(const SeriesWindow& w, SeriesDetector& d) {
+  FitCount judge(const SeriesWindow& w, SeriesDetector& d, TimestampMs now) {
     // No new point (an interval shorter than the step): the newest point's verdict stands, as a PromQL
     // alert expression keeps its value until the series goes stale; clearing it would reset `for:`.
     if (w.new_points == 0) return {};
     d.anomalous = false;
     const TimestampMs start = window_start(w);
     if (w.is_new || start < d.origin) d.model.reset();  // a new stream: nothing carries over
-    return d.model ? judge_streaming(w, d, start) : judge_batch(w, d, start);
+    const FitCount count = d.model ? judge_streaming(w, d, start) : judge_batch(w, d, start);
+    if (count.fits > 0) d.fitted_at = now;
+    return count;
   }
 
   // First sight (or no model yet): the batch detection over the window judges; on first sight the whole

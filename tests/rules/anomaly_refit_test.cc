@@ -212,6 +212,8 @@ TEST(AnomalyRefit, SpikeBetweenRefitsGoesPendingFiringThenResolves) {
     auto out = ev->evaluate(kStart + m * kMinute, fake.fn(), EvalEnv{});
     ASSERT_TRUE(out) << out.error().message;
     if (m > 0) fits += out->fits;
+    ASSERT_EQ(out->series.size(), 1u);
+    EXPECT_EQ(out->series[0].last_fit, kStart) << "the status pages' last fit, minute " << m;
     if (m < 19) continue;
     const OutputSample* alert = find(out->samples, "promcast_alerts", "a");
     states.push_back(alert ? std::string(label_value(alert->labels, "alertstate")) : "none");

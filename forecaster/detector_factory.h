@@ -64,8 +64,8 @@ struct OnlineOptions {
 /// stream (the rule engine's sliding window) passes the index of its first kept point as `first`, so that
 /// S-H-ESD's seasonal phase stays where the fit put it while the window slides.
 ///
-/// zscore has no fitted model (it judges each point on the `window` finite points before it): its fit
-/// always succeeds and refitting it changes nothing. The residual method's k-of-n is not applied here: it
+/// zscore has no fitted model (it judges each point on the `window` finite points before it, as its batch
+/// form does): its fit only checks the options, and refitting it changes nothing. The residual method's k-of-n is not applied here: it
 /// counts over the whole stream, across refits (KOfN in residual_detector.h, or apply_k_of_n).
 /// Move-only (the residual model owns its filter state).
 class StreamDetector {

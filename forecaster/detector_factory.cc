@@ -55,17 +55,22 @@ std::size_t min_history(const DetectorConfig& c) {
   return 30;
 }
 
-// Fitted state between refits.
-struct EsdState {
-  EsdModel model;
-};
-struct ForestState {
-  IsolationForest forest;
-};
-using Model = std::variant<std::monostate, EsdState, ShesdModel, ResidualModel, ForestState>;
+}  // namespace
 
-std::expected<Model, Error> fit_model(const DetectorConfig& c, std::span<const double> window,
-                                      std::size_t origin, std::span<const double> x) {
+StreamDetector::StreamDetector(const DetectorConfig& config, Model model)
+    : method_(config.method),
+      zscore_(config.zscore),
+      features_(config.iforest_features),
+      model_(std::move(model)) {}
+
+std::size_t StreamDetector::min_points(const DetectorConfig& config) { return min_history(config); }
+
+std::expected<StreamDetector, Error> StreamDetector::fit(const DetectorConfig& c, std::span<const double> x,
+                                                         std::size_t from, std::size_t to,
+                                                         std::size_t first) {
+  to = std::min(to, x.size());
+  from = std::min(from, to);
+  const std::span<const double> window = x.subspan(from, to - from);
   switch (c.method) {
     case Method::kEsd: {
       std::vector<double> finite;
@@ -73,24 +78,23 @@ std::expected<Model, Error> fit_model(const DetectorConfig& c, std::span<const d
         if (std::isfinite(v)) finite.push_back(v);
       auto r = generalized_esd(finite, c.esd);
       if (!r) return std::unexpected(r.error());
-      return Model{EsdState{r->model}};
+      return StreamDetector(c, r->model);
     }
     case Method::kShesd: {
-      auto m = shesd_fit(window, origin, c.shesd);
+      auto m = shesd_fit(window, first + from, c.shesd);
       if (!m) return std::unexpected(m.error());
-      return Model{std::move(*m)};
+      return StreamDetector(c, std::move(*m));
     }
     case Method::kResidual: {
       auto m = ResidualModel::fit(window, c.residual);
       if (!m) return std::unexpected(m.error());
-      return Model{std::move(*m)};
+      return StreamDetector(c, std::move(*m));
     }
     case Method::kIforest: {
       std::vector<double> row;
       std::vector<std::vector<double>> rows;
-      for (std::size_t t = origin; t < origin + window.size(); ++t)
-        if (iforest_feature_row(x.first(origin + window.size()), t, c.iforest_features, row))
-          rows.push_back(row);
+      for (std::size_t t = from; t < to; ++t)
+        if (iforest_feature_row(x.first(to), t, c.iforest_features, row)) rows.push_back(row);
       if (rows.size() < 2) return detector_error("iforest: not enough complete feature rows");
       Eigen::MatrixXd data(static_cast<Eigen::Index>(rows.size()), static_cast<Eigen::Index>(rows[0].size()));
       for (std::size_t r = 0; r < rows.size(); ++r)
@@ -98,15 +102,36 @@ std::expected<Model, Error> fit_model(const DetectorConfig& c, std::span<const d
           data(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(k)) = rows[r][k];
       auto f = IsolationForest::fit(data, c.iforest);
       if (!f) return std::unexpected(f.error());
-      return Model{ForestState{std::move(*f)}};
+      return StreamDetector(c, std::move(*f));
     }
     case Method::kZscore:
-      break;
+      if (c.zscore.window < 2) return detector_error("zscore: the window must hold at least 2 points");
+      if (!(c.zscore.threshold > 0.0)) return detector_error("zscore: the threshold must be positive");
+      return StreamDetector(c, NoModel{});
   }
-  return Model{};
+  return detector_error("unknown method");
 }
 
-}  // namespace
+Judgement StreamDetector::judge(std::span<const double> through, std::size_t first) {
+  if (through.empty()) return {};
+  const std::size_t t = through.size() - 1;  // the judged point, in through's coordinates
+  const double v = through[t];
+  if (auto* e = std::get_if<EsdModel>(&model_)) return e->judge(v);
+  if (auto* s = std::get_if<ShesdModel>(&model_))
+    return std::isfinite(v) ? s->judge(first + t, v) : Judgement{};
+  if (auto* r = std::get_if<ResidualModel>(&model_)) return r->judge_next(v);
+  if (auto* f = std::get_if<IsolationForest>(&model_))
+    return iforest_feature_row(through, t, features_, row_) ? f->judge(row_) : Judgement{};
+  if (method_ == Method::kZscore) {
+    // the point against the `window` finite points before it: the batch verdict on the shortest tail
+    std::size_t begin = t;
+    for (std::size_t seen = 0; begin > 0 && seen < zscore_.window;)
+      if (std::isfinite(through[--begin])) ++seen;
+    auto d = zscore_detect(through.subspan(begin), zscore_);
+    return d ? d->points.back() : Judgement{};
+  }
+  return {};
+}
 
 std::expected<Method, Error> parse_method(std::string_view name) {
   if (name == "esd") return Method::kEsd;
@@ -248,7 +273,7 @@ std::expected<Detection, Error> detect_online_raw(const DetectorConfig& c, std::
       !(c.esd.max_fraction > 0.0 && c.esd.max_fraction < 1.0))
     return detector_error("esd: max_anoms as a fraction must be in (0, 1)");
   const std::size_t history = o.history > 0 ? o.history : default_history(c);
-  const std::size_t needed = std::min(min_history(c), history);
+  const std::size_t needed = std::min(StreamDetector::min_points(c), history);
   // a seasonal fit on less than two periods always fails: such a history would leave every point unjudged
   const auto& order = c.residual.spec.order;
   const std::size_t periods_needed =
@@ -263,31 +288,22 @@ std::expected<Detection, Error> detect_online_raw(const DetectorConfig& c, std::
         to_string(c.method), history, periods_needed, c.method == Method::kShesd ? c.shesd.period : order.s));
   Detection d;
   d.points.resize(x.size());
-  Model model;
+  std::optional<StreamDetector> model;
   std::optional<std::size_t> fitted_at;
-  std::vector<double> row;
   for (std::size_t t = 0; t < x.size(); ++t) {
     if (!fitted_at || t - *fitted_at >= o.refit_every) {
       const std::size_t from = t > history ? t - history : 0;
-      const std::span<const double> window = x.subspan(from, t - from);
-      if (count_finite(window) >= needed) {
-        auto m = fit_model(c, window, from, x);
-        model = m ? std::move(*m) : Model{};
+      if (count_finite(x.subspan(from, t - from)) >= needed) {
+        auto m = StreamDetector::fit(c, x, from, t);
+        if (m) {
+          model = std::move(*m);
+        } else {
+          model.reset();  // a failed fit leaves the points until the next refit unjudged
+        }
         fitted_at = t;
       }
     }
-    const double v = x[t];
-    Judgement j;
-    if (auto* e = std::get_if<EsdState>(&model)) {
-      j = e->model.judge(v);
-    } else if (auto* s = std::get_if<ShesdModel>(&model)) {
-      if (std::isfinite(v)) j = s->judge(t, v);
-    } else if (auto* r = std::get_if<ResidualModel>(&model)) {
-      j = r->judge_next(v);
-    } else if (auto* f = std::get_if<ForestState>(&model)) {
-      if (iforest_feature_row(x.first(t + 1), t, c.iforest_features, row)) j = f->forest.judge(row);
-    }
-    d.points[t] = j;
+    if (model) d.points[t] = model->judge(x.first(t + 1));
   }
   if (!fitted_at) return too_short_for_online(c, needed, count_finite(x));
   // k-of-n counts over the stream, not within one fitted model: a refit must not restart the count

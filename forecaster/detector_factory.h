@@ -6,6 +6,8 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "common/error.h"
 #include "forecaster/anomaly_likelihood.h"
@@ -52,6 +54,44 @@ struct OnlineOptions {
   /// fraction of the range is flagged with score at least kNewRangeScore.
   std::optional<double> range_tolerance;
   std::size_t range_min_points = 0;  ///< finite values seen before the new-range rule may flag
+};
+
+/// A detector fitted on a stretch of a stream, judging the points after it one at a time: what
+/// detect_online does between refits, and what the rule engine keeps per series between evaluations (so a
+/// SARIMAX fit over a week of points happens every `refit`, not at every evaluation).
+///
+/// Stream coordinates: index 0 is the stream's first point. A caller that keeps only the recent part of a
+/// stream (the rule engine's sliding window) passes the index of its first kept point as `first`, so that
+/// S-H-ESD's seasonal phase stays where the fit put it while the window slides.
+///
+/// zscore has no fitted model (it judges each point on the `window` finite points before it, as its batch
+/// form does): its fit only checks the options, and refitting it changes nothing. The residual method's k-of-n is not applied here: it
+/// counts over the whole stream, across refits (KOfN in residual_detector.h, or apply_k_of_n).
+/// Move-only (the residual model owns its filter state).
+class StreamDetector {
+ public:
+  /// Fits on x[from, to). x[0] is the stream's point `first`; x holds the points before `from` too,
+  /// since iforest's seasonal-peer and difference features look back past the fitted stretch.
+  static std::expected<StreamDetector, Error> fit(const DetectorConfig& config, std::span<const double> x,
+                                                  std::size_t from, std::size_t to, std::size_t first = 0);
+
+  /// The fewest finite points a fit is tried on (fewer always fail, or judge nothing useful).
+  static std::size_t min_points(const DetectorConfig& config);
+
+  /// Judges through.back() given the points before it (through[0] is the stream's point `first`). Points
+  /// must come in order, each once: the residual model absorbs every point it judges.
+  Judgement judge(std::span<const double> through, std::size_t first = 0);
+
+ private:
+  struct NoModel {};  // zscore
+  using Model = std::variant<NoModel, EsdModel, ShesdModel, ResidualModel, IsolationForest>;
+  StreamDetector(const DetectorConfig& config, Model model);
+
+  Method method_;
+  ZscoreOptions zscore_;
+  IforestFeatures features_;
+  Model model_;
+  std::vector<double> row_;  // iforest's feature row, reused
 };
 
 /// Streaming: point t is judged by a model fitted on at most `history` points before t, refitted every

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <vector>
@@ -56,30 +57,30 @@ Judgement judgement(double value, double mean, double sd, double z) {
 
 }  // namespace
 
-void apply_k_of_n(Detection& d, int k, int n) {
-  if (k <= 1 && n <= 1) return;
-  const auto kk = static_cast<std::size_t>(std::max(k, 1));
-  const auto nn = static_cast<std::size_t>(std::max(n, 1));
-  std::vector<double> own(d.points.size());
-  for (std::size_t t = 0; t < d.points.size(); ++t)
-    own[t] = d.points[t].judged && d.points[t].score >= 0.0 ? d.points[t].score : 0.0;
-  std::vector<double> recent;
-  for (std::size_t t = 0; t < d.points.size(); ++t) {
-    Judgement& j = d.points[t];
-    if (!j.judged) continue;
-    const std::size_t from = t + 1 > nn ? t + 1 - nn : 0;
-    recent.assign(own.begin() + static_cast<std::ptrdiff_t>(from),
-                  own.begin() + static_cast<std::ptrdiff_t>(t) + 1);
-    // fewer than k points so far: the k-th largest is a point that does not exist yet, i.e. 0
-    if (recent.size() < kk) {
-      j.score = 0.0;
-    } else {
-      std::nth_element(recent.begin(), recent.begin() + static_cast<std::ptrdiff_t>(kk - 1), recent.end(),
-                       std::greater<>());
-      j.score = recent[kk - 1];
-    }
-    j.anomaly = j.score > 1.0;
+KOfN::KOfN(int k, int n)
+    : k_(static_cast<std::size_t>(std::max(k, 1))), n_(static_cast<std::size_t>(std::max(n, 1))) {}
+
+Judgement KOfN::next(Judgement j) {
+  if (k_ <= 1 && n_ <= 1) return j;
+  recent_.push_back(j.judged && j.score >= 0.0 ? j.score : 0.0);
+  if (recent_.size() > n_) recent_.pop_front();
+  if (!j.judged) return j;
+  // fewer than k points so far: the k-th largest is a point that does not exist yet, i.e. 0
+  if (recent_.size() < k_) {
+    j.score = 0.0;
+  } else {
+    scratch_.assign(recent_.begin(), recent_.end());
+    std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k_ - 1), scratch_.end(),
+                     std::greater<>());
+    j.score = scratch_[k_ - 1];
   }
+  j.anomaly = j.score > 1.0;
+  return j;
+}
+
+void apply_k_of_n(Detection& d, int k, int n) {
+  KOfN rule(k, n);
+  for (Judgement& j : d.points) j = rule.next(j);
 }
 
 std::expected<Detection, Error> residual_detect(std::span<const double> y, const ResidualOptions& o) {
@@ -121,6 +122,7 @@ std::expected<ResidualModel, Error> ResidualModel::fit(std::span<const double> h
   auto model =
       Sarimax::fit(o.spec, history, Eigen::MatrixXd(static_cast<Eigen::Index>(history.size()), 0), fo);
   if (!model) return std::unexpected(model.error());
+  model->limit_history(0);  // judge_next only forecasts and updates: no in-sample vectors kept for weeks
   return ResidualModel(std::move(*model), o);
 }
 

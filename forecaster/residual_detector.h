@@ -5,9 +5,11 @@
 // With k-of-n (k > 1 or n > 1) each point's score becomes the k-th largest of the last n points' own scores
 // (a point not judged counts 0): above 1.0 exactly when at least k of them are outside their intervals.
 #include <cstddef>
+#include <deque>
 #include <expected>
 #include <memory>
 #include <span>
+#include <vector>
 
 #include "common/error.h"
 #include "forecaster/detector.h"
@@ -43,6 +45,21 @@ class ResidualModel {
   Sarimax model_;
   ResidualOptions options_;
   double z_ = 0.0;
+};
+
+/// The k-of-n rule one point at a time, for a stream judged in pieces (the rule engine's evaluations, or a
+/// refit model's judgements): fed every point of the stream in order, judged or not, it gives what
+/// apply_k_of_n gives over the whole stream.
+class KOfN {
+ public:
+  KOfN(int k, int n);
+  /// The next point's judgement with the k-of-n score and verdict (a point not judged passes unchanged).
+  Judgement next(Judgement own);
+
+ private:
+  std::size_t k_, n_;
+  std::deque<double> recent_;    // the own scores of the last n points (0 when not judged)
+  std::vector<double> scratch_;  // reused for the selection
 };
 
 /// The k-of-n rule over index-aligned judgements of consecutive points (batch and streaming alike): each

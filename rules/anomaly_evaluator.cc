@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <span>
 
 #include "forecaster/anomaly_likelihood.h"
 #include "forecaster/detector_factory.h"
@@ -76,13 +77,30 @@ class PostProcessor {
 
 struct SeriesDetector {
   std::optional<PostProcessor> post;
-  fc::Judgement last;  // the newest judged point
+  // The detector fitted at the last (re)fit, judging the points since; absent until the first fit.
+  std::optional<fc::StreamDetector> model;
+  TimestampMs origin = 0;     // grid time of the model's stream index 0 (the window's start at the first fit)
+  std::size_t since_fit = 0;  // points the model judged since it was fitted (or a refit was tried)
+  std::string fit_error;      // the last refit's failure, until a refit succeeds (the old model judges)
+  TimestampMs fitted_at = 0;  // evaluation time of the model's fit (the status pages' "last fit")
+  std::optional<fc::KOfN> k_of_n;  // residual: counts over the stream, across evaluations and refits
+  fc::Judgement last;              // the newest judged point
   double last_value = kNaN;
   bool anomalous = false;  // some new point was anomalous at the last evaluation
   fc::Judgement trigger;   // the newest anomalous point's judgement
   double trigger_value = kNaN;
   std::string state = "ok";
 };
+
+// What one series' judgement did, for the rule's fit counters.
+struct FitCount {
+  std::size_t fits = 0;
+  std::size_t failures = 0;
+};
+
+std::size_t count_finite(std::span<const double> x) {
+  return static_cast<std::size_t>(std::ranges::count_if(x, [](double v) { return std::isfinite(v); }));
+}
 
 class AnomalyEvaluator final : public RuleEvaluator {
  public:
@@ -115,7 +133,9 @@ class AnomalyEvaluator final : public RuleEvaluator {
     c.expected.assign(n, kNaN);
     c.lower.assign(n, kNaN);
     c.upper.assign(n, kNaN);
-    auto detection = fc::detect(rule_.detector, c.values);  // the same judgement, every point at once
+    // A view, so batch: every point judged against the whole window, where the alerts came from models
+    // fitted every `refit` on the points before them; the newest points' verdicts can differ slightly.
+    auto detection = fc::detect(rule_.detector, c.values);
     if (!detection) return c;
     for (std::size_t i = 0; i < n && i < detection->points.size(); ++i) {
       const auto& j = detection->points[i];
@@ -135,16 +155,16 @@ class AnomalyEvaluator final : public RuleEvaluator {
 
     std::vector<std::function<void()>> tasks;
     std::vector<std::pair<SeriesWindow*, SeriesDetector*>> work;
-    std::size_t failures = 0;
+    FitCount counts;
     std::mutex count_mutex;
     for (auto& [key, w] : windows_.windows()) {
       SeriesDetector& d = detectors_[key];
       work.emplace_back(&w, &d);
       tasks.emplace_back([&, wp = &w, dp = &d] {
-        if (!judge(*wp, *dp)) {
-          std::lock_guard lock(count_mutex);
-          ++failures;
-        }
+        const FitCount c = judge(*wp, *dp, now);
+        std::lock_guard lock(count_mutex);
+        counts.fits += c.fits;
+        counts.failures += c.failures;
       });
     }
     run_tasks(env, std::move(tasks));
@@ -152,8 +172,8 @@ class AnomalyEvaluator final : public RuleEvaluator {
     RuleEvaluation out;
     out.samples_read = refreshed->samples;
     out.queries = refreshed->queries;
-    out.fits = work.size() - failures;
-    out.fit_failures = failures;
+    out.fits = counts.fits;
+    out.fit_failures = counts.failures;
     const std::string& name = rule_.common.name;
     std::vector<AlertInput> anomalous;
     for (auto [w, d] : work) {
@@ -161,6 +181,7 @@ class AnomalyEvaluator final : public RuleEvaluator {
       status.labels = w->labels;
       status.model = std::string(fc::to_string(rule_.detector.method));
       status.aicc = kNaN;
+      status.last_fit = d->fitted_at;
       status.value = d->last_value;
       status.expected = d->last.expected;
       status.lower = d->last.lower;
@@ -211,35 +232,127 @@ class AnomalyEvaluator final : public RuleEvaluator {
   }
 
  private:
-  // Judges the window; the new points go through the post-processing. On first sight the whole window
-  // warms the post-processing up, but only the newest point can make the series anomalous.
-  bool judge(const SeriesWindow& w, SeriesDetector& d) {
+  // Judges the new points of a window and feeds them through the post-processing. A series keeps its
+  // fitted detector between evaluations (the rule's `refit`, as `detect --online`'s refit_every): each new
+  // point is judged by the model on the points before it, and every refit_every judged points the model
+  // is fitted again on the window before the next point. Without a model (first sight, or every fit so far
+  // failed) the batch detection over the window judges, then the model is fitted on the window.
+  FitCount judge(const SeriesWindow& w, SeriesDetector& d, TimestampMs now) {
     // No new point (an interval shorter than the step): the newest point's verdict stands, as a PromQL
     // alert expression keeps its value until the series goes stale; clearing it would reset `for:`.
-    if (w.new_points == 0) return true;
+    if (w.new_points == 0) return {};
     d.anomalous = false;
-    auto detection = fc::detect(rule_.detector, w.values);
+    const TimestampMs start = window_start(w);
+    if (w.is_new || start < d.origin) d.model.reset();  // a new stream: nothing carries over
+    const FitCount count = d.model ? judge_streaming(w, d, start) : judge_batch(w, d, start);
+    if (count.fits > 0) d.fitted_at = now;
+    return count;
+  }
+
+  // First sight (or no model yet): the batch detection over the window judges; on first sight the whole
+  // window warms the post-processing up, but only the newest point can make the series anomalous. Then the
+  // model is fitted on the window, so the following evaluations judge with it.
+  FitCount judge_batch(const SeriesWindow& w, SeriesDetector& d, TimestampMs start) {
+    FitCount count;
+    // residual: the points' own scores; k-of-n is counted with the series' counter, which goes on across
+    // evaluations (the same verdicts as the batch method's own k-of-n over the window)
+    fc::DetectorConfig config = rule_.detector;
+    config.residual.k = config.residual.n = 1;
+    auto detection = fc::detect(config, w.values);
     if (!detection) {
       d.state = "insufficient history: " + detection.error().message;
-      return false;
+      ++count.failures;
+      return count;
     }
-    if (!d.post || w.is_new) d.post.emplace(rule_.online);
+    if (!d.post || w.is_new) {
+      d.post.emplace(rule_.online);
+      d.k_of_n.emplace(rule_.detector.residual.k, rule_.detector.residual.n);
+    }
     const std::size_t n = w.values.size();
     const std::size_t fresh = std::min(w.new_points, n);
     const std::size_t alert_from = w.is_new ? n - 1 : n - fresh;
-    for (std::size_t i = n - fresh; i < n; ++i) {
-      const fc::Judgement j = d.post->next(detection->points[i], w.values[i]);
-      if (std::isfinite(w.values[i])) d.last_value = w.values[i];
-      if (!j.judged) continue;
-      d.last = j;
-      if (i >= alert_from && j.anomaly) {
-        d.anomalous = true;
-        d.trigger = j;
-        d.trigger_value = w.values[i];
-      }
-    }
+    for (std::size_t i = n - fresh; i < n; ++i) take(d, detection->points[i], w.values[i], i >= alert_from);
     d.state = "ok";
-    return true;
+    // Fitted on the points before the newest one, which it then takes as judged (the residual model
+    // absorbs it; the batch gave its verdict): the model is then the one `detect --online` would have
+    // fitted for the newest point, and the refit cadence counts from this evaluation.
+    const std::span<const double> before = std::span(w.values).first(n - 1);
+    const std::size_t history = fit_history(before.size());
+    if (count_finite(before.last(history)) < min_fit_points(history)) return count;
+    auto model = fc::StreamDetector::fit(rule_.detector, w.values, before.size() - history, before.size());
+    if (!model) {
+      d.state = "fit failed: " + model.error().message;
+      ++count.failures;
+      return count;
+    }
+    (void)model->judge(w.values);
+    d.model = std::move(*model);
+    d.origin = start;
+    d.since_fit = 1;
+    d.fit_error.clear();
+    ++count.fits;
+    return count;
+  }
+
+  // Between first sight and the end of the series: each new point judged by the kept model on the points
+  // before it (like `promcast detect --online`), refitted every refit_every points. A failed refit keeps
+  // the previous model and is tried again refit_every points later.
+  FitCount judge_streaming(const SeriesWindow& w, SeriesDetector& d, TimestampMs start) {
+    FitCount count;
+    const std::size_t n = w.values.size();
+    const std::size_t fresh = std::min(w.new_points, n);
+    const auto first = static_cast<std::size_t>((start - d.origin) / rule_.common.step.count());
+    const std::span<const double> values(w.values);
+    // zscore has no fitted model: nothing to refit
+    const bool refits = rule_.detector.method != fc::Method::kZscore;
+    const std::size_t every = std::max<std::size_t>(1, rule_.online.refit_every);
+    for (std::size_t i = n - fresh; i < n; ++i) {
+      if (refits && d.since_fit >= every) {
+        const std::size_t history = std::min(fit_history(n), i);
+        if (count_finite(values.subspan(i - history, history)) >= min_fit_points(history)) {
+          auto model = fc::StreamDetector::fit(rule_.detector, values, i - history, i, first);
+          if (model) {
+            d.model = std::move(*model);
+            d.fit_error.clear();
+            ++count.fits;
+          } else {
+            d.fit_error = model.error().message;
+            ++count.failures;
+          }
+          d.since_fit = 0;
+        }
+      }
+      const fc::Judgement j = d.model->judge(values.first(i + 1), first);
+      ++d.since_fit;
+      take(d, j, values[i], true);
+    }
+    d.state = d.fit_error.empty() ? "ok" : "fit failed: " + d.fit_error;
+    return count;
+  }
+
+  // One judged point through k-of-n and the post-processing; `may_alert` lets it make the series anomalous.
+  void take(SeriesDetector& d, fc::Judgement own, double value, bool may_alert) const {
+    const fc::Judgement j = d.post->next(d.k_of_n->next(own), value);
+    if (std::isfinite(value)) d.last_value = value;
+    if (!j.judged) return;
+    d.last = j;
+    if (may_alert && j.anomaly) {
+      d.anomalous = true;
+      d.trigger = j;
+      d.trigger_value = value;
+    }
+  }
+
+  // Points a fit uses: the detector's `history` (the rule's by default, so the whole window).
+  [[nodiscard]] std::size_t fit_history(std::size_t window) const {
+    return rule_.online.history > 0 ? std::min(rule_.online.history, window) : window;
+  }
+  [[nodiscard]] std::size_t min_fit_points(std::size_t history) const {
+    return std::min(fc::StreamDetector::min_points(rule_.detector), history);
+  }
+  // Grid time of a window's first point (windows end at the rule's grid end).
+  [[nodiscard]] TimestampMs window_start(const SeriesWindow& w) const {
+    return windows_.end() - static_cast<TimestampMs>(w.values.size() - 1) * rule_.common.step.count();
   }
 
   AlertInput alert_input(const Labels& series, const SeriesDetector& d, const EvalEnv& env) const {

@@ -71,7 +71,9 @@ struct ForecastRule {
 
 struct AnomalyRule {
   RuleCommon common;
-  Duration refit{6 * 3600 * 1000};  ///< for model-based methods (residual): re-estimation cadence
+  /// How often each series' detector is fitted again (the loader turns it into online.refit_every steps;
+  /// between fits the kept model judges each new point). zscore has no model.
+  Duration refit{6 * 3600 * 1000};
   forecaster::DetectorConfig detector;  ///< every option of `promcast detect` (periods in steps)
   /// The streaming post-processing of `detect --online` (k-of-n lives in detector.residual).
   forecaster::OnlineOptions online;

@@ -57,7 +57,7 @@ std::expected<IsolationForest, Error> IsolationForest::fit(const Eigen::MatrixXd
       auto make_leaf = [&] {
         Node& n = f.nodes_[task.node];
         n.feature = -1;
-        n.leaf_depth = task.depth + iforest_average_path(static_cast<double>(size));
+        n.value = task.depth + iforest_average_path(static_cast<double>(size));
       };
       if (size <= 1 || task.depth >= height_limit) {
         make_leaf();
@@ -94,9 +94,8 @@ std::expected<IsolationForest, Error> IsolationForest::fit(const Eigen::MatrixXd
       f.nodes_.emplace_back();
       Node& n = f.nodes_[task.node];
       n.feature = feature;
-      n.split = split;
+      n.value = split;
       n.left = left;
-      n.right = left + 1;
       stack.push_back({left, task.begin, m, task.depth + 1});
       stack.push_back({left + 1, m, task.end, task.depth + 1});
     }
@@ -116,9 +115,8 @@ double IsolationForest::score(std::span<const double> row) const {
   for (int root : roots_) {
     const Node* n = &nodes_[static_cast<std::size_t>(root)];
     while (n->feature >= 0)
-      n = &nodes_[static_cast<std::size_t>(row[static_cast<std::size_t>(n->feature)] < n->split ? n->left
-                                                                                                : n->right)];
-    total += n->leaf_depth;
+      n = &nodes_[static_cast<std::size_t>(n->left + (row[static_cast<std::size_t>(n->feature)] < n->value ? 0 : 1))];
+    total += n->value;
   }
   const double mean_depth = total / static_cast<double>(roots_.size());
   return std::exp2(-mean_depth / c_psi_);
@@ -136,8 +134,8 @@ std::vector<double> IsolationForest::score_rows(const Eigen::MatrixXd& data) con
     for (std::size_t r = 0; r < rows; ++r) {
       const double* row = base + r * cols;
       const Node* n = &tree[root];
-      while (n->feature >= 0) n = &tree[row[n->feature] < n->split ? n->left : n->right];
-      depth[r] += n->leaf_depth;
+      while (n->feature >= 0) n = &tree[n->left + (row[n->feature] < n->value ? 0 : 1)];
+      depth[r] += n->value;
     }
   }
   const double trees = static_cast<double>(roots_.size());

@@ -44,13 +44,15 @@ class IsolationForest {
   [[nodiscard]] Judgement judge_score(double s) const;
 
  private:
+  // 16 bytes: the rule engine keeps a forest per series between refits (100 trees of up to 511
+  // nodes), so the node is packed: the right child always follows the left one, and a node holds
+  // either a split (inner) or a path length (leaf), never both.
   struct Node {
-    int feature = -1;  ///< -1 for a leaf
-    double split = 0.0;
-    int left = -1;
-    int right = -1;
-    double leaf_depth = 0.0;  ///< for leaves: depth + c(size)
+    int feature = -1;    ///< -1 for a leaf
+    int left = -1;       ///< inner nodes: the left child; the right child is left + 1
+    double value = 0.0;  ///< inner nodes: the split; leaves: depth + c(size)
   };
+  static_assert(sizeof(Node) == 16);
   std::vector<Node> nodes_;
   std::vector<int> roots_;
   double c_psi_ = 1.0;

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <string_view>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -19,6 +21,26 @@
 
 namespace promcast::exporter {
 namespace {
+
+// Go's GOARCH name for the machine this was built for: dashboards group statsd_exporter instances by it.
+constexpr std::string_view kGoArch =
+#if defined(__x86_64__)
+    "amd64";
+#elif defined(__aarch64__)
+    "arm64";
+#elif defined(__i386__)
+    "386";
+#elif defined(__arm__)
+    "arm";
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    "ppc64le";
+#elif defined(__s390x__)
+    "s390x";
+#elif defined(__riscv) && __riscv_xlen == 64
+    "riscv64";
+#else
+    "unknown";
+#endif
 
 using CounterFamily = prometheus::Family<prometheus::Counter>;
 using GaugeFamily = prometheus::Family<prometheus::Gauge>;
@@ -289,7 +311,7 @@ SelfMetrics::SelfMetrics(std::string version) : impl_(std::make_unique<Impl>()) 
                             "from which statsd_exporter was built, and the goos and goarch for the build.");
   impl_->build_info
       ->Add({{"branch", ""},
-             {"goarch", "amd64"},
+             {"goarch", std::string(kGoArch)},
              {"goos", "linux"},
              {"goversion", "promcast"},
              {"revision", ""},

@@ -1,6 +1,10 @@
 #include "exporter/self_metrics.h"
 
 #include <dirent.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -11,11 +15,6 @@
 #include <sstream>
 #include <string>
 #include <string_view>
-
-#include <prometheus/counter.h>
-#include <prometheus/family.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 
 #include "exporter/exposition.h"
 

@@ -65,9 +65,9 @@ struct OnlineOptions {
 /// S-H-ESD's seasonal phase stays where the fit put it while the window slides.
 ///
 /// zscore has no fitted model (it judges each point on the `window` finite points before it, as its batch
-/// form does): its fit only checks the options, and refitting it changes nothing. The residual method's k-of-n is not applied here: it
-/// counts over the whole stream, across refits (KOfN in residual_detector.h, or apply_k_of_n).
-/// Move-only (the residual model owns its filter state).
+/// form does): its fit only checks the options, and refitting it changes nothing. The residual method's
+/// k-of-n is not applied here: it counts over the whole stream, across refits (KOfN in residual_detector.h,
+/// or apply_k_of_n). Move-only (the residual model owns its filter state).
 class StreamDetector {
  public:
   /// Fits on x[from, to). x[0] is the stream's point `first`; x holds the points before `from` too,

@@ -115,7 +115,8 @@ double IsolationForest::score(std::span<const double> row) const {
   for (int root : roots_) {
     const Node* n = &nodes_[static_cast<std::size_t>(root)];
     while (n->feature >= 0)
-      n = &nodes_[static_cast<std::size_t>(n->left + (row[static_cast<std::size_t>(n->feature)] < n->value ? 0 : 1))];
+      n = &nodes_[static_cast<std::size_t>(n->left +
+                                           (row[static_cast<std::size_t>(n->feature)] < n->value ? 0 : 1))];
     total += n->value;
   }
   const double mean_depth = total / static_cast<double>(roots_.size());

@@ -111,13 +111,19 @@ double max_inverse_root(const Eigen::VectorXd& poly_in_u, int step) {
   return step <= 1 || inv == 0.0 ? inv : std::pow(inv, 1.0 / step);
 }
 
-// Smallest root modulus of each factor phi(L), theta(L), Phi(L^s), Theta(L^s) of a fit (+inf: none).
+// The ARMA part of a fit's parameters (ar, ma, seasonal ar, seasonal ma: statsmodels' order, after the
+// trend and regression coefficients, before sigma2).
+std::span<const double> arma_part(const SarimaxFit& fit) {
+  const auto& o = fit.spec.order;
+  const auto k_arma = static_cast<std::size_t>(o.p + o.q + o.P + o.Q);
+  return std::span<const double>(fit.params).subspan(fit.params.size() - 1 - k_arma, k_arma);
+}
+
+// Smallest root modulus of each factor phi(L), theta(L), Phi(L^s), Theta(L^s) (+inf: none), from an
+// ARMA estimate of the given orders.
 struct RootModuli {
   double ar, ma, sar, sma;
 };
-RootModuli root_moduli(const SarimaxFit& fit);
-
-// The same from an ARMA estimate (ar, ma, seasonal ar, seasonal ma) of the given orders.
 RootModuli root_moduli(const SarimaxOrder& o, std::span<const double> arma) {
   const int s = std::max(o.s, 1);
   auto seg = [&](std::size_t at, int count) { return arma.subspan(at, static_cast<std::size_t>(count)); };
@@ -129,6 +135,7 @@ RootModuli root_moduli(const SarimaxOrder& o, std::span<const double> arma) {
                     modulus(max_inverse_root(ar_polynomial(seg(p + q, o.P), 1), s)),
                     modulus(max_inverse_root(ma_polynomial(seg(p + q + P, o.Q), 1), s))};
 }
+RootModuli root_moduli(const SarimaxFit& fit) { return root_moduli(fit.spec.order, arma_part(fit)); }
 
 // R's admissibility limit on root moduli (auto.arima rejects a fit with a root closer to the unit circle).
 constexpr double kRootLimit = 1.01;
@@ -235,7 +242,8 @@ class Search {
       if (!fit) ++stats_.rejected_exact_fits;
       if (fit) {
         e.ic = exact_score(fit->result());
-        e.params = arma_part(fit->result());
+        const auto arma = arma_part(fit->result());
+        e.params.assign(arma.begin(), arma.end());
         last_model_.emplace(std::move(*fit));
       }
     }
@@ -306,7 +314,10 @@ class Search {
     if (fit) {
       b.ic = exact_score(fit->result());
       b.params = fit->result().params;
-      if (it != fits_.end() && std::isfinite(b.ic)) it->second.params = arma_part(fit->result());
+      if (it != fits_.end() && std::isfinite(b.ic)) {
+        const auto arma = arma_part(fit->result());
+        it->second.params.assign(arma.begin(), arma.end());
+      }
       b.model.emplace(std::move(*fit));
     }
     if (it != fits_.end()) {
@@ -361,15 +372,6 @@ class Search {
     if (std::isfinite(ic) && min_root_modulus(fit) >= kRootLimit) return ic;
     ++stats_.rejected_exact_fits;
     return kInf;
-  }
-
-  // The ARMA part of an exact fit (statsmodels order after the regression coefficients).
-  static std::vector<double> arma_part(const SarimaxFit& fit) {
-    const auto& o = fit.spec.order;
-    const auto k_arma = static_cast<std::size_t>(o.p + o.q + o.P + o.Q);
-    const std::size_t end = fit.params.size() - 1;  // sigma2 last
-    return {fit.params.begin() + static_cast<std::ptrdiff_t>(end - k_arma),
-            fit.params.begin() + static_cast<std::ptrdiff_t>(end)};
   }
 
   // The ARMA estimate of `from` rearranged for the orders of `to`: shared lags keep their values,
@@ -434,7 +436,7 @@ class Search {
                                    max_inverse_root(ar_polynomial(seg(k.p + k.q, k.P), 1), s));
     const double ma_inv = std::max(max_inverse_root(ma_polynomial(seg(k.p, k.q), 1)),
                                    max_inverse_root(ma_polynomial(seg(k.p + k.q + k.P, k.Q), 1), s));
-    if (std::max(ar_inv, ma_inv) > 1.0 / 1.01) pull_inside(k, params);
+    if (std::max(ar_inv, ma_inv) > 1.0 / kRootLimit) pull_inside(k, params);
     const double npar = k.p + k.q + k.P + k.Q + static_cast<double>(exog_.cols()) + (k.constant ? 1 : 0) + 1;
     // The exact likelihood at the CSS estimate (regression and scale profiled out): one filter pass,
     // a lower bound on the maximum, so the score is an upper bound on the exact criterion and far
@@ -648,33 +650,6 @@ double information_criterion(const SarimaxFit& fit, InformationCriterion ic) {
   }
   return n - k - 1.0 > 0.0 ? aic + 2.0 * k * (k + 1.0) / (n - k - 1.0) : kInf;
 }
-
-namespace {
-
-RootModuli root_moduli(const SarimaxFit& fit) {
-  const auto& o = fit.spec.order;
-  std::vector<double> ar, ma, sar, sma;
-  for (size_t i = 0; i < fit.param_names.size() && i < fit.params.size(); ++i) {
-    const std::string& n = fit.param_names[i];
-    if (n.starts_with("ar.S.L")) {
-      sar.push_back(fit.params[i]);
-    } else if (n.starts_with("ma.S.L")) {
-      sma.push_back(fit.params[i]);
-    } else if (n.starts_with("ar.L")) {
-      ar.push_back(fit.params[i]);
-    } else if (n.starts_with("ma.L")) {
-      ma.push_back(fit.params[i]);
-    }
-  }
-  const int s = std::max(o.s, 1);
-  auto modulus = [](double inv) { return inv > 0 ? 1.0 / inv : kInf; };
-  return RootModuli{modulus(max_inverse_root(ar_polynomial(ar, 1))),
-                    modulus(max_inverse_root(ma_polynomial(ma, 1))),
-                    modulus(max_inverse_root(ar_polynomial(sar, 1), s)),
-                    modulus(max_inverse_root(ma_polynomial(sma, 1), s))};
-}
-
-}  // namespace
 
 double min_root_modulus(const SarimaxFit& fit) {
   // The roots of a product are those of its factors.

@@ -63,14 +63,15 @@ struct AutoArimaOptions {
   int max_exact_refits = 8;
   /// L-BFGS iterations of each refit (no simplex restart): the CSS estimate is a close start, and
   /// a fit that needs more is mostly heading for R's root check. The final fit is not capped.
-  /// Refits whose estimate stays inside the root limit for three iterations are abandoned.
+  /// Refits whose smallest root modulus is inside R's limit and shrinks for three iterations in a row
+  /// are abandoned (see RootWatch in auto_arima.cc).
   int refit_max_iterations = 100;
   /// During the approximate search, models whose exact likelihood grows towards an MA unit root
   /// (where R's root check would reject the exact fit) are scored +inf without an exact fit, as the
   /// exact search would score them (see auto_arima.cc, heads_to_unit_ma).
   bool predict_rejections = true;
-  /// Exact fits of the exact search stop, as rejected, once their estimate has stayed inside R's
-  /// root limit (modulus 1.01) for three iterations, as the approximate search's refits always do:
+  /// Exact fits of the exact search stop, as rejected, once their smallest root modulus is inside R's
+  /// limit (1.01) and has shrunk for three iterations, as the approximate search's refits always do:
   /// such a fit is heading for a root the admissibility check rejects. Off by default so that the
   /// exact search stays the reference; on in the fallback after an approximate search.
   bool abandon_at_root_limit = false;

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <expected>
 #include <limits>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,13 @@ inline std::unexpected<Error> detector_error(std::string message) {
 }
 
 inline constexpr double kNoValue = std::numeric_limits<double>::quiet_NaN();
+
+/// Observed (finite) points: what detectors and their callers count against a method's minimum history.
+inline std::size_t count_finite(std::span<const double> x) {
+  std::size_t n = 0;
+  for (double v : x) n += std::isfinite(v) ? 1 : 0;
+  return n;
+}
 
 /// The verdict on one point.
 struct Judgement {

@@ -12,11 +12,6 @@
 namespace promcast::forecaster {
 namespace {
 
-std::size_t count_finite(std::span<const double> x) {
-  return static_cast<std::size_t>(
-      std::count_if(x.begin(), x.end(), [](double v) { return std::isfinite(v); }));
-}
-
 // Default history and minimum history per method (in points).
 std::size_t default_history(const DetectorConfig& c) {
   switch (c.method) {
@@ -105,8 +100,8 @@ std::expected<StreamDetector, Error> StreamDetector::fit(const DetectorConfig& c
       return StreamDetector(c, std::move(*f));
     }
     case Method::kZscore:
-      if (c.zscore.window < 2) return detector_error("zscore: the window must hold at least 2 points");
-      if (!(c.zscore.threshold > 0.0)) return detector_error("zscore: the threshold must be positive");
+      // nothing to fit: its own checks of the options, on no points
+      if (auto checked = zscore_detect({}, c.zscore); !checked) return std::unexpected(checked.error());
       return StreamDetector(c, NoModel{});
   }
   return detector_error("unknown method");

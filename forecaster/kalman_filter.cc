@@ -396,11 +396,16 @@ MultiFilterOutput chandrasekhar_filter_columns(const StateSpace& model, const Ei
   // The per-step loops below run on raw arrays: the data columns are few (the series and its
   // regressors), and Eigen's per-expression overhead on such short columns cost more than the
   // arithmetic (this function was 50-60% of an automatic search). Same operations in the same order.
-  SparseMatrix Tc = T;
-  Tc.makeCompressed();
-  const int* outer = Tc.outerIndexPtr();
-  const int* inner = Tc.innerIndexPtr();
-  const double* t_value = Tc.valuePtr();
+  SparseMatrix compressed_copy;  // only when T is not in compressed form (never for the models we build)
+  const SparseMatrix* Tc = &T;
+  if (!T.isCompressed()) {
+    compressed_copy = T;
+    compressed_copy.makeCompressed();
+    Tc = &compressed_copy;
+  }
+  const int* outer = Tc->outerIndexPtr();
+  const int* inner = Tc->innerIndexPtr();
+  const double* t_value = Tc->valuePtr();
   for (Eigen::Index t = 0; t < n; ++t) {
     double* v = block.col(used).data();
     const double* y = Yt.col(t).data();

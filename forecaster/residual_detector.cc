@@ -33,8 +33,7 @@ std::expected<void, Error> check(const ResidualOptions& o) {
 std::expected<void, Error> check_length(const ResidualOptions& o, std::span<const double> y) {
   const int s = o.spec.order.s;
   if (s < 2 || (o.spec.order.P == 0 && o.spec.order.D == 0 && o.spec.order.Q == 0)) return {};
-  const auto finite =
-      static_cast<std::size_t>(std::count_if(y.begin(), y.end(), [](double v) { return std::isfinite(v); }));
+  const std::size_t finite = count_finite(y);
   const std::size_t needed = 2 * static_cast<std::size_t>(s);
   if (finite < needed)
     return detector_error(fmt::format("residual: needs at least two full periods ({} for period {}), got {}",

@@ -473,15 +473,19 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   const Objective profile = [&](const Eigen::VectorXd& x) {
     return -model.profile_loglik(arma_of(x)) / n_obs;
   };
+  // The caller's FitOptions::abandon, asked with the ARMA estimate that the optimizer's point maps to.
+  auto abandon_with = [&](auto arma_from_x) -> std::function<bool(const Eigen::VectorXd&)> {
+    if (!options.abandon) return {};
+    return [&options, arma_from_x](const Eigen::VectorXd& x) {
+      const Eigen::VectorXd arma = arma_from_x(x);
+      return options.abandon(std::span<const double>(arma.data(), static_cast<std::size_t>(arma.size())));
+    };
+  };
   if ((k_reg > 0 || model.profiled_gaps() > 0) && options.start_params.empty() && model.can_profile()) {
     Eigen::VectorXd arma_start = Eigen::VectorXd::Zero(k_arma);
     if (hr_start.size() == k_mean && k_arma > 0 && profile(hr_start.tail(k_arma)) < profile(arma_start))
       arma_start = hr_start.tail(k_arma);
-    if (options.abandon)
-      mopt.abandon = [&](const Eigen::VectorXd& x) {
-        const Eigen::VectorXd arma = arma_of(x);
-        return options.abandon(std::span<const double>(arma.data(), static_cast<std::size_t>(arma.size())));
-      };
+    mopt.abandon = abandon_with(arma_of);
     best = minimize_robustly(profile, arma_start);
     if (best.abandoned) return std::unexpected(fail("abandoned by the caller during estimation"));
     if (std::isfinite(best.value)) {
@@ -508,11 +512,7 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
       x0.tail(k_mean - k_reg).setZero();
       if (!std::isfinite(objective(x0))) x0.setZero();
     }
-    if (options.abandon)
-      mopt.abandon = [&](const Eigen::VectorXd& x) {
-        const Eigen::VectorXd arma = to_params(x).tail(k_arma);
-        return options.abandon(std::span<const double>(arma.data(), static_cast<std::size_t>(arma.size())));
-      };
+    mopt.abandon = abandon_with([&](const Eigen::VectorXd& x) { return to_params(x).tail(k_arma).eval(); });
     best = minimize_robustly(objective, x0);
     if (best.abandoned) return std::unexpected(fail("abandoned by the caller during estimation"));
     if (!std::isfinite(best.value))

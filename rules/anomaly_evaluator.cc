@@ -98,10 +98,6 @@ struct FitCount {
   std::size_t failures = 0;
 };
 
-std::size_t count_finite(std::span<const double> x) {
-  return static_cast<std::size_t>(std::ranges::count_if(x, [](double v) { return std::isfinite(v); }));
-}
-
 class AnomalyEvaluator final : public RuleEvaluator {
  public:
   AnomalyEvaluator(const AnomalyRule& rule, Shard shard)
@@ -127,7 +123,7 @@ class AnomalyEvaluator final : public RuleEvaluator {
     c.labels = w->second.labels;
     c.step = rule_.common.step;
     c.values = w->second.values;
-    c.start = windows_.end() - static_cast<TimestampMs>(c.values.size() - 1) * c.step.count();
+    c.start = windows_.start_of(w->second);
     c.model = std::string(fc::to_string(rule_.detector.method));
     const std::size_t n = c.values.size();
     c.expected.assign(n, kNaN);
@@ -242,7 +238,7 @@ class AnomalyEvaluator final : public RuleEvaluator {
     // alert expression keeps its value until the series goes stale; clearing it would reset `for:`.
     if (w.new_points == 0) return {};
     d.anomalous = false;
-    const TimestampMs start = window_start(w);
+    const TimestampMs start = windows_.start_of(w);
     if (w.is_new || start < d.origin) d.model.reset();  // a new stream: nothing carries over
     const FitCount count = d.model ? judge_streaming(w, d, start) : judge_batch(w, d, start);
     if (count.fits > 0) d.fitted_at = now;
@@ -278,7 +274,7 @@ class AnomalyEvaluator final : public RuleEvaluator {
     // fitted for the newest point, and the refit cadence counts from this evaluation.
     const std::span<const double> before = std::span(w.values).first(n - 1);
     const std::size_t history = fit_history(before.size());
-    if (count_finite(before.last(history)) < min_fit_points(history)) return count;
+    if (fc::count_finite(before.last(history)) < min_fit_points(history)) return count;
     auto model = fc::StreamDetector::fit(rule_.detector, w.values, before.size() - history, before.size());
     if (!model) {
       d.state = "fit failed: " + model.error().message;
@@ -309,7 +305,7 @@ class AnomalyEvaluator final : public RuleEvaluator {
     for (std::size_t i = n - fresh; i < n; ++i) {
       if (refits && d.since_fit >= every) {
         const std::size_t history = std::min(fit_history(n), i);
-        if (count_finite(values.subspan(i - history, history)) >= min_fit_points(history)) {
+        if (fc::count_finite(values.subspan(i - history, history)) >= min_fit_points(history)) {
           auto model = fc::StreamDetector::fit(rule_.detector, values, i - history, i, first);
           if (model) {
             d.model = std::move(*model);
@@ -349,10 +345,6 @@ class AnomalyEvaluator final : public RuleEvaluator {
   }
   [[nodiscard]] std::size_t min_fit_points(std::size_t history) const {
     return std::min(fc::StreamDetector::min_points(rule_.detector), history);
-  }
-  // Grid time of a window's first point (windows end at the rule's grid end).
-  [[nodiscard]] TimestampMs window_start(const SeriesWindow& w) const {
-    return windows_.end() - static_cast<TimestampMs>(w.values.size() - 1) * rule_.common.step.count();
   }
 
   AlertInput alert_input(const Labels& series, const SeriesDetector& d, const EvalEnv& env) const {

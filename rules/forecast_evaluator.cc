@@ -139,7 +139,7 @@ class ForecastEvaluator final : public RuleEvaluator {
     c.labels = w->second.labels;
     c.step = rule_.common.step;
     c.values = w->second.values;
-    c.start = windows_.end() - static_cast<TimestampMs>(c.values.size() - 1) * c.step.count();
+    c.start = windows_.start_of(w->second);
     const std::size_t n = c.values.size();
     c.expected.assign(n, kNaN);
     c.lower.assign(n, kNaN);
@@ -400,7 +400,7 @@ class ForecastEvaluator final : public RuleEvaluator {
     next.aicc = next.model->result().aicc;
     next.n = n;
     next.fitted_at = now;
-    next.origin_ms = window_start(w);
+    next.origin_ms = windows_.start_of(w);
     next.last_value = m.last_value;
     if (auto a = absorb(next, all.subspan(all.size() - 1), max_h, levels_); !a) return fail(m, a.error());
     m = std::move(next);
@@ -412,7 +412,7 @@ class ForecastEvaluator final : public RuleEvaluator {
   // is `first` steps after the stored origin on the model's time axis, so regressors and drift continue.
   bool restore_series(SeriesModel& m, const SeriesWindow& w, const SeriesModelSnapshot& s, int max_h) const {
     const TimestampMs step = rule_.common.step.count();
-    const TimestampMs start = window_start(w);
+    const TimestampMs start = windows_.start_of(w);
     if ((start - s.origin_ms) % step != 0) return false;  // not on this rule's grid
     const auto first = static_cast<Eigen::Index>((start - s.origin_ms) / step);
     const std::span<const double> all(w.values);
@@ -437,11 +437,6 @@ class ForecastEvaluator final : public RuleEvaluator {
     if (!absorb(next, all.last(1), max_h, levels_)) return false;
     m = std::move(next);
     return true;
-  }
-
-  // Grid time of the window's first point (every window ends at windows_.end()).
-  [[nodiscard]] TimestampMs window_start(const SeriesWindow& w) const {
-    return windows_.end() - static_cast<TimestampMs>(w.values.size() - 1) * rule_.common.step.count();
   }
 
   // Between refits: the new points go through the filter; the parameters stay.

@@ -32,7 +32,6 @@ std::uint32_t crc32(std::string_view bytes) {
   return crc.checksum();
 }
 
-
 Json terms_json(const std::vector<fc::FourierTerm>& terms) {
   Json out = Json::array();
   for (const auto& t : terms) out.push_back({{"period", t.period}, {"harmonics", t.harmonics}});

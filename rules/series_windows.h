@@ -71,6 +71,10 @@ class SeriesWindows {
   [[nodiscard]] const std::map<std::uint64_t, SeriesWindow>& windows() const { return windows_; }
   /// Grid time of the last value of every window (0 before the first refresh).
   [[nodiscard]] TimestampMs end() const { return end_; }
+  /// Grid time of the first value of `w` (a window ends at end()).
+  [[nodiscard]] TimestampMs start_of(const SeriesWindow& w) const {
+    return end_ - static_cast<TimestampMs>(w.values.size() - 1) * step_.count();
+  }
   [[nodiscard]] Duration step() const { return step_; }
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
 

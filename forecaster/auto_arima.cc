@@ -24,6 +24,7 @@ namespace promcast::forecaster {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 std::unexpected<Error> fail(std::string message) {
   return std::unexpected(Error{std::move(message), "", 0, 0});
@@ -113,9 +114,12 @@ double max_inverse_root(const Eigen::VectorXd& poly_in_u, int step) {
 
 // The ARMA part of a fit's parameters (ar, ma, seasonal ar, seasonal ma: statsmodels' order, after the
 // trend and regression coefficients, before sigma2).
-std::span<const double> arma_part(const SarimaxFit& fit) {
+// A fit whose parameter vector is too short for its order (not one Sarimax::fit made) has none:
+// reading before the vector's start would be undefined, and its roots are unknown, not absent.
+std::optional<std::span<const double>> arma_part(const SarimaxFit& fit) {
   const auto& o = fit.spec.order;
   const auto k_arma = static_cast<std::size_t>(o.p + o.q + o.P + o.Q);
+  if (fit.params.size() < k_arma + 1) return std::nullopt;
   return std::span<const double>(fit.params).subspan(fit.params.size() - 1 - k_arma, k_arma);
 }
 
@@ -135,7 +139,11 @@ RootModuli root_moduli(const SarimaxOrder& o, std::span<const double> arma) {
                     modulus(max_inverse_root(ar_polynomial(seg(p + q, o.P), 1), s)),
                     modulus(max_inverse_root(ma_polynomial(seg(p + q + P, o.Q), 1), s))};
 }
-RootModuli root_moduli(const SarimaxFit& fit) { return root_moduli(fit.spec.order, arma_part(fit)); }
+RootModuli root_moduli(const SarimaxFit& fit) {
+  const auto arma = arma_part(fit);
+  if (!arma) return RootModuli{kNaN, kNaN, kNaN, kNaN};
+  return root_moduli(fit.spec.order, *arma);
+}
 
 // R's admissibility limit on root moduli (auto.arima rejects a fit with a root closer to the unit circle).
 constexpr double kRootLimit = 1.01;
@@ -242,8 +250,7 @@ class Search {
       if (!fit) ++stats_.rejected_exact_fits;
       if (fit) {
         e.ic = exact_score(fit->result());
-        const auto arma = arma_part(fit->result());
-        e.params.assign(arma.begin(), arma.end());
+        if (const auto arma = arma_part(fit->result())) e.params.assign(arma->begin(), arma->end());
         last_model_.emplace(std::move(*fit));
       }
     }
@@ -315,8 +322,7 @@ class Search {
       b.ic = exact_score(fit->result());
       b.params = fit->result().params;
       if (it != fits_.end() && std::isfinite(b.ic)) {
-        const auto arma = arma_part(fit->result());
-        it->second.params.assign(arma.begin(), arma.end());
+        if (const auto arma = arma_part(fit->result())) it->second.params.assign(arma->begin(), arma->end());
       }
       b.model.emplace(std::move(*fit));
     }

@@ -136,7 +136,8 @@ Eigen::MatrixXd auto_arima_future_exog(const AutoArimaResult& result, const Eige
 double information_criterion(const SarimaxFit& fit, InformationCriterion ic);
 
 /// Smallest modulus of the roots of phi(L) Phi(L^s) and of theta(L) Theta(L^s) of a fit (+inf
-/// when there are no such terms); R's auto.arima rejects models where it is below 1.01.
+/// when there are no such terms); R's auto.arima rejects models where it is below 1.01. NaN for a
+/// fit whose parameters do not match its order (one not made by Sarimax::fit).
 double min_root_modulus(const SarimaxFit& fit);
 
 }  // namespace promcast::forecaster

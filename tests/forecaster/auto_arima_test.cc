@@ -241,9 +241,20 @@ TEST(AutoArima, MinRootModulusOfKnownPolynomial) {
   // 1 - 0.5 L - 0.06 L^2 = (1 - 0.6 L)(1 + 0.1 L): roots 1/0.6 and -10.
   fit.params = {0.5, 0.06, 1.0};
   EXPECT_NEAR(min_root_modulus(fit), 1.0 / 0.6, 1e-9);
+  fit.spec.order = SarimaxOrder{0, 0, 0, 0, 0, 0, 0};
   fit.param_names = {"sigma2"};
   fit.params = {1.0};
   EXPECT_TRUE(std::isinf(min_root_modulus(fit)));
+}
+
+// A fit whose parameters are too few for its order has unknown roots (NaN, so the admissibility
+// check rejects it), not a read before the parameter vector (ASan caught that once).
+TEST(AutoArima, MinRootModulusOfInconsistentFitIsNaN) {
+  SarimaxFit fit;
+  fit.spec.order = SarimaxOrder{2, 0, 0, 0, 0, 0, 0};
+  fit.param_names = {"sigma2"};
+  fit.params = {1.0};
+  EXPECT_TRUE(std::isnan(min_root_modulus(fit)));
 }
 
 // R: auto.arima(c(10, 12, 11)) is ARIMA(0,0,0) with non-zero mean (mean 11): with <= 3 points it

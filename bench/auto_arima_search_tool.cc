@@ -4,7 +4,7 @@
 //
 //   auto_arima_search [--hourly N] [--fivemin N] [--nab DIR] [--exact] [--refits K]
 //                     [--max-order M] [--refit-iterations I] [--write-series DIR]
-//                     [--only hourly|fivemin] [--series SUBSTR]
+//                     [--only hourly|fivemin] [--series SUBSTR] [--candidates]
 //
 // Series: N seeded synthetic hourly series (700-1000 points, period 24, seasonal ARIMA-like),
 // N seeded synthetic 5-minute ops-like series (4032 points, period 288: the Fourier path), and
@@ -22,6 +22,7 @@
 #include <numbers>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/csv_input.h"
@@ -158,11 +159,23 @@ std::string describe(const AutoArimaResult& r) {
   return s;
 }
 
+// Every candidate a search scored, in search order (--candidates): where an approximate search's
+// path left the exhaustive one.
+void print_candidates(std::string_view search, const std::vector<AutoArimaCandidate>& all) {
+  for (const auto& c : all) {
+    std::string f;
+    for (const auto& t : c.fourier) f += fmt::format("+F{}:{}", t.period, t.harmonics);
+    fmt::print("  {:<10} ({},{},{})({},{},{})[{}]{}{} {:>12.2f}{}\n", search, c.order.p, c.order.d, c.order.q,
+               c.order.P, c.order.D, c.order.Q, c.order.s, c.constant ? "+c" : "", f, c.ic,
+               c.approximate ? " approx" : "");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int n_hourly = 40, n_fivemin = 12, refits = 3, max_order = 0, refit_iterations = 100;
-  bool exact = false, standard_errors = true;
+  bool exact = false, standard_errors = true, candidates = false;
   std::string nab_dir, write_dir, only, pick;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -189,6 +202,8 @@ int main(int argc, char** argv) {
       refit_iterations = std::stoi(next());
     } else if (a == "--series") {
       pick = next();
+    } else if (a == "--candidates") {
+      candidates = true;
     } else {
       fmt::print(stderr, "unknown argument {}\n", a);
       return 2;
@@ -228,6 +243,7 @@ int main(int argc, char** argv) {
     const Eigen::MatrixXd none(static_cast<Eigen::Index>(s.y.size()), 0);
     const double t0 = cpu_seconds();
     auto fast = auto_arima(s.y, none, {}, opt);
+    std::vector<AutoArimaCandidate> exact_candidates;
     const double t_fast = cpu_seconds() - t0;
     (s.period == 24 ? cpu_h : cpu_f).push_back(t_fast);
     std::string line =
@@ -244,6 +260,7 @@ int main(int argc, char** argv) {
       eo.stepwise_max_order = 0;
       const double t1 = cpu_seconds();
       auto ref = auto_arima(s.y, none, {}, eo);
+      if (ref) exact_candidates = ref->candidates;
       const double t_exact = cpu_seconds() - t1;
       cpu_exact.push_back(t_exact);
       double diff = NAN;
@@ -256,6 +273,8 @@ int main(int argc, char** argv) {
                           ref ? describe(*ref) : std::string("failed"), diff);
     }
     fmt::print("{}\n", line);
+    if (candidates && fast) print_candidates("search", fast->candidates);
+    if (candidates) print_candidates("exhaustive", exact_candidates);
     std::fflush(stdout);
   }
   auto summary = [](const char* what, const std::vector<double>& v) {

@@ -9,7 +9,11 @@
 // webhook) reuse connections; delays run on timers, so a slow answer holds back neither other
 // connections nor the destructor. Header-only, for tests.
 #include <algorithm>
-#include <boost/asio.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
@@ -142,14 +146,17 @@ class FakeHttpServer {
     return arrived_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
   }
 
-  /// Stops listening, drops connections (and pending delays) and joins the thread. Idempotent.
+  /// Stops listening, closes open connections (unanswered delayed requests included) and joins the
+  /// thread, so a client sees a server that went down rather than one that hangs. Idempotent.
   void stop() {
     if (!thread_.joinable()) return;
     boost::asio::post(ioc_, [this] {
       boost::system::error_code ignored;
       acceptor_.close(ignored);
+      for (const auto& weak : sessions_)
+        if (const auto session = weak.lock()) session->close();
+      ioc_.stop();
     });
-    ioc_.stop();
     thread_.join();
   }
 
@@ -215,6 +222,7 @@ class FakeHttpServer {
     }
 
     void close() {
+      timer.cancel();
       boost::system::error_code ignored;
       stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
       stream.socket().close(ignored);
@@ -250,7 +258,10 @@ class FakeHttpServer {
   void accept() {
     acceptor_.async_accept([this](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
       if (ec) return;  // closed
-      std::make_shared<Session>(std::move(socket), this)->read();
+      std::erase_if(sessions_, [](const std::weak_ptr<Session>& weak) { return weak.expired(); });
+      auto session = std::make_shared<Session>(std::move(socket), this);
+      sessions_.push_back(session);
+      session->read();
       accept();
     });
   }
@@ -261,6 +272,7 @@ class FakeHttpServer {
   std::vector<RecordedRequest> requests_;
   boost::asio::io_context ioc_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::weak_ptr<Session>> sessions_;  ///< touched on the io_context thread only
   std::uint16_t port_ = 0;
   std::thread thread_;
 };

@@ -10,7 +10,7 @@
 
 #include "rules/notifier.h"
 #include "tests/integration/support.h"
-#include "tests/rules/recording_http_server.h"
+#include "tests/rules/fake_http_server.h"
 
 namespace promcast::testing {
 namespace {

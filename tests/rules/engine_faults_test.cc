@@ -1,8 +1,8 @@
 // RuleEngine against a misbehaving query backend, through the real QueryClient over HTTP: a rule
 // whose source answers slowly, with errors, truncated, malformed, oversized or all-NaN responses fails
 // (or reports its series) with a clear error and a counted failure, keeps its last good outputs, and
-// leaves the other rules evaluating. Each rule has its own fake server so that a stalled source
-// cannot delay the healthy one (the fake serves one connection at a time).
+// leaves the other rules evaluating. Each rule has its own fake server so that a fault scripted for
+// one source cannot reach the healthy one.
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
@@ -14,15 +14,15 @@
 #include <functional>
 #include <mutex>
 
-#include "fake_http_server.h"
 #include "rules/engine.h"
+#include "tests/rules/fake_http_server.h"
 
 namespace promcast::rules {
 namespace {
 
 using testing::FakeHttpServer;
-using testing::FakeRequest;
 using testing::FakeResponse;
+using testing::RecordedRequest;
 
 constexpr TimestampMs kMinute = 60'000;
 
@@ -52,7 +52,7 @@ constexpr std::string_view kRules = R"(groups:
 
 // A Prometheus query_range answer for the form's start/end/step: `series` series of a smooth wave,
 // or NaN at every point.
-std::string matrix_answer(const FakeRequest& request, int series, bool nan_everywhere) {
+std::string matrix_answer(const RecordedRequest& request, int series, bool nan_everywhere) {
   const auto form = request.form();
   const double start = std::stod(form.at("start"));
   const double end = std::stod(form.at("end"));
@@ -102,45 +102,45 @@ double value_of(const std::string& text, const std::string& prefix) {
 
 struct Fault {
   std::string name;
-  std::function<FakeResponse(const FakeRequest&)> answer;
+  std::function<FakeResponse(const RecordedRequest&)> answer;
   std::string error_contains;  ///< in the rule's last error and the logged line
 };
 
 std::vector<Fault> faults() {
   return {
-      {"server_error", [](const FakeRequest&) { return FakeResponse(503, "overloaded"); }, "HTTP 503"},
+      {"server_error", [](const RecordedRequest&) { return FakeResponse(503, "overloaded"); }, "HTTP 503"},
       {"prometheus_error",
-       [](const FakeRequest&) {
+       [](const RecordedRequest&) {
          return FakeResponse(422, R"({"status":"error","errorType":"execution","error":"query timed out"})");
        },
        "query timed out"},
       {"slow",
-       [](const FakeRequest& r) {
+       [](const RecordedRequest& r) {
          FakeResponse out(200, matrix_answer(r, 1, false));
          out.delay = std::chrono::milliseconds(1500);
          return out;
        },
        "timed out after 400 ms"},
       {"truncated",
-       [](const FakeRequest&) {
+       [](const RecordedRequest&) {
          return FakeResponse::raw_bytes(
              "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n"
              R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{)");
        },
        "End of file"},
       {"malformed_json",
-       [](const FakeRequest&) {
+       [](const RecordedRequest&) {
          return FakeResponse(200,
                              R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":}]}})");
        },
        "not valid JSON"},
       {"wrong_result_type",
-       [](const FakeRequest&) {
+       [](const RecordedRequest&) {
          return FakeResponse(200, R"({"status":"success","data":{"resultType":"string","result":[1,"x"]}})");
        },
        "unsupported resultType"},
-      {"too_many_series", [](const FakeRequest& r) { return FakeResponse(200, matrix_answer(r, 40, false)); },
-       "max_series"},
+      {"too_many_series",
+       [](const RecordedRequest& r) { return FakeResponse(200, matrix_answer(r, 40, false)); }, "max_series"},
   };
 }
 
@@ -150,8 +150,9 @@ TEST_P(EngineFaults, FailingSourceIsCountedKeepsOutputsAndSparesOtherRules) {
   const Fault& fault = GetParam();
   std::mutex mutex;
   bool faulty = false;
-  FakeHttpServer healthy([](const FakeRequest& r) { return FakeResponse(200, matrix_answer(r, 1, false)); });
-  FakeHttpServer flaky([&](const FakeRequest& r) {
+  FakeHttpServer healthy(
+      [](const RecordedRequest& r) { return FakeResponse(200, matrix_answer(r, 1, false)); });
+  FakeHttpServer flaky([&](const RecordedRequest& r) {
     std::lock_guard lock(mutex);
     return faulty ? fault.answer(r) : FakeResponse(200, matrix_answer(r, 1, false));
   });
@@ -224,7 +225,7 @@ INSTANTIATE_TEST_SUITE_P(Faults, EngineFaults, ::testing::ValuesIn(faults()),
 TEST(EngineFaults, NanEverywhereReportsTheSeriesAndKeepsOutputs) {
   std::mutex mutex;
   bool nan = false;
-  FakeHttpServer server([&](const FakeRequest& r) {
+  FakeHttpServer server([&](const RecordedRequest& r) {
     std::lock_guard lock(mutex);
     return FakeResponse(200, matrix_answer(r, 1, nan));
   });

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "tests/rules/recording_http_server.h"
+#include "tests/rules/fake_http_server.h"
 #include "tests/rules/registry_value.h"
 
 namespace promcast::rules {

@@ -19,15 +19,15 @@ namespace promcast::rules {
 namespace {
 
 using testing::FakeHttpServer;
-using testing::FakeRequest;
 using testing::FakeResponse;
+using testing::RecordedRequest;
 using namespace std::chrono_literals;
 
 TimestampMs ms_of(const std::string& seconds) { return std::llround(std::stod(seconds) * 1000); }
 
 // Answers like Prometheus: every series in `names` has a point at each step from start to end
 // inclusive, valued t (in seconds) + its index, except where `keep` says no (a gap).
-FakeResponse range_answer(const FakeRequest& request, const std::vector<std::string>& names,
+FakeResponse range_answer(const RecordedRequest& request, const std::vector<std::string>& names,
                           const std::function<bool(std::size_t, TimestampMs)>& keep = {}) {
   auto form = request.form();
   const TimestampMs start = ms_of(form["start"]), end = ms_of(form["end"]), step = ms_of(form["step"]);
@@ -69,7 +69,7 @@ RangeQuery query(TimestampMs start, TimestampMs end, Duration step) {
 constexpr TimestampMs kT0 = 1'699'999'980'000;  // a multiple of 60 s (and of 1.5 s)
 
 TEST(QueryClient, PostsAnAlignedFormToQueryRange) {
-  FakeHttpServer server([](const FakeRequest& r) { return range_answer(r, {"a"}); });
+  FakeHttpServer server([](const RecordedRequest& r) { return range_answer(r, {"a"}); });
   QueryClient client(source_for(server), nullptr);
   // start and end 25 s and 59.999 s past a minute: both aligned down to the minute.
   const auto series = client.query_range(query(kT0 + 25'000, kT0 + 600'000 + 59'999, 60s));
@@ -92,7 +92,7 @@ TEST(QueryClient, PostsAnAlignedFormToQueryRange) {
 
 TEST(QueryClient, UrlPrefixesWithPathsAndTrailingSlashes) {
   // Mimir and VictoriaMetrics cluster serve the API under a path prefix.
-  FakeHttpServer server([](const FakeRequest& r) { return range_answer(r, {"a"}); });
+  FakeHttpServer server([](const RecordedRequest& r) { return range_answer(r, {"a"}); });
   auto config = source_for(server);
   config.url = server.url() + "/select/0/prometheus/";
   ASSERT_TRUE(QueryClient(config, nullptr).query_range(query(kT0, kT0, 60s)).has_value());
@@ -100,7 +100,7 @@ TEST(QueryClient, UrlPrefixesWithPathsAndTrailingSlashes) {
 }
 
 TEST(QueryClient, SubSecondStepsAndTimesKeepMilliseconds) {
-  FakeHttpServer server([](const FakeRequest& r) { return range_answer(r, {"a"}); });
+  FakeHttpServer server([](const RecordedRequest& r) { return range_answer(r, {"a"}); });
   QueryClient client(source_for(server), nullptr);
   const auto series = client.query_range(query(kT0 + 1'234, kT0 + 2'999, 1500ms));
   ASSERT_TRUE(series.has_value()) << series.error().to_string();
@@ -114,7 +114,7 @@ TEST(QueryClient, SubSecondStepsAndTimesKeepMilliseconds) {
 TEST(QueryClient, LongReadsAreAlignedChunksJoinedWithoutDuplicates) {
   // 250 points with at most 100 per query: 100 + 100 + 50, each chunk starting a step after the last.
   // The server repeats the previous chunk's last point at each border (as a cache might): joined once.
-  FakeHttpServer server([](const FakeRequest& r) {
+  FakeHttpServer server([](const RecordedRequest& r) {
     auto widened = r;
     auto form = r.form();
     const TimestampMs start = ms_of(form["start"]);
@@ -152,7 +152,7 @@ TEST(QueryClient, LongReadsAreAlignedChunksJoinedWithoutDuplicates) {
 
 TEST(QueryClient, SeriesThatAppearOrVanishBetweenChunksKeepTheirGaps) {
   // "old" stops after the first chunk, "new" starts in the third, "gappy" misses every 7th point.
-  FakeHttpServer server([](const FakeRequest& r) {
+  FakeHttpServer server([](const RecordedRequest& r) {
     return range_answer(r, {"old", "new", "gappy"}, [](std::size_t s, TimestampMs t) {
       const auto i = (t - kT0) / 60'000;
       if (s == 0) return i < 40;
@@ -178,7 +178,7 @@ TEST(QueryClient, SeriesThatAppearOrVanishBetweenChunksKeepTheirGaps) {
 
 TEST(QueryClient, RetriesServerErrorsThenSucceeds) {
   std::atomic<int> calls{0};
-  FakeHttpServer server([&](const FakeRequest& r) {
+  FakeHttpServer server([&](const RecordedRequest& r) {
     if (++calls <= 2) return FakeResponse{503, R"({"status":"error","errorType":"timeout","error":"slow"})"};
     return range_answer(r, {"a"});
   });
@@ -195,8 +195,9 @@ TEST(QueryClient, RetriesServerErrorsThenSucceeds) {
 
 TEST(QueryClient, TooManyRequestsHonoursRetryAfter) {
   std::atomic<int> calls{0};
-  FakeHttpServer server([&](const FakeRequest& r) {
-    if (++calls == 1) return FakeResponse{429, "slow down", {{"Retry-After", "1"}}};
+  FakeHttpServer server([&](const RecordedRequest& r) {
+    if (++calls == 1)
+      return FakeResponse{.status = 429, .body = "slow down", .headers = {{"Retry-After", "1"}}};
     return range_answer(r, {"a"});
   });
   auto config = source_for(server);
@@ -210,7 +211,9 @@ TEST(QueryClient, TooManyRequestsHonoursRetryAfter) {
 }
 
 TEST(QueryClient, RetryAfterBeyondMaxBackoffEndsTheRetries) {
-  FakeHttpServer server([](const FakeRequest&) { return FakeResponse{429, "", {{"Retry-After", "120"}}}; });
+  FakeHttpServer server([](const RecordedRequest&) {
+    return FakeResponse{.status = 429, .headers = {{"Retry-After", "120"}}};
+  });
   QueryClient client(source_for(server), nullptr);
   const auto series = client.query_range(query(kT0, kT0, 60s));
   ASSERT_FALSE(series.has_value());
@@ -219,7 +222,7 @@ TEST(QueryClient, RetryAfterBeyondMaxBackoffEndsTheRetries) {
 }
 
 TEST(QueryClient, GivesUpAfterMaxRetriesNamingTheRule) {
-  FakeHttpServer server([](const FakeRequest&) {
+  FakeHttpServer server([](const RecordedRequest&) {
     return FakeResponse{500, R"({"status":"error","errorType":"internal","error":"boom"})"};
   });
   prometheus::Registry registry;
@@ -238,7 +241,7 @@ TEST(QueryClient, GivesUpAfterMaxRetriesNamingTheRule) {
 TEST(QueryClient, ClientErrorsAreNeverRetried) {
   for (const int status : {400, 401, 404, 422}) {
     SCOPED_TRACE(status);
-    FakeHttpServer server([&](const FakeRequest&) {
+    FakeHttpServer server([&](const RecordedRequest&) {
       return FakeResponse{status,
                           R"({"status":"error","errorType":"bad_data","error":"parse error at char 3"})"};
     });
@@ -268,7 +271,7 @@ TEST(QueryClient, MalformedTruncatedAndNonJsonAnswers) {
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.expected);
-    FakeHttpServer server([&](const FakeRequest&) { return c.response; });
+    FakeHttpServer server([&](const RecordedRequest&) { return c.response; });
     QueryClient client(source_for(server), nullptr);
     const auto series = client.query_range(query(kT0, kT0, 60s));
     ASSERT_FALSE(series.has_value());
@@ -279,7 +282,7 @@ TEST(QueryClient, MalformedTruncatedAndNonJsonAnswers) {
 
 TEST(QueryClient, HugeAnswerIsRefusedOnceNotRetried) {
   // The length alone is over HttpOptions' default body limit (256 MB): refused before any body byte.
-  FakeHttpServer server([](const FakeRequest&) {
+  FakeHttpServer server([](const RecordedRequest&) {
     return FakeResponse::raw_bytes("HTTP/1.1 200 OK\r\nContent-Length: 4000000000\r\n\r\n{");
   });
   QueryClient client(source_for(server), nullptr);
@@ -294,7 +297,7 @@ TEST(QueryClient, ManySeriesAreJoinedAndSorted) {
   // 400 series x 500 points in two chunks (a 9 MB answer each): all there, sorted by labels.
   std::vector<std::string> names;
   for (int i = 399; i >= 0; --i) names.push_back(fmt::format("s{:03}", i));
-  FakeHttpServer server([&](const FakeRequest& r) { return range_answer(r, names); });
+  FakeHttpServer server([&](const RecordedRequest& r) { return range_answer(r, names); });
   auto config = source_for(server);
   config.max_points_per_query = 250;
   QueryClient client(config, nullptr);
@@ -312,7 +315,7 @@ TEST(QueryClient, ManySeriesAreJoinedAndSorted) {
 }
 
 TEST(QueryClient, SlowServerTimesOutAndIsRetried) {
-  FakeHttpServer server([](const FakeRequest& r) {
+  FakeHttpServer server([](const RecordedRequest& r) {
     auto answer = range_answer(r, {"a"});
     answer.delay = 300ms;
     return answer;
@@ -324,7 +327,7 @@ TEST(QueryClient, SlowServerTimesOutAndIsRetried) {
   const auto series = client.query_range(query(kT0, kT0, 60s));
   ASSERT_FALSE(series.has_value());
   EXPECT_NE(series.error().message.find("timed out"), std::string::npos) << series.error().message;
-  // The retry waits in the listen backlog while the server sleeps on the first request.
+  // The retry gets a connection of its own while the first answer is still being held back.
   EXPECT_TRUE(testing::wait_until([&] { return server.requests().size() == 2u; }, 3000ms));
 }
 
@@ -340,7 +343,7 @@ TEST(QueryClient, ConnectionRefusedIsAnError) {
 }
 
 TEST(QueryClient, NaNEverywhereComesBackAsNaN) {
-  FakeHttpServer server([](const FakeRequest&) {
+  FakeHttpServer server([](const RecordedRequest&) {
     return FakeResponse{200, R"({"status":"success","data":{"resultType":"matrix","result":[
         {"metric":{"a":"1"},"values":[[1700000000,"NaN"],[1700000060,"NaN"]]}]}})"};
   });
@@ -352,7 +355,7 @@ TEST(QueryClient, NaNEverywhereComesBackAsNaN) {
 }
 
 TEST(QueryClient, AuthAndExtraHeadersReachTheServer) {
-  FakeHttpServer server([](const FakeRequest& r) { return range_answer(r, {"a"}); });
+  FakeHttpServer server([](const RecordedRequest& r) { return range_answer(r, {"a"}); });
   testing::TempDir dir;
   auto config = source_for(server);
   config.client.headers = {{"X-Scope-OrgID", "tenant-1"}};
@@ -393,7 +396,7 @@ TEST(QueryClient, AuthAndExtraHeadersReachTheServer) {
 }
 
 TEST(QueryClient, SeriesAndSampleCapsNameTheRule) {
-  FakeHttpServer server([](const FakeRequest& r) { return range_answer(r, {"a", "b", "c"}); });
+  FakeHttpServer server([](const RecordedRequest& r) { return range_answer(r, {"a", "b", "c"}); });
   auto config = source_for(server);
   QueryClient client(config, nullptr);
 

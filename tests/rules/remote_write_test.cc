@@ -16,7 +16,7 @@
 #include <limits>
 
 #include "rules/client_auth.h"
-#include "tests/rules/recording_http_server.h"
+#include "tests/rules/fake_http_server.h"
 #include "tests/rules/registry_value.h"
 
 namespace promcast::rules {

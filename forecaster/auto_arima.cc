@@ -267,6 +267,15 @@ class Search {
     return best();
   }
 
+  /// The stepwise climb from k (already fitted by single()), within the same bounds as run(): a
+  /// local search around an order chosen at another design, at a fraction of run()'s cost.
+  Best climb_from(const Key& k, int max_p, int max_q, int max_P, int max_Q, bool constant) {
+    bounds_ = {max_p, max_q, max_P, max_Q};
+    allow_toggle_ = constant;
+    climb(k, opt_.max_models);
+    return best();
+  }
+
   Best run(int max_p, int max_q, int max_P, int max_Q, bool constant, int n_points) {
     bounds_ = {max_p, max_q, max_P, max_Q};
     int sp = opt_.start_p, sq = opt_.start_q, sP = opt_.start_P, sQ = opt_.start_Q;
@@ -830,19 +839,30 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
     if (best) {
       const auto& o = best->spec.order;
       const Key chosen{o.p, o.q, o.P, o.Q, best->spec.trend == Trend::kConstant};
+      // Every K at the chosen order, not K +- 1 while it improves: a business-hours step (on a
+      // third of the day) has no third harmonic, so the criterion can stall at K = 2 or 3 and fall
+      // at 5. With the climb below, on bench/auto_arima_search's 38 five-minute series: 8 picks
+      // better by 2-254 AICc, none worse, for about 30% more CPU.
+      Search* moved_to = nullptr;
       for (size_t i = 0; i < ks.size(); ++i) {
-        for (int step : {-1, 1}) {
-          while (true) {
-            std::vector<int> next = ks;
-            next[i] += step;
-            if (next[i] < 1 || next[i] > max_k[i]) break;
-            Search::Best b = new_search(next).single(chosen);
-            if (!(b.ic < best->ic)) break;
-            best = std::move(b);
-            ks = std::move(next);
-          }
+        const int from = ks[i];
+        for (int k = 1; k <= max_k[i]; ++k) {
+          if (k == from) continue;
+          std::vector<int> next = ks;
+          next[i] = k;
+          Search& at_k = new_search(next);
+          Search::Best b = at_k.single(chosen);
+          if (!(b.ic < best->ic)) continue;
+          best = std::move(b);
+          ks = std::move(next);
+          moved_to = &at_k;
         }
       }
+      // The order was chosen at the pilot's K; at the new K it may not be the best, and may not
+      // even be admissible once refitted exactly (fivemin_00: the chosen (2,1,3) is rejected at
+      // K = 5, and R's K = 5 pick (2,1,1) is 256 AICc better than the best admissible K = 1 model).
+      // So the stepwise climb runs again at the new K, from the chosen order.
+      if (moved_to != nullptr) keep_if_better(moved_to->climb_from(chosen, max_p, max_q, max_P, max_Q, constant));
     }
   }
 

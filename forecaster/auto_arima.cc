@@ -862,7 +862,8 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
       // even be admissible once refitted exactly (fivemin_00: the chosen (2,1,3) is rejected at
       // K = 5, and R's K = 5 pick (2,1,1) is 256 AICc better than the best admissible K = 1 model).
       // So the stepwise climb runs again at the new K, from the chosen order.
-      if (moved_to != nullptr) keep_if_better(moved_to->climb_from(chosen, max_p, max_q, max_P, max_Q, constant));
+      if (moved_to != nullptr)
+        keep_if_better(moved_to->climb_from(chosen, max_p, max_q, max_P, max_Q, constant));
     }
   }
 

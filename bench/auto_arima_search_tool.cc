@@ -2,9 +2,9 @@
 // scoring, exact refit of the best few) and, with --exact, of the exhaustive exact search
 // (every candidate fitted by exact ML), plus the exact AICc of both picks.
 //
-//   auto_arima_search [--hourly N] [--fivemin N] [--nab DIR] [--exact] [--refits K]
+//   auto_arima_search [--hourly N] [--fivemin N] [--nab DIR] [--exact] [--refits K] [--max-exact-refits R]
 //                     [--max-order M] [--refit-iterations I] [--write-series DIR]
-//                     [--only hourly|fivemin] [--series SUBSTR] [--candidates]
+//                     [--only hourly|fivemin] [--series SUBSTR] [--candidates] [--central-refits]
 //
 // Series: N seeded synthetic hourly series (700-1000 points, period 24, seasonal ARIMA-like),
 // N seeded synthetic 5-minute ops-like series (4032 points, period 288: the Fourier path), and
@@ -175,8 +175,8 @@ void print_candidates(std::string_view search, const std::vector<AutoArimaCandid
 }  // namespace
 
 int main(int argc, char** argv) {
-  int n_hourly = 40, n_fivemin = 12, refits = 3, max_order = 0, refit_iterations = 100;
-  bool exact = false, standard_errors = true, candidates = false;
+  int n_hourly = 40, n_fivemin = 12, refits = 3, max_order = 0, refit_iterations = 100, max_exact_refits = -1;
+  bool exact = false, standard_errors = true, candidates = false, central_refits = false;
   std::string nab_dir, write_dir, only, pick;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -193,6 +193,8 @@ int main(int argc, char** argv) {
       exact = true;
     } else if (a == "--refits") {
       refits = std::stoi(next());
+    } else if (a == "--max-exact-refits") {
+      max_exact_refits = std::stoi(next());
     } else if (a == "--max-order") {
       max_order = std::stoi(next());
     } else if (a == "--write-series") {
@@ -203,6 +205,8 @@ int main(int argc, char** argv) {
       refit_iterations = std::stoi(next());
     } else if (a == "--series") {
       pick = next();
+    } else if (a == "--central-refits") {
+      central_refits = true;
     } else if (a == "--candidates") {
       candidates = true;
     } else {
@@ -240,6 +244,8 @@ int main(int argc, char** argv) {
     opt.approximation_refits = refits;
     opt.stepwise_max_order = max_order;
     opt.refit_max_iterations = refit_iterations;
+    opt.refit_forward_differences = !central_refits;
+    if (max_exact_refits >= 0) opt.max_exact_refits = opt.max_exact_refits_fourier = max_exact_refits;
     opt.fit_options.standard_errors = standard_errors;
     const Eigen::MatrixXd none(static_cast<Eigen::Index>(s.y.size()), 0);
     const double t0 = cpu_seconds();

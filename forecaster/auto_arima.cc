@@ -147,6 +147,8 @@ RootModuli root_moduli(const SarimaxFit& fit) {
 
 // R's admissibility limit on root moduli (auto.arima rejects a fit with a root closer to the unit circle).
 constexpr double kRootLimit = 1.01;
+// Refits of family-skipped candidates that could still beat the pick (see the refit loop).
+constexpr int kMaxRevisits = 8;
 
 // Watches a refit's iterates: one whose smallest root modulus is inside R's root limit and has
 // shrunk at each of kPatience iterations is heading for a root the admissibility check rejects, and
@@ -376,6 +378,7 @@ class Search {
     if (!thorough) {
       fo.simplex_fallback = false;
       fo.max_iterations = std::min(fo.max_iterations, opt_.refit_max_iterations);
+      fo.forward_differences = opt_.refit_forward_differences;
     }
     if (fo.start_params.empty()) fo.warm_start = std::move(warm);
     fo.abandon = std::move(abandon);
@@ -461,7 +464,7 @@ class Search {
     if (const auto exact = exact_at(k, *params)) {
       n = exact->first;
       minus2ll = -2.0 * exact->second;
-      if (opt_.predict_rejections && heads_to_unit_ma(k, *params)) {
+      if (opt_.predict_rejections && heads_to_unit_ma(k, *params, exact->second)) {
         ++stats_.predicted_rejections;
         return kInf;
       }
@@ -485,7 +488,7 @@ class Search {
   // unneeded difference (nsdiffs, ndiffs), where the MA term goes to -1 by exact ML while its
   // CSS estimate stays well inside; the exact search spends its fits there and rejects them, the
   // approximate one would refit them and fail. Two likelihood passes per MA factor.
-  [[nodiscard]] bool heads_to_unit_ma(const Key& k, const std::vector<double>& arma) const {
+  [[nodiscard]] bool heads_to_unit_ma(const Key& k, const std::vector<double>& arma, double loglik) const {
     const int s = std::max(m_, 1);
     for (auto [at, count, step] : {std::tuple{k.p, k.q, 1}, {k.p + k.q + k.P, k.Q, s}}) {
       if (count == 0) continue;
@@ -506,7 +509,10 @@ class Search {
         return ll ? ll->second : -kInf;
       };
       const double at_limit = at_modulus(kRootLimit), at_unit = at_modulus(1.0);
-      if (std::isfinite(at_unit) && at_unit > at_limit) return true;
+      // Higher at the CSS estimate itself than on the unit circle: a maximum inside, which the
+      // refit, started there, climbs to (UKDriverDeaths with the seatbelt law: R's pick
+      // (1,0,1)(0,1,1), Theta = -0.86, also rises towards -1 along its ray).
+      if (std::isfinite(at_unit) && at_unit > at_limit && at_unit > loglik) return true;
     }
     return false;
   }
@@ -892,16 +898,18 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
     std::stable_sort(finalists.begin(), finalists.end(),
                      [](const Finalist& a, const Finalist& b) { return a.ic < b.ic; });
     const int wanted = std::max(1, options.approximation_refits);
-    const int cap = std::max(wanted, options.max_exact_refits);
+    const int cap = std::max(
+        wanted, fourier_periods.empty() ? options.max_exact_refits : options.max_exact_refits_fourier);
     int admissible = 0, tried = 0;
-    // A rejected refit whose offending root is seasonal (an over-differenced seasonal MA at -1, a
-    // seasonal AR and MA cancelling) names a family: the same seasonal orders (P, Q) and constant
-    // in the same design. The ranking's next entries are mostly that family with other non-seasonal orders
-    // (their scores differ by fractions), and their exact fits end at the same root; they are
-    // skipped. (Measured on the R fixtures: skipping the same (p, q) with any seasonal part after a
-    // non-seasonal root, or the family regardless of the constant, lost R's pick on UKDriverDeaths:
-    // a drift can take a seasonal MA to -1 alone.)
+    // A rejected refit whose offending root is seasonal alone (an over-differenced seasonal MA at -1,
+    // a seasonal AR and MA cancelling; its non-seasonal roots clear) names a family: the same
+    // seasonal orders (P, Q) and constant in the same design. The ranking's next entries are mostly
+    // that family with other non-seasonal orders (their scores differ by fractions), and their exact
+    // fits end at the same root; they are skipped, and revisited below. (Measured on the R fixtures: skipping
+    // the same (p, q) with any seasonal part after a non-seasonal root, or the family regardless of the
+    // constant, lost R's pick on UKDriverDeaths: a drift can take a seasonal MA to -1 alone.)
     std::vector<std::pair<const Search*, Key>> rejected;
+    std::vector<Finalist> skipped;  // in ranking order
     auto in_rejected_family = [&](const Finalist& f) {
       return std::ranges::any_of(rejected, [&](const auto& r) {
         return r.first == f.search && r.second.constant == f.key.constant && f.key.P == r.second.P &&
@@ -915,6 +923,7 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
       if (best && f.ic > best->ic + 10.0) break;
       if (options.predict_rejections && in_rejected_family(f)) {
         ++skipped_refits;
+        skipped.push_back(f);
         continue;
       }
       Search::Best b = f.search->refit_exactly(f.key);
@@ -923,9 +932,22 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
         ++admissible;
       } else {
         const RootModuli r = b.model ? root_moduli(b.model->result()) : b.roots;
-        if (std::min(r.sar, r.sma) < kRootLimit) rejected.emplace_back(f.search, f.key);
+        if (std::min(r.sar, r.sma) < kRootLimit && std::min(r.ar, r.ma) >= kRootLimit)
+          rejected.emplace_back(f.search, f.key);
       }
       keep_if_better(std::move(b));
+    }
+    // The family rule is a guess. A skipped candidate whose approximate score is below the best exact
+    // criterion found could still beat it (the score bounds its exact criterion from above, up to
+    // the optimizer), so the best few of those are refitted after all. UKDriverDeaths with the
+    // seatbelt law: R's pick (1,0,1)(0,1,1) sat in the family of a rejected (1,0,3)(0,1,1), and
+    // the refits went on to a model 23 AICc worse.
+    int revisited = 0;
+    for (const Finalist& f : skipped) {
+      if (!best || !std::isfinite(best->ic) || !(f.ic < best->ic) || revisited >= kMaxRevisits) break;
+      ++revisited;
+      --skipped_refits;
+      keep_if_better(f.search->refit_exactly(f.key));
     }
     for (auto& s : searches) add_stats(s->stats());
     stats.predicted_rejections += skipped_refits;
@@ -941,6 +963,7 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
       exact.abandon_at_root_limit = true;
       exact.fit_options.simplex_fallback = false;
       exact.fit_options.max_iterations = std::min(exact.fit_options.max_iterations, 100);
+      exact.fit_options.forward_differences = options.refit_forward_differences;
       auto r = auto_arima(y, exog, exog_names, exact);
       if (r) {
         add_stats(r->stats);
@@ -962,6 +985,7 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
   // search's estimate; the search's own fit is kept if the refit lands lower.
   FitOptions fo = options.fit_options;
   fo.simplex_fallback = true;  // the final fit is worth the thorough optimizer
+  fo.forward_differences = false;
   if (fo.start_params.empty() && best->model) fo.warm_start = best->model->result().params;
   const Eigen::MatrixXd& best_X = best->search->exog();
   auto refit = Sarimax::fit(best->spec, y, best_X, fo);

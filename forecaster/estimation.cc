@@ -57,6 +57,9 @@ struct TrackedObjective {
   const Objective& f;
   MinimizeResult& result;
   const std::function<bool(const Eigen::VectorXd&)>& abandon;
+  bool forward = false;
+  Eigen::VectorXd last_x;  // the last point valued, for forward differences there
+  double last_value = 0.0;
 
   double value(const Eigen::VectorXd& x) {
     const double v = safe(f(x));
@@ -65,10 +68,19 @@ struct TrackedObjective {
       result.value = v;
       result.x = x;
     }
+    last_x = x;
+    last_value = v;
     return v;
   }
   void gradient(const Eigen::VectorXd& x, Eigen::VectorXd& grad) {
     if (abandon && abandon(x)) throw Abandoned{};  // gradients are taken at accepted steps only
+    if (forward) {
+      // The line search values each accepted point just before asking for its gradient.
+      const double fx = (last_x.size() == x.size() && last_x == x) ? last_value : value(x);
+      grad = forward_gradient(f, x, fx);
+      result.evaluations += static_cast<int>(x.size());
+      return;
+    }
     grad = numerical_gradient(f, x);
     result.evaluations += 2 * static_cast<int>(x.size());
   }
@@ -80,6 +92,21 @@ struct TrackedObjective {
 };
 
 }  // namespace
+
+Eigen::VectorXd forward_gradient(const Objective& f, const Eigen::VectorXd& x, double fx) {
+  // sqrt(machine epsilon): the step that balances truncation and rounding error of forward differences.
+  const double kScale = 1.5e-8;
+  Eigen::VectorXd g(x.size());
+  Eigen::VectorXd xx = x;
+  for (Eigen::Index i = 0; i < x.size(); ++i) {
+    const double h = step_for(x[i], kScale);
+    xx[i] = x[i] + h;
+    g[i] = (safe(f(xx)) - fx) / h;
+    xx[i] = x[i];
+    if (!std::isfinite(g[i])) g[i] = 0.0;  // on the domain's edge: no information, do not move
+  }
+  return g;
+}
 
 Eigen::VectorXd numerical_gradient(const Objective& f, const Eigen::VectorXd& x) {
   // cbrt(machine epsilon): the step that balances truncation and rounding error of central differences.
@@ -221,7 +248,7 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0, const Min
   }
   // Track the best point ever evaluated: LBFGSpp throws from its line search near the optimum,
   // where a numerical gradient is no longer accurate enough to find a descent step.
-  TrackedObjective fun{f, result, options.abandon};
+  TrackedObjective fun{f, result, options.abandon, options.forward_differences, {}, 0.0};
   LBFGSpp::LBFGSParam<double> param;
   param.m = 8;
   param.epsilon = options.gradient_tolerance;

@@ -442,6 +442,7 @@ std::expected<Sarimax, Error> Sarimax::fit(const SarimaxSpec& spec, std::span<co
   MinimizeOptions mopt;
   mopt.max_iterations = options.max_iterations;
   mopt.tolerance = options.tolerance;
+  mopt.forward_differences = options.forward_differences;
   // L-BFGS on finite-difference gradients stalls on narrow ridges, e.g. a drift without intercept on
   // a series far from zero (LakeHuron, AR(2) trend t: the level comes from the stationary mean
   // drift / phi(1), so the optimum sits where phi(1) ~ 2e-6 and L-BFGS stopped 21 loglik units

@@ -73,6 +73,10 @@ struct FitOptions {
   /// seasonal ma, as in params); true abandons the fit, which then fails. auto_arima's refits stop
   /// fits heading for a root its admissibility check would reject, instead of following them there.
   std::function<bool(std::span<const double> arma)> abandon;
+  /// Forward-difference gradients (MinimizeOptions::forward_differences): half the likelihood
+  /// evaluations per iteration, a slightly blunter optimum. auto_arima's refits use it; its final
+  /// fit, started from the refit's estimate, does not.
+  bool forward_differences = false;
 };
 
 /// The estimated model: everything a caller reports. Vectors over time have the input's length.

@@ -338,5 +338,21 @@ TEST(AutoArima, WithoutPredictionRejectedRefitsEndInTheExhaustiveSearch) {
   EXPECT_GE(min_root_modulus(r->model.result()), 1.01);
 }
 
+TEST(AutoArima, RefitsAndTheirFinalFitAgreeWithCentralDifferences) {
+  // Forward-difference refits choose among candidates; the chosen model's final fit uses central
+  // differences. Same pick, and the criterion within 1e-3 of refits with central differences.
+  const std::vector<double> y = over_differenced_series();
+  const Eigen::MatrixXd none(static_cast<Eigen::Index>(y.size()), 0);
+  AutoArimaOptions opt;
+  opt.period = 12;
+  opt.D = 1;
+  auto forward = auto_arima(y, none, {}, opt);
+  opt.refit_forward_differences = false;
+  auto central = auto_arima(y, none, {}, opt);
+  ASSERT_TRUE(forward && central);
+  EXPECT_EQ(forward->spec.describe(), central->spec.describe());
+  EXPECT_NEAR(forward->ic, central->ic, 1e-3);
+}
+
 }  // namespace
 }  // namespace promcast::forecaster

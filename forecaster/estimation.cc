@@ -20,7 +20,7 @@ double safe(double v) { return std::isfinite(v) ? v : std::numeric_limits<double
 // Armijo test (the default rule, the one we use) needs only f. With central-difference gradients
 // (2k evaluations each) most of the work went into gradients of rejected steps. Same trial steps and
 // acceptance rule, so the same iterates; the gradient only at the accepted point. Foo provides
-// value(x) and gradient(x, grad).
+// value(x) and gradient(x, fx, grad), fx = value(x).
 template <typename Scalar>
 class ArmijoBacktracking {
   using Vector = Eigen::Matrix<Scalar, Eigen::Dynamic, 1>;
@@ -38,7 +38,7 @@ class ArmijoBacktracking {
       x.noalias() = xp + step * drt;
       fx = f.value(x);
       if (fx <= fx_init + step * test_decr) {  // false for NaN: shrink
-        f.gradient(x, grad);
+        f.gradient(x, fx, grad);
         return;
       }
       if (step < param.min_step)
@@ -58,8 +58,6 @@ struct TrackedObjective {
   MinimizeResult& result;
   const std::function<bool(const Eigen::VectorXd&)>& abandon;
   bool forward = false;
-  Eigen::VectorXd last_x;  // the last point valued, for forward differences there
-  double last_value = 0.0;
 
   double value(const Eigen::VectorXd& x) {
     const double v = safe(f(x));
@@ -68,15 +66,11 @@ struct TrackedObjective {
       result.value = v;
       result.x = x;
     }
-    last_x = x;
-    last_value = v;
     return v;
   }
-  void gradient(const Eigen::VectorXd& x, Eigen::VectorXd& grad) {
+  void gradient(const Eigen::VectorXd& x, double fx, Eigen::VectorXd& grad) {
     if (abandon && abandon(x)) throw Abandoned{};  // gradients are taken at accepted steps only
     if (forward) {
-      // The line search values each accepted point just before asking for its gradient.
-      const double fx = (last_x.size() == x.size() && last_x == x) ? last_value : value(x);
       grad = forward_gradient(f, x, fx);
       result.evaluations += static_cast<int>(x.size());
       return;
@@ -86,7 +80,7 @@ struct TrackedObjective {
   }
   double operator()(const Eigen::VectorXd& x, Eigen::VectorXd& grad) {
     const double v = value(x);
-    gradient(x, grad);
+    gradient(x, v, grad);
     return v;
   }
 };
@@ -248,7 +242,7 @@ MinimizeResult minimize(const Objective& f, const Eigen::VectorXd& x0, const Min
   }
   // Track the best point ever evaluated: LBFGSpp throws from its line search near the optimum,
   // where a numerical gradient is no longer accurate enough to find a descent step.
-  TrackedObjective fun{f, result, options.abandon, options.forward_differences, {}, 0.0};
+  TrackedObjective fun{f, result, options.abandon, options.forward_differences};
   LBFGSpp::LBFGSParam<double> param;
   param.m = 8;
   param.epsilon = options.gradient_tolerance;

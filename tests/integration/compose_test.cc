@@ -154,7 +154,8 @@ Answer instant(const std::string& base, const std::string& expr) {
 }
 
 Answer instant_at(const std::string& base, const std::string& expr, std::int64_t time) {
-  return parse_answer(http_get(base + "/api/v1/query?query=" + url_encode(expr) + "&time=" + std::to_string(time)), 0);
+  return parse_answer(
+      http_get(base + "/api/v1/query?query=" + url_encode(expr) + "&time=" + std::to_string(time)), 0);
 }
 
 Answer range(const std::string& base, const std::string& expr, std::int64_t start, std::int64_t end,
@@ -266,13 +267,16 @@ TEST(Compose, EveryDashboardQueryAndAlertRuleReturnsData) {
       [&] {
         for (const auto& c : conditions)
           if (!arrived.contains(c) && has(c))
-            arrived[c] = std::chrono::duration<double>(std::chrono::steady_clock::now() - waiting_since).count();
+            arrived[c] =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - waiting_since).count();
         return arrived.size() == conditions.size();
       },
       480000ms, 2000ms);
   std::string report;
   for (const auto& c : conditions)
-    report += "  " + c + ": " + (arrived.contains(c) ? std::to_string(std::lround(arrived[c])) + " s" : std::string("never")) + "\n";
+    report += "  " + c + ": " +
+              (arrived.contains(c) ? std::to_string(std::lround(arrived[c])) + " s" : std::string("never")) +
+              "\n";
   std::printf("after Prometheus was ready:\n%s", report.c_str());
   ASSERT_TRUE(ready) << "not all outputs arrived within 480 s:\n"
                      << report << promcast.process().logs() << prometheus.logs();

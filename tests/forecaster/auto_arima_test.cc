@@ -168,6 +168,34 @@ TEST(AutoArima, LongPeriodUsesFourierTermsAndForecasts) {
   }
 }
 
+TEST(AutoArima, SharpDailyShapesGetMoreThanFiveHarmonics) {
+  // A week at 5 minutes of a business-hours load step (high from 08:00 to 18:00) with AR(1) noise:
+  // its Fourier series decays slowly, so a K <= 5 season leaves a periodic error that the ARMA
+  // part cannot absorb. The default search (K <= 10) goes past 5, and its pick is better by the
+  // criterion than the best the search finds with R's usual K <= 5.
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  const int n = 288 * 7;
+  std::vector<double> y(n);
+  double ar = 0;
+  for (int t = 0; t < n; ++t) {
+    ar = 0.6 * ar + noise(rng);
+    const int minute_of_day = (t % 288) * 5;
+    y[t] = 50 + (minute_of_day >= 8 * 60 && minute_of_day < 18 * 60 ? 30 : 0) + ar;
+  }
+  AutoArimaOptions opt;
+  opt.period = 288;
+  opt.fit_options.standard_errors = false;
+  auto wide = auto_arima(y, Eigen::MatrixXd(n, 0), {}, opt);
+  ASSERT_TRUE(wide.has_value()) << wide.error().message;
+  ASSERT_EQ(wide->fourier.size(), 1u);
+  EXPECT_GT(wide->fourier[0].harmonics, 5) << wide->spec.describe();
+  opt.max_harmonics = 5;
+  auto narrow = auto_arima(y, Eigen::MatrixXd(n, 0), {}, opt);
+  ASSERT_TRUE(narrow.has_value()) << narrow.error().message;
+  EXPECT_LT(wide->ic, narrow->ic - 10.0) << wide->spec.describe() << " vs " << narrow->spec.describe();
+}
+
 TEST(AutoArima, GapsAndShortSeriesGiveFiniteForecasts) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc = load_fixture(parser, kFixtures + "/r/Nile.json");

@@ -88,6 +88,8 @@ bool set_variant(const std::string& name, fc::AutoArimaOptions& o) {
     o.max_p = o.max_q = 1;
   else if (name == "k2")
     o.max_harmonics = 2;
+  else if (name == "k5")  // R's usual bound, the default before cf0355f
+    o.max_harmonics = 5;
   else if (name == "k10")
     o.max_harmonics = 10;
   else if (name == "d0")
@@ -208,7 +210,7 @@ int main(int argc, char** argv) {
   }
   fc::AutoArimaOptions probe;
   if (!variant.empty() && !set_variant(variant, probe)) {
-    fmt::print(stderr, "unknown variant {} (search, pq2, pq1, k2, k10, d0, d0pq2)\n", variant);
+    fmt::print(stderr, "unknown variant {} (search, pq2, pq1, k2, k5, k10, d0, d0pq2)\n", variant);
     return 2;
   }
   if (data_dir.empty() || out_dir.empty()) {

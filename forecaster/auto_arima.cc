@@ -318,6 +318,12 @@ class Search {
 
   /// Exact maximum likelihood fit of k, warm-started from its CSS estimate; recorded as a candidate
   /// and, from now on, scored by its exact criterion in the search (+inf when R's root check fails).
+  /// Whether k has an exact criterion here (refitted, or scored by an exact search).
+  [[nodiscard]] bool fitted_exactly(const Key& k) const {
+    auto it = fits_.find(k);
+    return it != fits_.end() && it->second.exact;
+  }
+
   Best refit_exactly(const Key& k) {
     std::vector<double> warm;
     auto it = fits_.find(k);
@@ -657,8 +663,8 @@ class Search {
 
 // The K sweeps try every K up to R's usual 5 (a business-hours step has no third harmonic, so
 // the criterion can stall at K = 2 or 3 and fall at 5) and go on above 5 only while a K within 3
-// of the best so far improved: sharp daily shapes need 8-10, smooth ones stop at 8 designs
-// instead of 10 (each an OLS pass and a CSS fit over the whole window).
+// of the best so far improved: sharp daily shapes need 8-10; a smooth cycle whose best K is 1-2
+// stops after K = 5 (each K a design: an OLS pass and CSS fits over the whole window).
 bool past_harmonic_patience(int k, int best_k) { return k > 5 && k > best_k + 3; }
 
 }  // namespace
@@ -822,7 +828,8 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
     searches.push_back(std::make_unique<Search>(y, std::move(X), nm, options, d, D, m, t, approximate));
     return *searches.back();
   };
-  // The design with these harmonics, made once (the K sweeps revisit designs).
+  // A design with these harmonics: the first made, or a new one (the re-sweep after the refits
+  // reuses the designs the pilot and the sweeps made).
   auto search_at = [&](const std::vector<int>& ks) -> Search& {
     for (auto& sp : searches) {
       const auto& t = sp->fourier();
@@ -841,8 +848,8 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
     keep_if_better(new_search({}).run(max_p, max_q, max_P, max_Q, constant, n));
   } else {
     // Harmonics first, scored with one pilot ARIMA(min(2, max_p), d, 0) per K (greedy per period,
-    // raising K while the criterion improves), then one order search at that K, then K +- 1 at the
-    // chosen order while that improves. A full order search per K costs ~5x more for the same pick.
+    // raising K while the criterion improves), then one order search at that K, then the other K's
+    // at the chosen order. A full order search per K costs ~5x more for the same pick.
     auto pilot = [&](const std::vector<int>& ks) {
       return new_search(ks).single(Key{std::min(2, max_p), 0, 0, 0, constant}).ic;
     };
@@ -863,10 +870,11 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
       const auto& o = best->spec.order;
       const Key chosen{o.p, o.q, o.P, o.Q, best->spec.trend == Trend::kConstant};
       swept_at = chosen;
-      // Every K at the chosen order, not K +- 1 while it improves: a business-hours step (on a
-      // third of the day) has no third harmonic, so the criterion can stall at K = 2 or 3 and fall
-      // at 5. With the climb below, on bench/auto_arima_search's 38 five-minute series: 8 picks
-      // better by 2-254 AICc, none worse, for about 30% more CPU.
+      // The other K's at the chosen order (within past_harmonic_patience), not K +- 1 while it
+      // improves: a business-hours step (on a third of the day) has no third harmonic, so the
+      // criterion can stall at K = 2 or 3 and fall at 5. With the climb below, on
+      // bench/auto_arima_search's 38 five-minute series (K <= 5): 8 picks better by 2-254 AICc, none
+      // worse, for about 30% more CPU.
       Search* moved_to = nullptr;
       for (size_t i = 0; i < ks.size(); ++i) {
         const int from = ks[i];
@@ -970,36 +978,44 @@ std::expected<AutoArimaResult, Error> auto_arima(std::span<const double> y, cons
       --skipped_refits;
       keep_if_better(f.search->refit_exactly(f.key));
     }
-    // Fourier path: K was chosen at the order the approximate search preferred. When the refits
-    // rejected that order and the pick is another one, every K is scored again at the pick's order,
-    // and the best-scored K is refitted exactly (with max_exact_refits_fourier = 40 and no such
-    // sweep, the picks stayed at the pilot's K and lost 12-352 AICc on 6 of 38 five-minute series).
+    // Fourier path: K was chosen at the order the approximate search preferred (swept_at). When the
+    // pick is another order (its refits were rejected, or the re-climb moved), the other K's are
+    // scored at the pick's order, period by period, and the best-scored design is refitted exactly
+    // (with max_exact_refits_fourier = 40 and no such sweep, the picks stayed at the pilot's K and
+    // lost 12-352 AICc on 6 of 38 five-minute series). Approximate scores bound the exact criterion
+    // from above, so a K scoring below the pick's exact criterion is a sure improvement and moves
+    // the patience window; one within 10 of it may still be one after the refit.
     if (swept_at && best && std::isfinite(best->ic) && best->search != nullptr) {
       const auto& o = best->spec.order;
       const Key pick{o.p, o.q, o.P, o.Q, best->spec.trend == Trend::kConstant};
       if (pick != *swept_at) {
-        std::vector<int> at(fourier_periods.size(), 0);
-        for (size_t i = 0; i < at.size() && i < best->search->fourier().size(); ++i)
-          at[i] = best->search->fourier()[i].harmonics;
+        std::vector<int> at;
+        for (const auto& term : best->search->fourier()) at.push_back(term.harmonics);
+        const double pick_ic = best->ic;
         double best_score = kInf;
         Search* best_design = nullptr;
-        for (size_t i = 0; i < at.size(); ++i) {
+        for (size_t i = 0; i < at.size() && i < max_k.size(); ++i) {
           int best_k = at[i];
+          double reference = pick_ic;
           for (int k = 1; k <= max_k[i]; ++k) {
             if (k == at[i]) continue;
             if (past_harmonic_patience(k, best_k)) break;
             std::vector<int> next = at;
             next[i] = k;
             Search& design_k = search_at(next);
+            if (design_k.fitted_exactly(pick)) continue;  // its exact criterion is known, and not below best
             const double score = design_k.evaluate(pick);
+            if (score < reference) {
+              reference = score;
+              best_k = k;
+            }
             if (score < best_score) {
               best_score = score;
               best_design = &design_k;
-              best_k = k;
             }
           }
         }
-        if (best_design != nullptr && best_score < best->ic + 10.0)
+        if (best_design != nullptr && best_score < pick_ic + 10.0)
           keep_if_better(best_design->refit_exactly(pick));
       }
     }

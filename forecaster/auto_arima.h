@@ -15,8 +15,10 @@
 //      polynomial has a root within 1.01 of the unit circle are rejected, as in R.
 //   4. When the seasonal period is too long for seasonal states (fourier.h's prefer_fourier, or above
 //      max_seasonal_arima_period), the season is modelled by Fourier terms instead and the number of
-//      harmonics K is chosen by the same criterion: K from a pilot model, the order search at it,
-//      then every K at the chosen order, and the climb again at a K that improves on it.
+//      harmonics K (<= 10) is chosen by the same criterion: K from a pilot model, the order search
+//      at it, then the other K's at the chosen order (every K <= 5, above 5 while one improves), and
+//      the climb again at a K that improves on it; after the exact refits, the K's are scored again
+//      at the refitted pick's order when it differs.
 #include <Eigen/Core>
 #include <expected>
 #include <span>

@@ -70,8 +70,8 @@ TEST(ForecastEvaluatorMemory, LiveHeapPerFittedSeriesStaysUnder32KiB) {
   EvalEnv env;
   {
     // One series first, its evaluator thrown away: what the first fit of a process allocates once
-    // and keeps (worker threads' buffers, function statics) is not any series' cost, and over 4
-    // series it was a third of the figure (24 KiB per series against 22 over 12).
+    // and keeps is not any series' cost; over 4 series it added about 3 KiB to each (24 KiB per
+    // series against 22 over 12).
     auto warm_up = make_forecast_evaluator(bench_rule());
     ASSERT_TRUE(warm_up->evaluate(now, source(1), env));
   }

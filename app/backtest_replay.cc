@@ -231,8 +231,9 @@ std::expected<ForecastBacktest, Error> backtest_forecast(const rules::ForecastRu
         s.skipped.emplace_back(cut, "no data in the window before the cut");
         continue;
       }
-      // A failed fit keeps the previous forecast in the evaluator: only "ok" is a forecast from this cut.
-      if (st->second->state != "ok") {
+      // A failed fit keeps the previous forecast in the evaluator: only "ok" (or a constant window,
+      // forecast as itself) is a forecast from this cut.
+      if (st->second->state != "ok" && st->second->state != "constant") {
         s.skipped.emplace_back(cut, st->second->state);
         continue;
       }

@@ -252,7 +252,7 @@ class ForecastEvaluator final : public RuleEvaluator {
         const bool ok = fit ? fit_series(*mp, *wp, now, max_h) : update_series(*mp, *wp, max_h);
         if (fit) {
           std::lock_guard lock(count_mutex);
-          if (mp->state != "insufficient history") ok ? ++fits : ++failures;
+          if (mp->state != "insufficient history" && mp->state != "constant") ok ? ++fits : ++failures;
         }
       });
     }
@@ -361,6 +361,13 @@ class ForecastEvaluator final : public RuleEvaluator {
     }
     const std::span<const double> all(w.values);
     const std::span<const double> head = all.first(all.size() - 1);
+    // The fit would see `head`: while that is constant there is nothing to fit, even when the newest
+    // point has moved (it is judged against the constant, and fitted on at the next evaluation).
+    if (const auto c = constant_value(head)) {
+      m = constant_model(*c, now, max_h);
+      m.last_value = last_finite(w.values);
+      return true;
+    }
     const auto n = static_cast<Eigen::Index>(head.size());
     SeriesModel next;
     next.user_terms = user_terms_;
@@ -405,6 +412,36 @@ class ForecastEvaluator final : public RuleEvaluator {
     if (auto a = absorb(next, all.subspan(all.size() - 1), max_h, levels_); !a) return fail(m, a.error());
     m = std::move(next);
     return true;
+  }
+
+  // The value of a window whose observed points are all equal (a gauge stuck at 0, a fixed capacity).
+  static std::optional<double> constant_value(std::span<const double> values) {
+    std::optional<double> c;
+    for (double v : values) {
+      if (!std::isfinite(v)) continue;
+      if (c && v != *c) return std::nullopt;
+      c = v;
+    }
+    return c;
+  }
+
+  // A constant window is forecast as itself with zero-width intervals, as R's auto.arima does (its
+  // ARIMA(0,0,0) at the constant with zero variance); SARIMAX has no likelihood there. The series
+  // has no model, so every evaluation looks again and fits once the values move.
+  SeriesModel constant_model(double c, TimestampMs now, int max_h) const {
+    SeriesModel next;
+    next.description = fmt::format("constant {}", format_sample_value(c));
+    next.state = "constant";
+    next.fitted_at = now;
+    next.h0_mean = c;
+    next.h0_lower.assign(levels_.size(), c);
+    next.h0_upper.assign(levels_.size(), c);
+    fc::Forecast f;
+    f.mean.assign(static_cast<std::size_t>(max_h), c);
+    f.std_err.assign(static_cast<std::size_t>(max_h), 0.0);
+    f.levels = levels_;
+    next.forecast = std::move(f);
+    return next;
   }
 
   // A stored model rebuilt at its stored parameters on the window (one filter pass, no estimation), then

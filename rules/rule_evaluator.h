@@ -31,7 +31,7 @@ struct SeriesStatus {
   double value = 0;                           ///< last observed value (NaN when none)
   double expected = 0, lower = 0, upper = 0;  ///< one-step expectation and its widest band
   double score = 0;                           ///< anomaly rules
-  std::string state;  ///< "ok", "insufficient history", "fit failed: ...", "pending", "firing"
+  std::string state;  ///< "ok", "insufficient history", "constant", "fit failed: ...", "pending", "firing"
   /// Forecast rules: Ljung-Box p-value of the last fit's standardized residuals (NaN when unknown).
   double ljung_box_p = std::numeric_limits<double>::quiet_NaN();
   Labels annotations;  ///< anomaly rules: the expanded annotations of the series' pending or firing alert

@@ -112,6 +112,26 @@ TEST(BacktestCommand, SeasonalCsvForecastBeatsSeasonalNaiveWithJsonFields) {
   EXPECT_EQ(std::string_view(rule["data"]), csv);
 }
 
+TEST(BacktestCommand, AConstantSeriesIsForecastAsItselfAtEveryCut) {
+  // A gauge stuck at 7 (NAB's art_flatline is such a series): every cut forecasts 7 with a
+  // zero-width interval that covers every actual value, instead of skipping the cut as a failed fit.
+  std::string csv = "timestamp,value\n";
+  for (int t = 0; t < 24 * 20; ++t) csv += fmt::format("{},7\n", kStart + t * 3600);
+  const std::string path = write_temp("backtest_constant.csv", csv);
+  const std::string rules = write_temp("backtest_forecast_rules_constant.yml", std::string(kForecastRules));
+  std::string out, err;
+  ASSERT_EQ(run({"--rules", rules, "--input", path, "--cuts", "4", "--format", "json"}, out, err), 0) << err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element rule = parser.parse(out)["rules"].at(0);
+  simdjson::dom::element series = rule["series"].at(0);
+  EXPECT_EQ(uint64_t(series["cuts_forecast"]), 4u);
+  EXPECT_EQ(std::string_view(series["model"]), "constant 7");
+  simdjson::dom::element all = rule["overall"]["all"];
+  EXPECT_EQ(uint64_t(all["n"]), 4u * 6u);
+  EXPECT_EQ(double(all["smape"]), 0.0);
+  EXPECT_EQ(double(all["coverage"]["0.95"]), 1.0);
+}
+
 TEST(BacktestCommand, NabSmallNoiseBaselineMaseIsNearOneAndTextHasBothColumns) {
   const std::string csv =
       std::string(PROMCAST_TEST_DATA_DIR) + "/nab/data/artificialNoAnomaly/art_daily_small_noise.csv";

@@ -149,6 +149,81 @@ TEST(ForecastEvaluator, ForecastsTheSeasonalTruthWithBandsAndRefitsOnCadence) {
   EXPECT_EQ(r3->fits, 2u);
 }
 
+TEST(ForecastEvaluator, AConstantSeriesIsForecastAsItselfUntilItMoves) {
+  // A gauge stuck at 0 for its whole window (a consumer lag, an error count): nothing random to model,
+  // so R's auto.arima forecasts the constant with zero-width intervals. Once the values move, the next
+  // evaluation fits a model.
+  Fake fake;
+  const TimestampMs now = 20000 * kHour;
+  const TimestampMs moves = now + 2 * kHour;
+  fake.series["stuck"] = [&](TimestampMs t) { return t < moves ? 0.0 : daily(t) + noise(3, t, 10.0); };
+  fake.series["a"] = [](TimestampMs t) { return daily(t) + noise(1, t, 10.0); };
+  auto ev = make_forecast_evaluator(kafka_rule());
+  EvalEnv env;
+  env.future_window = Duration{24 * kHour};
+  auto r = ev->evaluate(now, fake.fn(), env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->fits, 1u) << "the constant series is not a fit";
+  EXPECT_EQ(r->fit_failures, 0u);
+  for (const std::string horizon : {"0s", "1h", "1d"}) {
+    const OutputSample* mean =
+        find(r->samples, "kafka_ingest_rate:yhat", {{"topic", "stuck"}, {"horizon", horizon}});
+    const OutputSample* lo = find(r->samples, "kafka_ingest_rate:yhat_lower",
+                                  {{"topic", "stuck"}, {"horizon", horizon}, {"level", "0.95"}});
+    const OutputSample* hi = find(r->samples, "kafka_ingest_rate:yhat_upper",
+                                  {{"topic", "stuck"}, {"horizon", horizon}, {"level", "0.95"}});
+    ASSERT_TRUE(mean && lo && hi) << horizon;
+    EXPECT_EQ(mean->value, 0.0) << horizon;
+    EXPECT_EQ(lo->value, 0.0) << horizon;
+    EXPECT_EQ(hi->value, 0.0) << horizon;
+  }
+  std::size_t path = 0;
+  for (const auto& s : r->remote)
+    if (label_value(s.labels, "__name__") == "kafka_ingest_rate:yhat_path" &&
+        label_value(s.labels, "topic") == "stuck") {
+      EXPECT_EQ(s.value, 0.0);
+      EXPECT_GT(s.timestamp, now);
+      ++path;
+    }
+  EXPECT_EQ(path, 24u) << "the path a day ahead at hourly steps";
+  bool reported = false;
+  for (const auto& status : r->series)
+    if (label_value(status.labels, "topic") == "stuck") {
+      reported = true;
+      EXPECT_EQ(status.state, "constant");
+      EXPECT_EQ(status.model, "constant 0");
+    }
+  EXPECT_TRUE(reported);
+  const auto chart = ev->chart(labels_hash({{"__name__", "kafka_rate"}, {"topic", "stuck"}}));
+  ASSERT_TRUE(chart);
+  ASSERT_FALSE(chart->forecast_mean.empty());
+  EXPECT_EQ(chart->forecast_mean.front(), 0.0);
+
+  // Still constant an hour later: forecast again, not fitted.
+  auto r2 = ev->evaluate(now + kHour, fake.fn(), env);
+  ASSERT_TRUE(r2) << r2.error().message;
+  EXPECT_EQ(r2->fits, 0u);
+  // The newest point moves: judged against the constant (the fit would not see it yet) ...
+  auto moved = ev->evaluate(moves, fake.fn(), env);
+  ASSERT_TRUE(moved) << moved.error().message;
+  EXPECT_EQ(moved->fits, 0u);
+  EXPECT_EQ(moved->fit_failures, 0u);
+  const OutputSample* h0 =
+      find(moved->samples, "kafka_ingest_rate:yhat", {{"topic", "stuck"}, {"horizon", "0s"}});
+  ASSERT_NE(h0, nullptr);
+  EXPECT_EQ(h0->value, 0.0);
+  // ... and fitted at the next evaluation, between refits.
+  auto r3 = ev->evaluate(moves + kHour, fake.fn(), env);
+  ASSERT_TRUE(r3) << r3.error().message;
+  EXPECT_EQ(r3->fits, 1u);
+  EXPECT_EQ(r3->fit_failures, 0u);
+  for (const auto& status : r3->series)
+    if (label_value(status.labels, "topic") == "stuck") {
+      EXPECT_EQ(status.state, "ok");
+      EXPECT_NE(status.model.find("SARIMAX"), std::string::npos) << status.model;
+    }
+}
+
 // Between refits a series keeps only its recent points; the refit reads the whole history again, so the
 // refitted model is the one a fresh evaluator fits on the same data (same orders, same forecasts).
 TEST(ForecastEvaluator, ARefitAfterTrimmingFitsTheWholeHistoryAgain) {

@@ -30,20 +30,6 @@ std::unexpected<Error> fail(std::string message) {
   return std::unexpected(Error{std::move(message), "", 0, 0});
 }
 
-// R's is.constant on the non-missing values.
-bool is_constant(std::span<const double> x) {
-  double first = std::numeric_limits<double>::quiet_NaN();
-  double diff = 0, scale = 0;
-  for (double v : x) {
-    if (!std::isfinite(v)) continue;
-    if (std::isnan(first)) first = v;
-    diff += std::abs(v - first);
-    scale += std::abs(v);
-  }
-  if (diff == 0) return true;
-  return scale > 0 ? diff / scale < 1.5e-8 : diff < 1.5e-8;
-}
-
 std::vector<double> seasonal_difference(std::span<const double> x, int lag) {
   if (static_cast<int>(x.size()) <= lag) return {};
   std::vector<double> out(x.size() - lag);

@@ -34,18 +34,6 @@ std::vector<double> drop_nan(std::span<const double> x) {
   return out;
 }
 
-// R's is.constant(): all.equal(x, rep(x[1], n)), i.e. mean relative difference below 1.5e-8.
-bool is_constant(std::span<const double> x) {
-  if (x.empty()) return true;
-  double diff = 0, scale = 0;
-  for (double v : x) {
-    diff += std::abs(v - x[0]);
-    scale += std::abs(v);
-  }
-  if (diff == 0) return true;
-  return scale > 0 ? diff / scale < 1.5e-8 : diff < 1.5e-8;
-}
-
 // Ordinary least squares with the classical covariance (what statsmodels' OLS and R's lm report).
 struct Ols {
   Eigen::VectorXd coef;
@@ -111,6 +99,19 @@ int kpss_auto_lags(const Eigen::VectorXd& resid) {
 }
 
 }  // namespace
+
+bool is_constant(std::span<const double> x) {
+  double first = std::numeric_limits<double>::quiet_NaN();
+  double diff = 0, scale = 0;
+  for (double v : x) {
+    if (!std::isfinite(v)) continue;
+    if (std::isnan(first)) first = v;
+    diff += std::abs(v - first);
+    scale += std::abs(v);
+  }
+  if (diff == 0) return true;
+  return scale > 0 ? diff / scale < 1.5e-8 : diff < 1.5e-8;
+}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -104,6 +104,10 @@ std::expected<double, Error> seasonal_strength(std::span<const double> x, int pe
 // ---------------------------------------------------------------------------------------------
 // Differencing decisions (forecast 8.20 defaults)
 
+/// R's is.constant on the finite values: their mean absolute difference to the first, relative to
+/// their mean absolute value, is below 1.5e-8 (all.equal's tolerance). True when there are none.
+bool is_constant(std::span<const double> x);
+
 /// Number of first differences by repeated KPSS level tests at `alpha` (forecast::ndiffs defaults:
 /// lags trunc(3 sqrt(n)/13), urca's p-value interpolation, max_d = 2). NaN are dropped. A constant
 /// series needs no differencing; a failing test stops (as R's tryCatch does).

@@ -364,10 +364,13 @@ class ForecastEvaluator final : public RuleEvaluator {
     // The fit would see `head`: while that is constant there is nothing to fit, even when the newest
     // point has moved (it is judged against the constant, and fitted on at the next evaluation).
     if (const auto c = constant_value(head)) {
-      m = constant_model(*c, now, max_h);
+      m = constant_model(*c, max_h);
       m.last_value = last_finite(w.values);
       return true;
     }
+    // A constant window's outputs claim no uncertainty: once its values moved they are not kept
+    // through a failed fit, as a model's last outputs are.
+    if (m.state == "constant") m.forecast.reset();
     const auto n = static_cast<Eigen::Index>(head.size());
     SeriesModel next;
     next.user_terms = user_terms_;
@@ -414,25 +417,28 @@ class ForecastEvaluator final : public RuleEvaluator {
     return true;
   }
 
-  // The value of a window whose observed points are all equal (a gauge stuck at 0, a fixed capacity).
+  // The value (their mean, as R takes) of a window whose observed points are all equal by R's
+  // is.constant, which auto_arima refuses: a gauge stuck at 0, a fixed capacity.
   static std::optional<double> constant_value(std::span<const double> values) {
-    std::optional<double> c;
-    for (double v : values) {
-      if (!std::isfinite(v)) continue;
-      if (c && v != *c) return std::nullopt;
-      c = v;
-    }
-    return c;
+    if (!fc::is_constant(values)) return std::nullopt;
+    double sum = 0;
+    std::size_t n = 0;
+    for (double v : values)
+      if (std::isfinite(v)) {
+        sum += v;
+        ++n;
+      }
+    if (n == 0) return std::nullopt;
+    return sum / static_cast<double>(n);
   }
 
   // A constant window is forecast as itself with zero-width intervals, as R's auto.arima does (its
   // ARIMA(0,0,0) at the constant with zero variance); SARIMAX has no likelihood there. The series
   // has no model, so every evaluation looks again and fits once the values move.
-  SeriesModel constant_model(double c, TimestampMs now, int max_h) const {
+  SeriesModel constant_model(double c, int max_h) const {
     SeriesModel next;
     next.description = fmt::format("constant {}", format_sample_value(c));
-    next.state = "constant";
-    next.fitted_at = now;
+    next.state = "constant";  // fitted_at stays 0: nothing was fitted ("never" on the status page)
     next.h0_mean = c;
     next.h0_lower.assign(levels_.size(), c);
     next.h0_upper.assign(levels_.size(), c);

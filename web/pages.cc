@@ -52,7 +52,7 @@ std::string labels_html(const rules::Labels& labels) {
 std::string state_class(std::string_view state) {
   if (state == "firing") return "state-firing";
   if (state == "pending") return "state-pending";
-  if (state == "ok") return "state-ok";
+  if (state == "ok" || state == "constant") return "state-ok";
   return state.empty() ? "" : "error";
 }
 

@@ -82,7 +82,8 @@ TEST(ForecastAccuracy, LeftOutOriginsCountForNothingAndFailuresAreListed) {
   EXPECT_EQ(some.forecast, (std::vector<long long>{27, 35}));
   EXPECT_EQ(some.all.model.count(), 8u);  // 2 origins x 4 leads, all actual values present there
   EXPECT_LT(some.all.model.count(), every.all.model.count());
-  // A constant series: the fixed-order fit still works, but nothing can be scaled (Q = 0) for MASE.
+  // A constant series: forecast as itself (the rule engine's constant window), but nothing can be
+  // scaled (Q = 0) for MASE.
   const std::vector<double> flat(48, 3.0);
   const SeriesAccuracy f = evaluate_series(flat, plan);
   EXPECT_TRUE(std::isnan(f.all.baseline.result().mase));

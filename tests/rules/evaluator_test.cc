@@ -224,6 +224,25 @@ TEST(ForecastEvaluator, AConstantSeriesIsForecastAsItselfUntilItMoves) {
     }
 }
 
+TEST(ForecastEvaluator, AWindowConstantUpToRoundingIsConstantAsForR) {
+  // Sums of fractional gauges differ in their last bits from one scrape to the next; R's is.constant
+  // (and auto_arima, which refuses such a series) counts that as constant, so the evaluator does too.
+  Fake fake;
+  fake.series["sum"] = [](TimestampMs t) { return (t / kHour) % 2 == 0 ? 0.1 + 0.2 : 0.3; };
+  ASSERT_NE(0.1 + 0.2, 0.3);
+  auto ev = make_forecast_evaluator(kafka_rule());
+  EvalEnv env;
+  auto r = ev->evaluate(20000 * kHour, fake.fn(), env);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->fit_failures, 0u);
+  ASSERT_EQ(r->series.size(), 1u);
+  EXPECT_EQ(r->series[0].state, "constant");
+  const OutputSample* mean =
+      find(r->samples, "kafka_ingest_rate:yhat", {{"topic", "sum"}, {"horizon", "1d"}});
+  ASSERT_NE(mean, nullptr);
+  EXPECT_NEAR(mean->value, 0.3, 1e-12);
+}
+
 // Between refits a series keeps only its recent points; the refit reads the whole history again, so the
 // refitted model is the one a fresh evaluator fits on the same data (same orders, same forecasts).
 TEST(ForecastEvaluator, ARefitAfterTrimmingFitsTheWholeHistoryAgain) {

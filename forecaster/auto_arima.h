@@ -69,8 +69,9 @@ struct AutoArimaOptions {
   /// The same bound when the season is modelled by Fourier terms. There K was chosen at the order
   /// the search preferred, so when the pick is another order every K is scored again at it and
   /// the best-scored K refitted (without that, the picks stayed at the pilot's K and lost 12-352
-  /// AICc on 6 of 38 five-minute series). With 8 and the exhaustive fallback, as for K <= 5
-  /// before, the fallback over K <= 10 took up to 13.5 s.
+  /// AICc on 6 of 38 five-minute series). Not 8 and the exhaustive fallback, as for K <= 5 before:
+  /// over K <= 10 the exhaustive exact search takes up to 36 s on a 5-minute series
+  /// (bench/auto_arima_search --exact, docs/performance.md).
   int max_exact_refits_fourier = 40;
   /// L-BFGS iterations of each refit (no simplex restart): the CSS estimate is a close start, and
   /// a fit that needs more is mostly heading for R's root check. The final fit is not capped.

@@ -12,6 +12,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -149,13 +150,10 @@ Answer parse_answer(const std::expected<HttpResponse, Error>& response, double n
   return a;
 }
 
-Answer instant(const std::string& base, const std::string& expr) {
-  return parse_answer(http_get(base + "/api/v1/query?query=" + url_encode(expr)), 0);
-}
-
-Answer instant_at(const std::string& base, const std::string& expr, std::int64_t time) {
-  return parse_answer(
-      http_get(base + "/api/v1/query?query=" + url_encode(expr) + "&time=" + std::to_string(time)), 0);
+// At the server's now, or at `time` (unix seconds).
+Answer instant(const std::string& base, const std::string& expr, std::optional<std::int64_t> time = {}) {
+  const std::string at = time ? "&time=" + std::to_string(*time) : "";
+  return parse_answer(http_get(base + "/api/v1/query?query=" + url_encode(expr) + at), 0);
 }
 
 Answer range(const std::string& base, const std::string& expr, std::int64_t start, std::int64_t end,
@@ -253,29 +251,32 @@ TEST(Compose, EveryDashboardQueryAndAlertRuleReturnsData) {
   // A forecast path has samples only after its window's end (the last 5-minute step), so at "now" a
   // 5-minute lookback sees one only between a step boundary and the next evaluation, sometimes a
   // second. It is asked for an hour ahead, inside the path, as a Grafana panel reaching past now does.
-  const auto has = [&](const std::string& expr) {
-    if (expr.find("yhat_path") != std::string::npos)
-      return instant_at(prometheus_url, expr, std::time(nullptr) + 3600).series > 0;
-    return instant(prometheus_url, expr).series > 0;
+  struct Condition {
+    std::string expr;
+    std::int64_t ahead_seconds = 0;
   };
-  const std::vector<std::string> conditions = {
-      "kafka_ingest_rate:yhat{horizon=\"6h\"}", "kafka_ingest_rate:yhat_path", "DriftAnomaly:anomaly_score",
-      "promcast_alerts", "ALERTS{alertname=\"KafkaIngestionOverCapacityIn6h\"}"};
+  const std::vector<Condition> conditions = {{"kafka_ingest_rate:yhat{horizon=\"6h\"}"},
+                                             {"kafka_ingest_rate:yhat_path", 3600},
+                                             {"DriftAnomaly:anomaly_score"},
+                                             {"promcast_alerts"},
+                                             {"ALERTS{alertname=\"KafkaIngestionOverCapacityIn6h\"}"}};
   const auto waiting_since = std::chrono::steady_clock::now();
-  std::map<std::string, double> arrived;  // condition -> seconds after Prometheus was ready
+  std::map<std::string, double> arrived;  // expr -> seconds after Prometheus was ready
   const bool ready = wait_until(
       [&] {
         for (const auto& c : conditions)
-          if (!arrived.contains(c) && has(c))
-            arrived[c] =
+          if (!arrived.contains(c.expr) &&
+              instant(prometheus_url, c.expr, std::time(nullptr) + c.ahead_seconds).series > 0)
+            arrived[c.expr] =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - waiting_since).count();
         return arrived.size() == conditions.size();
       },
       480000ms, 2000ms);
   std::string report;
   for (const auto& c : conditions)
-    report += "  " + c + ": " +
-              (arrived.contains(c) ? std::to_string(std::lround(arrived[c])) + " s" : std::string("never")) +
+    report += "  " + c.expr + ": " +
+              (arrived.contains(c.expr) ? std::to_string(std::lround(arrived[c.expr])) + " s"
+                                        : std::string("never")) +
               "\n";
   std::printf("after Prometheus was ready:\n%s", report.c_str());
   ASSERT_TRUE(ready) << "not all outputs arrived within 480 s:\n"
